@@ -1,0 +1,12 @@
+/** Three tiers: unit (no servers), integration (real Dovecot/slapd/... started by test/harness), e2e (real n8n). */
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+const tier = (name, timeout) => ({
+	displayName: name,
+	testEnvironment: 'node',
+	transform: { '^.+\\.ts$': tsJest },
+	testMatch: [`<rootDir>/test/${name}/**/*.test.ts`],
+	testTimeout: timeout,
+});
+module.exports = {
+	projects: [tier('unit', 20_000), tier('integration', 180_000), tier('e2e', 900_000)],
+};

@@ -1,0 +1,85 @@
+import {
+	NodeConnectionTypes,
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
+	type IExecuteFunctions,
+	type INodeCredentialTestResult,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { checkImapAccount } from '../shared/imap/checkAccount';
+import { mailboxFields } from './actions/mailboxFields';
+import * as preflight from './actions/preflight.operation';
+import { router } from './actions/router';
+import { imapAccountFromCredential, testMailboxOf } from './transport/imapAccount';
+
+async function testImapCredential(
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
+	const data = credential.data ?? {};
+	const check = await checkImapAccount(imapAccountFromCredential(data), testMailboxOf(data));
+	return { status: check.ok ? 'OK' : 'Error', message: check.message };
+}
+
+export class MigrateMailbox implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Migrate Mailbox',
+		name: 'migrateMailbox',
+		icon: { light: 'file:migrateMailbox.svg', dark: 'file:migrateMailbox.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{ $parameter["operation"] }}',
+		description: 'Check, copy and verify whole mailboxes from a legacy IMAP server to a new one',
+		defaults: { name: 'Migrate Mailbox' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [
+			{ name: 'mailSourceImap', required: true, testedBy: 'mailSourceImapTest' },
+			{ name: 'mailTargetImap', required: true, testedBy: 'mailTargetImapTest' },
+		],
+		properties: [
+			{
+				displayName: 'Operation',
+				name: 'operation',
+				type: 'options',
+				noDataExpression: true,
+				options: [
+					{
+						name: 'Pre-Flight',
+						value: 'preflight',
+						action: 'Check a mailbox before migrating it',
+						description:
+							'Log in on both sides and report capabilities, folders, counts, sizes, quota and a duration estimate',
+					},
+				],
+				default: 'preflight',
+			},
+			...mailboxFields,
+			...preflight.description,
+		],
+	};
+
+	methods = {
+		credentialTest: {
+			async mailSourceImapTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return await testImapCredential(credential);
+			},
+			async mailTargetImapTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return await testImapCredential(credential);
+			},
+		},
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await router.call(this);
+	}
+}

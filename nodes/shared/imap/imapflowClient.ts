@@ -1,0 +1,40 @@
+import { ImapFlow } from 'imapflow';
+
+import type { ImapEndpoint } from './endpoint';
+
+/** The one place that builds an imapflow client from an endpoint (pre-flight and credential tests use imapflow). */
+export function createImapFlowClient(endpoint: ImapEndpoint): ImapFlow {
+	const timeout = endpoint.connectTimeoutMs ?? 15_000;
+	return new ImapFlow({
+		host: endpoint.host,
+		port: endpoint.port,
+		secure: endpoint.security === 'tls',
+		doSTARTTLS:
+			endpoint.security === 'starttls' ? true : endpoint.security === 'none' ? false : undefined,
+		tls: { rejectUnauthorized: !endpoint.allowSelfSigned, servername: endpoint.host },
+		auth: {
+			user: endpoint.login.authUser,
+			pass: endpoint.login.password,
+			...(endpoint.login.authzid
+				? { authzid: endpoint.login.authzid, loginMethod: 'AUTH=PLAIN' }
+				: {}),
+		},
+		logger: false,
+		connectionTimeout: timeout,
+		greetingTimeout: timeout,
+		socketTimeout: 5 * 60_000,
+		disableAutoIdle: true,
+		verifyOnly: false,
+	});
+}
+
+/** Logs out politely, and closes the socket if the server does not answer. */
+export async function closeQuietly(client: ImapFlow): Promise<void> {
+	try {
+		if (client.usable) await client.logout();
+	} catch {
+		// The session is over either way; a failed LOGOUT changes nothing for the caller.
+	} finally {
+		client.close();
+	}
+}

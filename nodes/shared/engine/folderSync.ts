@@ -1,0 +1,654 @@
+import type { FolderItems, FolderItemState, ItemFacts, ItemOutcome, LedgerStore } from '../ledger/types';
+import { FlagPolicy, flagsKey } from './flagPolicy';
+import type { AppendItem, MailSource, MailTarget, MessageMeta, TargetFolderStatus } from './mailStore';
+import { fingerprintOf, isoDate, matchKey, parseImapDate } from './messageIdentity';
+import { KeyedBag } from './multiset';
+import type {
+	CopyTuning,
+	FailedItem,
+	FolderReport,
+	FolderRoute,
+	MigrationMode,
+	MigrationProgress,
+	VerifyDifference,
+} from './types';
+
+/** What one mailbox run shares between its folders and connections. */
+export interface FolderSyncContext {
+	migrationId: string;
+	sourceAccount: string;
+	mailbox: string;
+	mode: MigrationMode;
+	ledger: LedgerStore;
+	tuning: CopyTuning;
+	/** Every route of the mailbox, to find all source folders that land in one target folder. */
+	routes: readonly FolderRoute[];
+	failedItems: FailedItem[];
+	maxFailedItemsReported: number;
+	flagsNotKept: Record<string, number>;
+	skippedByReason: Record<string, number>;
+	differences: VerifyDifference[];
+	totals: { copied: number; bytes: number; flagsUpdated: number };
+	onProgress?: (progress: MigrationProgress) => void;
+	signal?: AbortSignal;
+}
+
+const DONE_STATUSES = new Set(['copied', 'present', 'skipped']);
+
+interface Claim {
+	targetUid: number | null;
+	key: string;
+}
+
+function emptyReport(route: FolderRoute, action: FolderReport['action']): FolderReport {
+	return {
+		source: route.sourcePath,
+		target: route.targetPath,
+		action,
+		sourceItems: 0,
+		copied: 0,
+		alreadyPresent: 0,
+		skipped: 0,
+		failed: 0,
+	};
+}
+
+function keyOfMeta(meta: MessageMeta): string {
+	return matchKey({ messageId: meta.messageId, size: meta.size, internalDateMs: parseImapDate(meta.internalDate) });
+}
+
+function keyOfState(state: FolderItemState): string {
+	return matchKey({
+		messageId: state.messageId,
+		size: state.size,
+		internalDateMs: Date.parse(state.internalDate),
+	});
+}
+
+function factsOf(
+	meta: MessageMeta,
+	route: FolderRoute,
+	flags: string[],
+	fingerprint: string | null,
+): ItemFacts {
+	return {
+		messageId: meta.messageId,
+		size: meta.size,
+		internalDate: isoDate(meta.internalDate),
+		fingerprint,
+		targetFolder: route.targetRaw,
+		flags: flagsKey(flags),
+		modseq: meta.modseq,
+	};
+}
+
+function noteSkip(context: FolderSyncContext, reason: string): void {
+	const label = reason.split(' ')[0];
+	context.skippedByReason[label] = (context.skippedByReason[label] ?? 0) + 1;
+}
+
+function noteFailure(context: FolderSyncContext, failure: FailedItem): void {
+	if (context.failedItems.length < context.maxFailedItemsReported) context.failedItems.push(failure);
+}
+
+/**
+ * Target messages this migration already accounts for, across every source folder that lands in the target folder:
+ * by target UID when the target gave one (UIDPLUS), otherwise by match key.
+ */
+async function targetClaims(
+	context: FolderSyncContext,
+	route: FolderRoute,
+	targetUidValidity: number,
+	current: { sourceRaw: string; items: FolderItems },
+): Promise<Claim[]> {
+	const claims: Claim[] = [];
+	for (const sibling of context.routes) {
+		if (sibling.targetRaw !== route.targetRaw || sibling.skipReason) continue;
+		let items: FolderItems;
+		if (sibling.sourceRaw === current.sourceRaw) {
+			items = current.items;
+		} else {
+			const state = await context.ledger.getFolderState(
+				context.migrationId,
+				context.sourceAccount,
+				sibling.sourceRaw,
+			);
+			if (!state) continue;
+			items = await context.ledger.getFolderItems(
+				context.migrationId,
+				context.sourceAccount,
+				sibling.sourceRaw,
+				state.uidValidity,
+			);
+		}
+		for (const item of items.values()) {
+			if (item.status !== 'copied' && item.status !== 'present') continue;
+			const sameTarget = item.targetUidValidity === targetUidValidity;
+			claims.push({
+				targetUid: sameTarget && item.targetUid ? item.targetUid : null,
+				key: keyOfState(item),
+			});
+			// A UID under an older target UIDVALIDITY proves nothing: the folder was recreated, so match it again.
+			if (item.targetUid && !sameTarget) claims[claims.length - 1].targetUid = null;
+		}
+	}
+	return claims;
+}
+
+/** Fetches bodies and returns their fingerprints, for items whose identity needs the bytes. */
+async function fingerprints(
+	side: Pick<MailSource, 'fetchBodies'>,
+	uids: readonly number[],
+): Promise<Map<number, string>> {
+	const result = new Map<number, string>();
+	if (uids.length === 0) return result;
+	await side.fetchBodies(uids, (body) => result.set(body.uid, fingerprintOf(body.raw)));
+	return result;
+}
+
+/**
+ * Finds, among items still to copy, those already in the target: after a crash between APPEND and its ledger record,
+ * after a lost ledger, or when the target was filled by someone else. Each target message matches at most one item,
+ * so duplicates in the source stay distinct. Items without a Message-ID are confirmed by fingerprint.
+ */
+async function matchInTarget(
+	source: MailSource,
+	target: MailTarget,
+	todo: MessageMeta[],
+	targetMessages: MessageMeta[],
+	claims: Claim[],
+): Promise<Map<number, MessageMeta>> {
+	const claimedUids = new Set(claims.filter((claim) => claim.targetUid).map((claim) => claim.targetUid));
+	const unclaimed = new KeyedBag<MessageMeta>();
+	for (const message of targetMessages) {
+		if (!claimedUids.has(message.uid)) unclaimed.add(keyOfMeta(message), message);
+	}
+	// Claims without a target UID (no UIDPLUS) use up one unclaimed message of their key each.
+	for (const claim of claims) if (!claim.targetUid) unclaimed.take(claim.key);
+
+	const matches = new Map<number, MessageMeta>();
+	const needBytes = todo.filter((item) => !item.messageId && unclaimed.peek(keyOfMeta(item)).length > 0);
+	const sourcePrints = await fingerprints(
+		source,
+		needBytes.map((item) => item.uid),
+	);
+	const candidateUids = [
+		...new Set(needBytes.flatMap((item) => unclaimed.peek(keyOfMeta(item)).map((message) => message.uid))),
+	];
+	const targetPrints = await fingerprints(target, candidateUids);
+	for (const item of todo) {
+		const key = keyOfMeta(item);
+		const found = item.messageId
+			? unclaimed.take(key)
+			: unclaimed.take(key, (message) => {
+					const print = targetPrints.get(message.uid);
+					return print !== undefined && print === sourcePrints.get(item.uid);
+				});
+		if (found) matches.set(item.uid, found);
+	}
+	return matches;
+}
+
+interface Batch {
+	items: MessageMeta[];
+	bytes: number;
+}
+
+function makeBatches(items: MessageMeta[], tuning: CopyTuning): Batch[] {
+	const batches: Batch[] = [];
+	let current: Batch = { items: [], bytes: 0 };
+	for (const item of items) {
+		const full =
+			current.items.length >= tuning.batchMessages ||
+			(current.items.length > 0 && current.bytes + item.size > tuning.batchBytes);
+		if (full) {
+			batches.push(current);
+			current = { items: [], bytes: 0 };
+		}
+		current.items.push(item);
+		current.bytes += item.size;
+	}
+	if (current.items.length) batches.push(current);
+	return batches;
+}
+
+/** Runs tasks with at most `limit` at once; stops starting new ones after the first failure and rethrows it. */
+async function runBounded<T>(
+	tasks: readonly T[],
+	limit: number,
+	run: (task: T) => Promise<void>,
+	signal?: AbortSignal,
+): Promise<void> {
+	let next = 0;
+	let failure: unknown = null;
+	const worker = async () => {
+		while (failure === null && next < tasks.length && !signal?.aborted) {
+			const task = tasks[next++];
+			try {
+				await run(task);
+			} catch (error) {
+				failure ??= error;
+			}
+		}
+	};
+	await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
+	if (failure !== null) throw failure;
+}
+
+class FolderCopy {
+	private readonly key: { migrationId: string; sourceAccount: string; sourceFolder: string };
+
+	private readonly flagPolicy: FlagPolicy;
+
+	constructor(
+		private readonly context: FolderSyncContext,
+		private readonly route: FolderRoute,
+		private readonly source: MailSource,
+		private readonly target: MailTarget,
+		private readonly targetStatus: TargetFolderStatus,
+		private readonly uidValidity: number,
+		private readonly report: FolderReport,
+	) {
+		this.key = {
+			migrationId: context.migrationId,
+			sourceAccount: context.sourceAccount,
+			sourceFolder: route.sourceRaw,
+		};
+		this.flagPolicy = new FlagPolicy(targetStatus.permanentFlags);
+	}
+
+	keptFlags(meta: MessageMeta, countDropped: boolean): string[] {
+		const { kept, dropped } = this.flagPolicy.split(meta.flags);
+		if (countDropped) {
+			for (const flag of dropped) this.context.flagsNotKept[flag] = (this.context.flagsNotKept[flag] ?? 0) + 1;
+		}
+		return kept;
+	}
+
+	outcome(
+		meta: MessageMeta,
+		status: ItemOutcome['status'],
+		extra: { reason?: string | null; targetUid?: number | null; fingerprint?: string | null },
+	): ItemOutcome {
+		return {
+			...this.key,
+			uidValidity: this.uidValidity,
+			uid: meta.uid,
+			...factsOf(meta, this.route, this.keptFlags(meta, false), extra.fingerprint ?? null),
+			status,
+			reason: extra.reason ?? null,
+			targetUidValidity: extra.targetUid ? this.targetStatus.uidValidity : null,
+			targetUid: extra.targetUid ?? null,
+		};
+	}
+
+	async recordPresent(matches: Map<number, MessageMeta>, todo: MessageMeta[]): Promise<void> {
+		const outcomes = todo
+			.filter((meta) => matches.has(meta.uid))
+			.map((meta) => this.outcome(meta, 'present', { targetUid: matches.get(meta.uid)?.uid ?? null }));
+		await this.context.ledger.recordOutcomes(outcomes);
+		this.report.alreadyPresent += outcomes.length;
+	}
+
+	async recordOversize(items: MessageMeta[], limit: number): Promise<void> {
+		const outcomes = items.map((meta) =>
+			this.outcome(meta, 'skipped', { reason: `oversize ${meta.size} bytes (target limit ${limit})` }),
+		);
+		await this.context.ledger.recordOutcomes(outcomes);
+		for (const outcome of outcomes) noteSkip(this.context, outcome.reason ?? 'skipped');
+		this.report.skipped += outcomes.length;
+	}
+
+	async copyBatch(batch: Batch): Promise<void> {
+		const bodies = new Map<number, Buffer>();
+		await this.source.fetchBodies(
+			batch.items.map((meta) => meta.uid),
+			(body) => bodies.set(body.uid, body.raw),
+		);
+		// Messages expunged from the source since the scan are gone: nothing to copy, nothing to record.
+		const present = batch.items.filter((meta) => bodies.has(meta.uid));
+		if (present.length === 0) return;
+		const prints = new Map(present.map((meta) => [meta.uid, fingerprintOf(bodies.get(meta.uid) as Buffer)]));
+		const flags = new Map(present.map((meta) => [meta.uid, this.keptFlags(meta, true)]));
+		await this.context.ledger.recordIntents(
+			present.map((meta) => ({
+				...this.key,
+				uidValidity: this.uidValidity,
+				uid: meta.uid,
+				...factsOf(meta, this.route, flags.get(meta.uid) ?? [], prints.get(meta.uid) ?? null),
+			})),
+		);
+		const appendItems: AppendItem[] = present.map((meta) => ({
+			raw: bodies.get(meta.uid) as Buffer,
+			flags: flags.get(meta.uid) ?? [],
+			internalDate: meta.internalDate,
+		}));
+		bodies.clear();
+		const results = await this.target.append(appendItems);
+		const outcomes: ItemOutcome[] = [];
+		let copiedBytes = 0;
+		present.forEach((meta, index) => {
+			const result = results[index];
+			const fingerprint = prints.get(meta.uid) ?? null;
+			if (result.ok) {
+				outcomes.push(this.outcome(meta, 'copied', { targetUid: result.uid, fingerprint }));
+				copiedBytes += meta.size;
+				return;
+			}
+			const reason = `${result.code ? `[${result.code}] ` : ''}${result.message}`;
+			outcomes.push(this.outcome(meta, 'failed', { reason, fingerprint }));
+			noteFailure(this.context, {
+				folder: this.route.sourcePath,
+				uid: meta.uid,
+				messageId: meta.messageId,
+				size: meta.size,
+				code: result.code,
+				reason,
+			});
+		});
+		await this.context.ledger.recordOutcomes(outcomes);
+		const copied = outcomes.filter((outcome) => outcome.status === 'copied').length;
+		this.report.copied += copied;
+		this.report.failed += outcomes.length - copied;
+		this.context.totals.copied += copied;
+		this.context.totals.bytes += copiedBytes;
+		this.context.onProgress?.({
+			mailbox: this.context.mailbox,
+			folder: this.route.sourcePath,
+			copied: this.report.copied,
+			bytes: this.context.totals.bytes,
+			sourceItems: this.report.sourceItems,
+		});
+	}
+
+	async copy(items: MessageMeta[]): Promise<void> {
+		const limit = this.target.appendLimit;
+		const oversize = limit ? items.filter((meta) => meta.size > limit) : [];
+		if (limit && oversize.length) await this.recordOversize(oversize, limit);
+		const fitting = limit ? items.filter((meta) => meta.size <= limit) : items;
+		await runBounded(
+			makeBatches(fitting, this.context.tuning),
+			this.context.tuning.pipelineDepth,
+			(batch) => this.copyBatch(batch),
+			this.context.signal,
+		);
+	}
+
+	/** Delta: carries flag changes of copied items to the target. */
+	async syncFlags(metas: MessageMeta[], items: FolderItems): Promise<void> {
+		const updates: { uid: number; targetUid: number; flags: string[]; modseq: string | null }[] = [];
+		for (const meta of metas) {
+			const state = items.get(meta.uid);
+			if (!state || (state.status !== 'copied' && state.status !== 'present')) continue;
+			if (!state.targetUid || state.targetUidValidity !== this.targetStatus.uidValidity) continue;
+			const kept = this.keptFlags(meta, false);
+			if (flagsKey(kept) !== state.flags) {
+				updates.push({ uid: meta.uid, targetUid: state.targetUid, flags: kept, modseq: meta.modseq });
+			}
+		}
+		for (const update of updates) await this.target.setFlags(update.targetUid, update.flags);
+		if (updates.length) {
+			await this.context.ledger.recordFlags(
+				updates.map((update) => ({
+					...this.key,
+					uidValidity: this.uidValidity,
+					uid: update.uid,
+					flags: flagsKey(update.flags),
+					modseq: update.modseq,
+				})),
+			);
+		}
+		this.context.totals.flagsUpdated += updates.length;
+	}
+}
+
+/**
+ * After the source folder's UIDVALIDITY changed, ties the new UIDs to the records of the old ones by match key (and
+ * fingerprint for items without a Message-ID), so the folder is not copied again.
+ */
+async function rebindAfterUidValidityChange(
+	context: FolderSyncContext,
+	route: FolderRoute,
+	source: MailSource,
+	oldUidValidity: number,
+	newUidValidity: number,
+	metas: MessageMeta[],
+): Promise<void> {
+	const old = await context.ledger.getFolderItems(
+		context.migrationId,
+		context.sourceAccount,
+		route.sourceRaw,
+		oldUidValidity,
+	);
+	const bag = new KeyedBag<{ uid: number; state: FolderItemState }>();
+	for (const [uid, state] of old) bag.add(keyOfState(state), { uid, state });
+	const needPrints = metas.filter((meta) => !meta.messageId && bag.peek(keyOfMeta(meta)).length > 0);
+	const prints = await fingerprints(
+		source,
+		needPrints.map((meta) => meta.uid),
+	);
+	const mapping: { oldUid: number; newUid: number }[] = [];
+	for (const meta of metas) {
+		const found = bag.take(keyOfMeta(meta), (candidate) =>
+			meta.messageId ? true : candidate.state.fingerprint === prints.get(meta.uid),
+		);
+		if (found) mapping.push({ oldUid: found.uid, newUid: meta.uid });
+	}
+	await context.ledger.rebindUidValidity(
+		context.migrationId,
+		context.sourceAccount,
+		route.sourceRaw,
+		oldUidValidity,
+		newUidValidity,
+		mapping,
+	);
+}
+
+/** Full, Delta and Dry run for one folder. Resumable at any point: the ledger and the target decide what is left. */
+export async function syncFolder(
+	context: FolderSyncContext,
+	route: FolderRoute,
+	source: MailSource,
+	target: MailTarget,
+): Promise<FolderReport> {
+	const report = emptyReport(route, context.mode === 'dryRun' ? 'planned' : 'copied');
+	const { ledger, migrationId, sourceAccount } = context;
+	const status = await source.openFolder(route.sourceRaw);
+	report.sourceItems = status.exists;
+	const state = await ledger.getFolderState(migrationId, sourceAccount, route.sourceRaw);
+	const condstoreUnchanged =
+		context.mode !== 'delta' || !status.highestModseq || state?.highestModseq === status.highestModseq;
+	if (
+		context.mode !== 'dryRun' &&
+		state &&
+		state.uidValidity === status.uidValidity &&
+		state.uidNext === status.uidNext &&
+		state.counts.sourceExists === status.exists &&
+		state.counts.open === 0 &&
+		condstoreUnchanged
+	) {
+		report.action = 'unchanged';
+		report.alreadyPresent = status.exists;
+		return report;
+	}
+
+	const metas = status.exists > 0 ? await source.scan() : [];
+	report.sourceItems = metas.length;
+	if (state && state.uidValidity !== status.uidValidity && context.mode !== 'dryRun') {
+		await rebindAfterUidValidityChange(context, route, source, state.uidValidity, status.uidValidity, metas);
+	}
+	const items = await ledger.getFolderItems(migrationId, sourceAccount, route.sourceRaw, status.uidValidity);
+	const todo = metas.filter((meta) => !DONE_STATUSES.has(items.get(meta.uid)?.status ?? ''));
+	report.alreadyPresent = metas.length - todo.length;
+	for (const meta of metas) {
+		const item = items.get(meta.uid);
+		if (item?.status === 'skipped') {
+			report.alreadyPresent--;
+			report.skipped++;
+			noteSkip(context, item.reason ?? 'skipped');
+		}
+	}
+
+	if (context.mode === 'dryRun') {
+		report.copied = 0;
+		report.sourceItems = metas.length;
+		(report as FolderReport & { toCopy?: number }).toCopy = todo.length;
+		return report;
+	}
+
+	const targetStatus = await target.openFolder(route.targetRaw);
+	const copy = new FolderCopy(context, route, source, target, targetStatus, status.uidValidity, report);
+	let remaining = todo;
+	const anyPending = todo.some((meta) => items.get(meta.uid)?.status === 'pending');
+	if (todo.length > 0 && targetStatus.exists > 0) {
+		const claims = await targetClaims(context, route, targetStatus.uidValidity, {
+			sourceRaw: route.sourceRaw,
+			items,
+		});
+		const claimedUids = claims.filter((claim) => claim.targetUid).length;
+		if (anyPending || targetStatus.exists > claimedUids) {
+			const matches = await matchInTarget(source, target, todo, await target.scan(), claims);
+			if (matches.size) {
+				await copy.recordPresent(matches, todo);
+				remaining = todo.filter((meta) => !matches.has(meta.uid));
+			}
+		}
+	}
+	await copy.copy(remaining);
+	const after = await ledger.getFolderItems(migrationId, sourceAccount, route.sourceRaw, status.uidValidity);
+	if (context.mode === 'delta') await copy.syncFlags(metas, after);
+	if (context.signal?.aborted) return report;
+
+	const counts = await ledger.countsByStatus(migrationId, sourceAccount, route.sourceRaw);
+	const open = metas.filter((meta) => !DONE_STATUSES.has(after.get(meta.uid)?.status ?? '')).length;
+	await ledger.setFolderState({
+		migrationId,
+		sourceAccount,
+		sourceFolder: route.sourceRaw,
+		uidValidity: status.uidValidity,
+		uidNext: status.uidNext,
+		highestModseq: status.highestModseq,
+		lastPassCompletedAt: new Date().toISOString(),
+		targetFolder: route.targetRaw,
+		counts: { ...counts, sourceExists: metas.length, open },
+	});
+	return report;
+}
+
+/**
+ * Verify for one folder: every source item is accounted for (in the target at the UID the ledger recorded, or
+ * skipped or failed with a reason), and every target message belongs to some source item. Writes nothing to either
+ * side; items found missing are marked failed in the ledger so the next Full run copies them again.
+ */
+export async function verifyFolder(
+	context: FolderSyncContext,
+	route: FolderRoute,
+	source: MailSource,
+	target: MailTarget,
+	targetExists: boolean,
+): Promise<FolderReport> {
+	const report = emptyReport(route, 'verified');
+	const status = await source.openFolder(route.sourceRaw);
+	const metas = status.exists > 0 ? await source.scan() : [];
+	report.sourceItems = metas.length;
+	const items = await context.ledger.getFolderItems(
+		context.migrationId,
+		context.sourceAccount,
+		route.sourceRaw,
+		status.uidValidity,
+	);
+	report.ledgerItems = items.size;
+	const targetStatus = targetExists ? await target.openFolder(route.targetRaw) : null;
+	const targetMessages = targetStatus && targetStatus.exists > 0 ? await target.scan() : [];
+	report.targetItems = targetMessages.length;
+	const targetByUid = new Map(targetMessages.map((message) => [message.uid, message]));
+	const claims = targetStatus
+		? await targetClaims(context, route, targetStatus.uidValidity, { sourceRaw: route.sourceRaw, items })
+		: [];
+	const keyless = new KeyedBag<MessageMeta>();
+	const claimedUids = new Set(claims.filter((claim) => claim.targetUid).map((claim) => claim.targetUid));
+	for (const message of targetMessages) if (!claimedUids.has(message.uid)) keyless.add(keyOfMeta(message), message);
+	const policy = new FlagPolicy(targetStatus?.permanentFlags ?? []);
+	const missing: ItemOutcome[] = [];
+	const difference = (meta: MessageMeta, kind: VerifyDifference['kind'], reason: string, uid = meta.uid) =>
+		context.differences.push({
+			folder: route.sourcePath,
+			kind,
+			uid,
+			messageId: meta.messageId,
+			size: meta.size,
+			reason,
+		});
+
+	for (const meta of metas) {
+		const item = items.get(meta.uid);
+		if (!item) {
+			report.failed++;
+			difference(meta, 'missing', 'not migrated yet');
+			continue;
+		}
+		if (item.status === 'skipped') {
+			report.skipped++;
+			noteSkip(context, item.reason ?? 'skipped');
+			continue;
+		}
+		if (item.status === 'failed' || item.status === 'pending') {
+			report.failed++;
+			difference(
+				meta,
+				'missing',
+				item.status === 'failed' ? `failed: ${item.reason ?? 'unknown'}` : 'copy interrupted, not confirmed',
+			);
+			continue;
+		}
+		let found: MessageMeta | undefined;
+		if (item.targetUid && item.targetUidValidity === targetStatus?.uidValidity) {
+			found = targetByUid.get(item.targetUid);
+			if (found && found.size !== meta.size) found = undefined;
+		} else {
+			found = keyless.take(keyOfMeta(meta));
+		}
+		if (!found) {
+			report.failed++;
+			difference(meta, 'missing', 'deleted from the target after it was copied');
+			missing.push({
+				migrationId: context.migrationId,
+				sourceAccount: context.sourceAccount,
+				sourceFolder: route.sourceRaw,
+				uidValidity: status.uidValidity,
+				uid: meta.uid,
+				...factsOf(meta, route, policy.split(meta.flags).kept, item.fingerprint),
+				status: 'failed',
+				reason: 'missing from the target at verification',
+				targetUidValidity: null,
+				targetUid: null,
+			});
+			continue;
+		}
+		report.alreadyPresent++;
+		if (flagsKey(policy.split(meta.flags).kept) !== flagsKey(policy.split(found.flags).kept)) {
+			difference(
+				meta,
+				'flags',
+				`flags differ: source (${meta.flags.join(' ')}) target (${found.flags.join(' ')})`,
+			);
+		}
+	}
+	// Target messages that no item of this migration claims are extra, unless a sibling folder's item claims them.
+	if (targetStatus) {
+		const siblingsClaimed = new Set(claimedUids);
+		for (const meta of metas) {
+			const item = items.get(meta.uid);
+			if (item?.targetUid) siblingsClaimed.add(item.targetUid);
+		}
+		const extra = keyless.values().filter((message) => !siblingsClaimed.has(message.uid));
+		const byKeyClaims = new KeyedBag<boolean>();
+		for (const claim of claims) if (!claim.targetUid) byKeyClaims.add(claim.key, true);
+		for (const message of extra) {
+			if (byKeyClaims.take(keyOfMeta(message))) continue;
+			difference(message, 'extra', 'in the target but not from this migration', message.uid);
+		}
+	}
+	if (missing.length) await context.ledger.recordOutcomes(missing);
+	return report;
+}

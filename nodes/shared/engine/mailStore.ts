@@ -1,0 +1,104 @@
+/**
+ * What the content engine needs from each side of a migration, independent of the protocol. IMAP implements both
+ * sides now; a Microsoft Graph target implements `MailTarget` later without touching the engine.
+ */
+
+export interface StoreFolder {
+	/** The name exactly as the server lists it (modified UTF-7 on IMAP). */
+	rawName: string;
+	delimiter: string | null;
+	/** LIST attributes such as \Noselect, \HasChildren. */
+	attributes: string[];
+	/** \Sent, \Drafts, \Trash, \Junk, \Archive... when the server says. */
+	specialUse: string | null;
+	subscribed: boolean;
+}
+
+export interface StoreNamespace {
+	prefix: string;
+	delimiter: string | null;
+}
+
+export interface FolderStatus {
+	uidValidity: number;
+	uidNext: number;
+	exists: number;
+	/** Decimal string; null without CONDSTORE. */
+	highestModseq: string | null;
+}
+
+/** What identifies a message without its bytes. */
+export interface MessageMeta {
+	uid: number;
+	size: number;
+	/** The server's INTERNALDATE string, kept verbatim so the target gets the same date and zone. */
+	internalDate: string;
+	flags: string[];
+	messageId: string | null;
+	modseq: string | null;
+}
+
+export interface MessageBody {
+	uid: number;
+	raw: Buffer;
+}
+
+export interface MailSource {
+	readonly capabilities: ReadonlySet<string>;
+	namespace(): Promise<StoreNamespace>;
+	listFolders(): Promise<StoreFolder[]>;
+	status(rawName: string): Promise<FolderStatus>;
+	/** Opens a folder read-only; the following calls work in it. */
+	openFolder(rawName: string): Promise<FolderStatus>;
+	/** Metadata of the open folder's messages with UID >= fromUid (all when omitted). */
+	scan(fromUid?: number): Promise<MessageMeta[]>;
+	/** UID and flags of messages whose flags changed since `modseq` (CONDSTORE). */
+	flagChangesSince(modseq: string): Promise<{ uid: number; flags: string[]; modseq: string | null }[]>;
+	/** Streams the bodies of the given UIDs of the open folder, in any order; missing UIDs are simply absent. */
+	fetchBodies(uids: readonly number[], onBody: (body: MessageBody) => void): Promise<void>;
+	close(): Promise<void>;
+}
+
+export interface AppendItem {
+	raw: Buffer;
+	flags: string[];
+	internalDate: string;
+}
+
+export type AppendResult =
+	| { ok: true; uid: number | null; uidValidity: number | null }
+	| { ok: false; code: string | null; message: string; permanent: boolean };
+
+export interface TargetFolderStatus extends FolderStatus {
+	/** Flags the folder stores; `\*` means any keyword may be created. */
+	permanentFlags: string[];
+}
+
+export interface MailTarget {
+	readonly capabilities: ReadonlySet<string>;
+	/** Largest message the target takes, in bytes, when known. */
+	readonly appendLimit: number | null;
+	namespace(): Promise<StoreNamespace>;
+	listFolders(): Promise<StoreFolder[]>;
+	createFolder(rawName: string): Promise<void>;
+	subscribe(rawName: string): Promise<void>;
+	/** Opens a folder read-write: appends, scans and flag stores work in it. */
+	openFolder(rawName: string): Promise<TargetFolderStatus>;
+	scan(): Promise<MessageMeta[]>;
+	fetchBodies(uids: readonly number[], onBody: (body: MessageBody) => void): Promise<void>;
+	/**
+	 * Appends a batch to the open folder. A batch that the server refuses as a whole (one bad message fails a
+	 * MULTIAPPEND atomically) is retried one message at a time, so each result says what happened to its message.
+	 */
+	append(items: readonly AppendItem[]): Promise<AppendResult[]>;
+	setFlags(uid: number, flags: string[]): Promise<void>;
+	close(): Promise<void>;
+}
+
+/** Thrown for failures that end the session (connection lost, server gone): the mailbox run may resume later. */
+export class SessionLostError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'SessionLostError';
+	}
+}

@@ -1,0 +1,345 @@
+import { randomUUID } from 'node:crypto';
+
+import type { MailboxLease } from '../ledger/types';
+import { syncFolder, verifyFolder, type FolderSyncContext } from './folderSync';
+import {
+	SessionLostError,
+	type MailSource,
+	type MailTarget,
+	type StoreFolder,
+	type StoreNamespace,
+} from './mailStore';
+import {
+	DEFAULT_TUNING,
+	type FolderReport,
+	type FolderRoute,
+	type MailboxReport,
+	type MailboxStatus,
+	type MigrationRequest,
+} from './types';
+
+/** Opens sessions to both sides of one mailbox; called again after a lost connection and once per extra connection. */
+export interface MailboxConnector {
+	openSource(): Promise<MailSource>;
+	openTarget(): Promise<MailTarget>;
+}
+
+export interface FolderListing {
+	folders: StoreFolder[];
+	namespace: StoreNamespace;
+}
+
+/** Decides where each source folder goes (see folders/FolderMapper); injected so rules stay outside the engine. */
+export type FolderRouter = (source: FolderListing, target: FolderListing) => FolderRoute[];
+
+/** Raised before any folder was worked on: the mailbox could not be reached, locked or listed. */
+export class MailboxSetupError extends Error {
+	constructor(
+		message: string,
+		readonly side: 'source' | 'target' | 'ledger',
+		options?: { cause?: unknown },
+	) {
+		super(message, options);
+		this.name = 'MailboxSetupError';
+	}
+}
+
+interface SessionPair {
+	source: MailSource;
+	target: MailTarget;
+}
+
+async function closePair(pair: SessionPair | null): Promise<void> {
+	if (!pair) return;
+	await Promise.allSettled([pair.source.close(), pair.target.close()]);
+}
+
+async function openPair(connector: MailboxConnector): Promise<SessionPair> {
+	let source: MailSource;
+	try {
+		source = await connector.openSource();
+	} catch (error) {
+		throw new MailboxSetupError(`source: ${(error as Error).message}`, 'source', { cause: error });
+	}
+	try {
+		return { source, target: await connector.openTarget() };
+	} catch (error) {
+		await source.close().catch(() => undefined);
+		throw new MailboxSetupError(`target: ${(error as Error).message}`, 'target', { cause: error });
+	}
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Creates what the target lacks, parents first (routes come parents first), and carries subscriptions over. */
+async function prepareTargetFolders(
+	target: MailTarget,
+	routes: FolderRoute[],
+	existing: Set<string>,
+): Promise<void> {
+	for (const route of routes) {
+		if (route.skipReason) continue;
+		if (!existing.has(route.targetRaw)) {
+			await target.createFolder(route.targetRaw);
+			existing.add(route.targetRaw);
+		}
+		if (route.subscribe) await target.subscribe(route.targetRaw);
+	}
+}
+
+function statusOf(report: MailboxReport, folderErrors: number): MailboxStatus {
+	if (report.mode === 'verify') {
+		return report.differences?.length || folderErrors ? 'partial' : 'completed';
+	}
+	return report.counts.failed > 0 || folderErrors > 0 ? 'partial' : 'completed';
+}
+
+/**
+ * Migrates (or verifies, or plans) one mailbox. Never throws for item or folder failures: they are in the report and
+ * the ledger. Throws MailboxSetupError only when nothing could start (login, lock, listing).
+ */
+export async function migrateMailbox(
+	request: MigrationRequest,
+	connector: MailboxConnector,
+	routeFolders: FolderRouter,
+): Promise<MailboxReport> {
+	const tuning = { ...DEFAULT_TUNING, ...request.tuning };
+	const started = Date.now();
+	const { ledger, migrationId, sourceAccount, mode, logger } = request;
+	const writes = mode !== 'dryRun';
+	const report: MailboxReport = {
+		mailbox: request.mailbox,
+		targetMailbox: request.targetMailbox,
+		migrationId,
+		mode,
+		status: 'completed',
+		reason: null,
+		counts: {
+			folders: 0,
+			sourceItems: 0,
+			copied: 0,
+			alreadyPresent: 0,
+			skipped: 0,
+			skippedByReason: {},
+			failed: 0,
+			flagsUpdated: 0,
+		},
+		bytes: 0,
+		seconds: 0,
+		messagesPerSecond: 0,
+		megabytesPerSecond: 0,
+		failedItems: [],
+		flagsNotKept: {},
+		reconnects: 0,
+		folders: [],
+		...(mode === 'verify' ? { differences: [] } : {}),
+		runId: null,
+	};
+
+	let lease: MailboxLease | null = null;
+	let renewTimer: NodeJS.Timeout | null = null;
+	const lockTtlMs = 10 * 60_000;
+	if (writes) {
+		const attempt = await ledger.acquireMailboxLock(migrationId, sourceAccount, request.owner, lockTtlMs);
+		if (!attempt.acquired) {
+			throw new MailboxSetupError(
+				`the mailbox is being migrated by another execution (${attempt.heldBy}, lease until ${attempt.expiresAt})`,
+				'ledger',
+			);
+		}
+		lease = attempt.lease;
+		renewTimer = setInterval(() => {
+			if (!lease) return;
+			ledger
+				.renewMailboxLock(lease, lockTtlMs)
+				.then((renewed) => {
+					if (renewed) lease = renewed;
+					else logger?.warn('Mailbox lock lost', { mailbox: request.mailbox });
+				})
+				.catch((error: unknown) => logger?.warn(`Mailbox lock renewal failed: ${String(error)}`));
+		}, lockTtlMs / 3);
+		renewTimer.unref();
+	}
+
+	const pairs: SessionPair[] = [];
+	let runId: string | null = null;
+	let folderErrors = 0;
+	try {
+		const first = await openPair(connector);
+		pairs.push(first);
+		let routes: FolderRoute[];
+		let targetFolders: Set<string>;
+		try {
+			const [sourceFolders, sourceNamespace, targetList, targetNamespace] = await Promise.all([
+				first.source.listFolders(),
+				first.source.namespace(),
+				first.target.listFolders(),
+				first.target.namespace(),
+			]);
+			routes = routeFolders(
+				{ folders: sourceFolders, namespace: sourceNamespace },
+				{ folders: targetList, namespace: targetNamespace },
+			);
+			targetFolders = new Set(targetList.map((folder) => folder.rawName));
+			if (mode === 'full' || mode === 'delta') await prepareTargetFolders(first.target, routes, targetFolders);
+		} catch (error) {
+			throw new MailboxSetupError(`listing folders failed: ${(error as Error).message}`, 'source', {
+				cause: error,
+			});
+		}
+		if (writes) {
+			runId = (await ledger.startRun({ migrationId, sourceAccount, mode })).runId;
+			report.runId = runId;
+		}
+
+		const context: FolderSyncContext = {
+			migrationId,
+			sourceAccount,
+			mailbox: request.mailbox,
+			mode,
+			ledger,
+			tuning,
+			routes,
+			failedItems: report.failedItems,
+			maxFailedItemsReported: request.maxFailedItemsReported ?? 1000,
+			flagsNotKept: report.flagsNotKept,
+			skippedByReason: report.counts.skippedByReason,
+			differences: report.differences ?? [],
+			totals: { copied: 0, bytes: 0, flagsUpdated: 0 },
+			onProgress: request.onProgress,
+			signal: request.signal,
+		};
+
+		const queue = routes.filter((route) => route.selectable && !route.skipReason);
+		for (const route of routes) {
+			if (route.skipReason) {
+				report.folders.push({
+					source: route.sourcePath,
+					target: route.targetPath,
+					action: 'skipped',
+					skipReason: route.skipReason,
+					sourceItems: 0,
+					copied: 0,
+					alreadyPresent: 0,
+					skipped: 0,
+					failed: 0,
+				});
+			}
+		}
+		const reports = new Map<FolderRoute, FolderReport>();
+		let reconnectsLeft = tuning.reconnects;
+
+		const work = async (slot: number) => {
+			let pair: SessionPair | null = slot === 0 ? first : null;
+			try {
+				while (queue.length && !request.signal?.aborted) {
+					const route = queue.shift() as FolderRoute;
+					try {
+						if (!pair) {
+							pair = await openPair(connector);
+							pairs.push(pair);
+						}
+						const folderReport =
+							mode === 'verify'
+								? await verifyFolder(context, route, pair.source, pair.target, targetFolders.has(route.targetRaw))
+								: await syncFolder(context, route, pair.source, pair.target);
+						reports.set(route, folderReport);
+					} catch (error) {
+						const lost = error instanceof SessionLostError || error instanceof MailboxSetupError;
+						if (lost && reconnectsLeft > 0) {
+							reconnectsLeft--;
+							report.reconnects++;
+							logger?.warn(`Connection lost in ${route.sourcePath}, reconnecting: ${(error as Error).message}`, {
+								mailbox: request.mailbox,
+							});
+							await closePair(pair);
+							pair = null;
+							queue.unshift(route);
+							await pause(500 * 2 ** (tuning.reconnects - reconnectsLeft - 1));
+							continue;
+						}
+						folderErrors++;
+						const reason = (error as Error).message;
+						logger?.warn(`Folder ${route.sourcePath} failed: ${reason}`, { mailbox: request.mailbox });
+						reports.set(route, {
+							source: route.sourcePath,
+							target: route.targetPath,
+							action: 'skipped',
+							skipReason: `error: ${reason}`,
+							sourceItems: 0,
+							copied: 0,
+							alreadyPresent: 0,
+							skipped: 0,
+							failed: 0,
+						});
+						report.reason ??= `folder ${route.sourcePath}: ${reason}`;
+						if (lost) {
+							// Out of reconnects: leave the rest for the next run rather than failing each folder in turn.
+							for (const rest of queue.splice(0)) {
+								reports.set(rest, {
+									source: rest.sourcePath,
+									target: rest.targetPath,
+									action: 'skipped',
+									skipReason: 'not reached: connection lost',
+									sourceItems: 0,
+									copied: 0,
+									alreadyPresent: 0,
+									skipped: 0,
+									failed: 0,
+								});
+								folderErrors++;
+							}
+						}
+					}
+				}
+			} finally {
+				if (pair && pair !== first) await closePair(pair);
+			}
+		};
+		const workers = Math.max(1, Math.min(tuning.connections, queue.length));
+		await Promise.all(Array.from({ length: workers }, (_, slot) => work(slot)));
+
+		for (const route of routes) {
+			const folderReport = reports.get(route);
+			if (folderReport) report.folders.push(folderReport);
+		}
+		for (const folder of report.folders) {
+			report.counts.sourceItems += folder.sourceItems;
+			report.counts.copied += folder.copied;
+			report.counts.alreadyPresent += folder.alreadyPresent;
+			report.counts.skipped += folder.skipped;
+			report.counts.failed += folder.failed;
+		}
+		report.counts.folders = reports.size;
+		report.counts.flagsUpdated = context.totals.flagsUpdated;
+		report.bytes = context.totals.bytes;
+		report.status = statusOf(report, folderErrors);
+		if (request.signal?.aborted) {
+			report.status = 'partial';
+			report.reason ??= 'stopped before the end; the next run resumes from the last item';
+		}
+		return report;
+	} finally {
+		if (renewTimer) clearInterval(renewTimer);
+		report.seconds = (Date.now() - started) / 1000;
+		if (report.seconds > 0) {
+			report.messagesPerSecond = Math.round((report.counts.copied / report.seconds) * 10) / 10;
+			report.megabytesPerSecond = Math.round((report.bytes / 1e6 / report.seconds) * 100) / 100;
+		}
+		await Promise.allSettled(pairs.map((pair) => closePair(pair)));
+		if (runId) {
+			await ledger
+				.finishRun(runId, {
+					status: report.status === 'completed' ? 'completed' : 'completedWithErrors',
+					summary: { counts: report.counts, bytes: report.bytes, seconds: report.seconds },
+				})
+				.catch((error: unknown) => logger?.warn(`Could not record the run's end: ${String(error)}`));
+		}
+		if (lease) await ledger.releaseMailboxLock(lease).catch(() => false);
+	}
+}
+
+/** A ledger owner id for one process and run: unique, so two executions never share a lease. */
+export function newOwnerId(prefix: string): string {
+	return `${prefix}:${process.pid}:${randomUUID()}`;
+}

@@ -1,0 +1,144 @@
+import type { LedgerStore } from '../ledger/types';
+
+/**
+ * `full`: copy everything not yet copied. `delta`: the same, plus flag changes since the last pass. `verify`: compare
+ * source, target and ledger folder by folder and list every difference. `dryRun`: plan and count, write nothing.
+ */
+export type MigrationMode = 'full' | 'delta' | 'verify' | 'dryRun';
+
+export interface EngineLogger {
+	debug(message: string, meta?: Record<string, unknown>): void;
+	info(message: string, meta?: Record<string, unknown>): void;
+	warn(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** One source folder and where it goes, decided before copying (see folders/FolderMapper). */
+export interface FolderRoute {
+	sourceRaw: string;
+	/** Human-readable source path ('/' between levels). */
+	sourcePath: string;
+	targetRaw: string;
+	targetPath: string;
+	/** Holds messages (LIST without \Noselect). */
+	selectable: boolean;
+	subscribe: boolean;
+	/** Set when the folder is not migrated, with the reason. */
+	skipReason: string | null;
+}
+
+export interface MigrationProgress {
+	mailbox: string;
+	folder: string;
+	copied: number;
+	bytes: number;
+	sourceItems: number;
+}
+
+export interface CopyTuning {
+	/** Folders copied at once, each over its own source and target connection. */
+	connections: number;
+	/** APPEND batches in flight per connection. */
+	pipelineDepth: number;
+	/** Messages per batch (one MULTIAPPEND command when the target supports it). */
+	batchMessages: number;
+	/** Bytes per batch; a larger single message travels alone. */
+	batchBytes: number;
+	/** Times a lost connection is reopened within one run before the mailbox ends as failed. */
+	reconnects: number;
+}
+
+export const DEFAULT_TUNING: CopyTuning = {
+	connections: 2,
+	pipelineDepth: 8,
+	batchMessages: 50,
+	batchBytes: 8 * 1024 * 1024,
+	reconnects: 3,
+};
+
+export interface FailedItem {
+	folder: string;
+	uid: number;
+	messageId: string | null;
+	size: number;
+	/** Server response code when there was one, e.g. TOOBIG, OVERQUOTA. */
+	code: string | null;
+	reason: string;
+}
+
+export interface VerifyDifference {
+	folder: string;
+	kind: 'missing' | 'extra' | 'flags';
+	/** Source UID for missing items, target UID for extra ones. */
+	uid: number;
+	messageId: string | null;
+	size: number;
+	reason: string;
+}
+
+export interface FolderReport {
+	source: string;
+	target: string;
+	action: 'copied' | 'unchanged' | 'skipped' | 'verified' | 'planned';
+	skipReason?: string;
+	sourceItems: number;
+	copied: number;
+	alreadyPresent: number;
+	skipped: number;
+	failed: number;
+	targetItems?: number;
+	ledgerItems?: number;
+}
+
+export interface MailboxCounts {
+	folders: number;
+	sourceItems: number;
+	copied: number;
+	/** Found in the target (copied earlier, or already there) and not copied again. */
+	alreadyPresent: number;
+	skipped: number;
+	skippedByReason: Record<string, number>;
+	failed: number;
+	flagsUpdated: number;
+}
+
+export type MailboxStatus = 'completed' | 'partial' | 'failed';
+
+export interface MailboxReport {
+	mailbox: string;
+	targetMailbox: string;
+	migrationId: string;
+	mode: MigrationMode;
+	status: MailboxStatus;
+	reason: string | null;
+	counts: MailboxCounts;
+	bytes: number;
+	seconds: number;
+	messagesPerSecond: number;
+	megabytesPerSecond: number;
+	failedItems: FailedItem[];
+	/** Flags the target does not store (not in its PERMANENTFLAGS), with how many messages carried each. */
+	flagsNotKept: Record<string, number>;
+	reconnects: number;
+	folders: FolderReport[];
+	/** Verify mode: each item missing from or extra in the target, and flag differences. */
+	differences?: VerifyDifference[];
+	runId: string | null;
+}
+
+export interface MigrationRequest {
+	migrationId: string;
+	mode: MigrationMode;
+	/** Stable identity of the source mailbox in the ledger, e.g. `alice@imap.example.com:993`. */
+	sourceAccount: string;
+	mailbox: string;
+	targetMailbox: string;
+	ledger: LedgerStore;
+	/** Who holds the mailbox lock (execution id, worker id). */
+	owner: string;
+	tuning?: Partial<CopyTuning>;
+	/** Most failed items listed in the report (all are in the ledger). */
+	maxFailedItemsReported?: number;
+	logger?: EngineLogger;
+	onProgress?: (progress: MigrationProgress) => void;
+	signal?: AbortSignal;
+}

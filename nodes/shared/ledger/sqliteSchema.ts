@@ -1,0 +1,130 @@
+/**
+ * Versioned schema of the SQLite ledger. A migration, once released, is never edited: later versions append a step,
+ * and files written by any earlier version upgrade in place when opened.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+
+export interface SchemaMigration {
+	version: number;
+	sql: string;
+}
+
+export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
+	{
+		version: 1,
+		// WITHOUT ROWID keeps each folder's records clustered by their key, so loading a folder is one range scan.
+		sql: `
+			CREATE TABLE items (
+				migration_id TEXT NOT NULL,
+				source_account TEXT NOT NULL,
+				source_folder TEXT NOT NULL,
+				uid_validity INTEGER NOT NULL,
+				uid INTEGER NOT NULL,
+				message_id TEXT,
+				size INTEGER NOT NULL,
+				internal_date TEXT NOT NULL,
+				fingerprint TEXT,
+				target_folder TEXT NOT NULL,
+				target_uid_validity INTEGER,
+				target_uid INTEGER,
+				status TEXT NOT NULL CHECK (status IN ('pending', 'copied', 'present', 'skipped', 'failed')),
+				reason TEXT,
+				flags TEXT NOT NULL,
+				modseq TEXT,
+				attempts INTEGER NOT NULL,
+				created_at TEXT NOT NULL,
+				updated_at TEXT NOT NULL,
+				PRIMARY KEY (migration_id, source_account, source_folder, uid_validity, uid)
+			) WITHOUT ROWID;
+			CREATE INDEX items_by_status ON items (migration_id, source_account, status);
+
+			CREATE TABLE folders (
+				migration_id TEXT NOT NULL,
+				source_account TEXT NOT NULL,
+				source_folder TEXT NOT NULL,
+				uid_validity INTEGER NOT NULL,
+				uid_next INTEGER,
+				highest_modseq TEXT,
+				last_pass_completed_at TEXT,
+				target_folder TEXT NOT NULL,
+				counts TEXT NOT NULL,
+				updated_at TEXT NOT NULL,
+				PRIMARY KEY (migration_id, source_account, source_folder)
+			) WITHOUT ROWID;
+
+			CREATE TABLE runs (
+				run_id TEXT NOT NULL PRIMARY KEY,
+				migration_id TEXT NOT NULL,
+				source_account TEXT NOT NULL,
+				mode TEXT NOT NULL,
+				started_at TEXT NOT NULL,
+				finished_at TEXT,
+				status TEXT NOT NULL,
+				summary TEXT
+			);
+			CREATE INDEX runs_by_mailbox ON runs (migration_id, source_account, started_at);
+
+			CREATE TABLE mailbox_locks (
+				migration_id TEXT NOT NULL,
+				source_account TEXT NOT NULL,
+				owner TEXT NOT NULL,
+				token TEXT NOT NULL,
+				acquired_at TEXT NOT NULL,
+				expires_at_ms INTEGER NOT NULL,
+				PRIMARY KEY (migration_id, source_account)
+			) WITHOUT ROWID;
+		`,
+	},
+];
+
+export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version;
+
+export class LedgerSchemaError extends Error {
+	constructor(message: string) {
+		super(`Ledger: ${message}`);
+		this.name = 'LedgerSchemaError';
+	}
+}
+
+export function readSchemaVersion(db: DatabaseSync): number {
+	const table = db
+		.prepare(`SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`)
+		.get();
+	if (!table) return 0;
+	const row = db.prepare('SELECT MAX(version) AS version FROM schema_version').get();
+	return Number(row?.version ?? 0);
+}
+
+/**
+ * Brings the file up to the newest version in one write transaction, so a second process opening the same file
+ * waits and then finds nothing left to do. Refuses files written by a newer release rather than guess at them.
+ */
+export function applyMigrations(
+	db: DatabaseSync,
+	migrations: readonly SchemaMigration[] = SQLITE_MIGRATIONS,
+): number {
+	const latest = migrations[migrations.length - 1].version;
+	db.exec('BEGIN IMMEDIATE');
+	try {
+		db.exec(
+			'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)',
+		);
+		const current = readSchemaVersion(db);
+		if (current > latest) {
+			throw new LedgerSchemaError(
+				`the ledger file has schema version ${current}, newer than this release understands (${latest}); upgrade the package`,
+			);
+		}
+		const record = db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)');
+		for (const migration of migrations) {
+			if (migration.version <= current) continue;
+			db.exec(migration.sql);
+			record.run(migration.version, new Date().toISOString());
+		}
+		db.exec('COMMIT');
+		return latest;
+	} catch (error) {
+		if (db.isTransaction ?? true) db.exec('ROLLBACK');
+		throw error;
+	}
+}

@@ -1,0 +1,83 @@
+/**
+ * Input checks shared by every store, so a bad record fails loudly at the call instead of becoming a row that no
+ * later lookup can match.
+ */
+import { ITEM_STATUSES, type ItemFacts, type ItemKey, type ItemStatus } from './types';
+
+const UINT32_MAX = 0xffff_ffff;
+
+export class LedgerInputError extends Error {
+	constructor(message: string) {
+		super(`Ledger: ${message}`);
+		this.name = 'LedgerInputError';
+	}
+}
+
+function describe(value: unknown): string {
+	return typeof value === 'string' ? JSON.stringify(value.slice(0, 80)) : String(value);
+}
+
+export function assertText(name: string, value: unknown): asserts value is string {
+	if (typeof value !== 'string' || value.length === 0) {
+		throw new LedgerInputError(`${name} must be a non-empty string (got ${describe(value)})`);
+	}
+}
+
+/** IMAP UIDs and UIDVALIDITY values are non-zero 32-bit unsigned numbers. */
+export function assertUid32(name: string, value: unknown): asserts value is number {
+	if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > UINT32_MAX) {
+		throw new LedgerInputError(`${name} must be an integer from 1 to ${UINT32_MAX} (got ${describe(value)})`);
+	}
+}
+
+export function assertOptionalUid32(name: string, value: unknown): asserts value is number | null {
+	if (value !== null) assertUid32(name, value);
+}
+
+export function assertPositiveInteger(name: string, value: unknown): asserts value is number {
+	if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+		throw new LedgerInputError(`${name} must be a positive integer (got ${describe(value)})`);
+	}
+}
+
+export function assertOptionalModseq(name: string, value: unknown): asserts value is string | null {
+	if (value !== null && (typeof value !== 'string' || !/^\d{1,20}$/.test(value))) {
+		throw new LedgerInputError(`${name} must be a decimal string or null (got ${describe(value)})`);
+	}
+}
+
+export function assertStatus(value: unknown): asserts value is ItemStatus {
+	if (!ITEM_STATUSES.includes(value as ItemStatus)) {
+		throw new LedgerInputError(`status must be one of ${ITEM_STATUSES.join(', ')} (got ${describe(value)})`);
+	}
+}
+
+export function assertItemKey(key: ItemKey): void {
+	assertText('migrationId', key.migrationId);
+	assertText('sourceAccount', key.sourceAccount);
+	assertText('sourceFolder', key.sourceFolder);
+	assertUid32('uidValidity', key.uidValidity);
+	assertUid32('uid', key.uid);
+}
+
+export function assertItemFacts(facts: ItemFacts): void {
+	if (facts.messageId !== null && typeof facts.messageId !== 'string') {
+		throw new LedgerInputError(`messageId must be a string or null (got ${describe(facts.messageId)})`);
+	}
+	if (typeof facts.size !== 'number' || !Number.isSafeInteger(facts.size) || facts.size < 0) {
+		throw new LedgerInputError(`size must be a non-negative integer (got ${describe(facts.size)})`);
+	}
+	if (typeof facts.internalDate !== 'string' || Number.isNaN(Date.parse(facts.internalDate))) {
+		throw new LedgerInputError(`internalDate must be an ISO date (got ${describe(facts.internalDate)})`);
+	}
+	if (facts.fingerprint !== null && !/^[0-9a-f]{64}$/.test(facts.fingerprint)) {
+		throw new LedgerInputError(
+			`fingerprint must be a lowercase sha256 hex digest or null (got ${describe(facts.fingerprint)})`,
+		);
+	}
+	assertText('targetFolder', facts.targetFolder);
+	if (typeof facts.flags !== 'string') {
+		throw new LedgerInputError(`flags must be a string (got ${describe(facts.flags)})`);
+	}
+	assertOptionalModseq('modseq', facts.modseq);
+}

@@ -1,0 +1,89 @@
+import { FlagPolicy, flagsKey } from '../../../nodes/shared/engine/flagPolicy';
+import {
+	fingerprintOf,
+	matchKey,
+	messageIdFromHeader,
+	parseImapDate,
+} from '../../../nodes/shared/engine/messageIdentity';
+import { KeyedBag } from '../../../nodes/shared/engine/multiset';
+
+describe('messageIdFromHeader', () => {
+	it('reads, unfolds and trims the Message-ID', () => {
+		expect(messageIdFromHeader('Message-ID: <a@b>\r\n\r\n')).toBe('<a@b>');
+		expect(messageIdFromHeader(Buffer.from('message-id:\r\n <folded@x>\r\n'))).toBe('<folded@x>');
+	});
+
+	it('returns null without a Message-ID or with an empty one', () => {
+		expect(messageIdFromHeader('\r\n')).toBeNull();
+		expect(messageIdFromHeader('Message-ID:   \r\n')).toBeNull();
+		expect(messageIdFromHeader(null)).toBeNull();
+	});
+
+	it('keeps 8-bit and malformed values as they are', () => {
+		expect(messageIdFromHeader(Buffer.from('Message-Id: not <valid\xff\r\n', 'latin1'))).toBe('not <valid\xff');
+	});
+});
+
+describe('parseImapDate', () => {
+	it('honours the zone offset', () => {
+		expect(new Date(parseImapDate('17-Jul-1996 02:44:25 -0700')).toISOString()).toBe('1996-07-17T09:44:25.000Z');
+		expect(new Date(parseImapDate(' 1-Jan-2020 00:00:00 +0130')).toISOString()).toBe('2019-12-31T22:30:00.000Z');
+	});
+
+	it('gives NaN for garbage', () => {
+		expect(parseImapDate('32-Foo-2020 00:00:00 +0000')).toBeNaN();
+	});
+});
+
+describe('matchKey', () => {
+	it('is the same for the same message in two zones, and differs by size', () => {
+		const a = matchKey({ messageId: '<x>', size: 10, internalDateMs: parseImapDate('17-Jul-1996 02:44:25 -0700') });
+		const b = matchKey({ messageId: '<x>', size: 10, internalDateMs: parseImapDate('17-Jul-1996 09:44:25 +0000') });
+		const c = matchKey({ messageId: '<x>', size: 11, internalDateMs: parseImapDate('17-Jul-1996 09:44:25 +0000') });
+		expect(a).toBe(b);
+		expect(a).not.toBe(c);
+	});
+});
+
+describe('FlagPolicy', () => {
+	it('keeps listed system flags and any keyword when \\* is permanent', () => {
+		const policy = new FlagPolicy(['\\Seen', '\\Flagged', '\\*']);
+		expect(policy.split(['\\Seen', '\\Draft', '$Forwarded', '\\Recent'])).toEqual({
+			kept: ['\\Seen', '$Forwarded'],
+			dropped: ['\\Draft'],
+		});
+	});
+
+	it('drops keywords the folder cannot create', () => {
+		const policy = new FlagPolicy(['\\Seen', 'Work']);
+		expect(policy.split(['work', 'Private'])).toEqual({ kept: ['work'], dropped: ['Private'] });
+	});
+
+	it('keeps everything when the server names no permanent flags', () => {
+		expect(new FlagPolicy([]).split(['\\Seen', 'x']).kept).toEqual(['\\Seen', 'x']);
+	});
+
+	it('compares flag lists regardless of order and case', () => {
+		expect(flagsKey(['\\Seen', '$Forwarded'])).toBe(flagsKey(['$forwarded', '\\SEEN']));
+	});
+});
+
+describe('KeyedBag', () => {
+	it('hands each value out once, so duplicates match one to one', () => {
+		const bag = new KeyedBag<number>();
+		bag.add('k', 1);
+		bag.add('k', 2);
+		expect(bag.take('k')).toBe(1);
+		expect(bag.take('k', (value) => value === 2)).toBe(2);
+		expect(bag.take('k')).toBeUndefined();
+		expect(bag.size).toBe(0);
+	});
+});
+
+describe('fingerprintOf', () => {
+	it('is the SHA-256 of the exact bytes', () => {
+		expect(fingerprintOf(Buffer.from('abc'))).toBe(
+			'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+		);
+	});
+});

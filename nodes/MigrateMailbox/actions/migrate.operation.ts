@@ -1,7 +1,11 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import type { CopyTuning, MigrationMode } from '../../shared/engine/types';
 import type { FolderRules } from '../../shared/engine/imap/folderRouting';
+import { runImapMigration } from '../../shared/engine/imap/runImapMigration';
+import { newOwnerId } from '../../shared/engine/migrateMailbox';
+import type { CopyTuning, MigrationMode, MigrationProgress } from '../../shared/engine/types';
+import { defaultLedgerPath, openLedger } from '../../shared/ledger';
+import { mailboxPairFor } from './mailboxFields';
 
 const showFor = { show: { operation: ['migrate', 'verify'] } };
 
@@ -221,5 +225,78 @@ export function readSettings(this: IExecuteFunctions, itemIndex: number): Migrat
 		mailboxesInParallel: Number(performance.mailboxes ?? 2),
 		ledgerPath: String(ledger.path ?? '').trim(),
 		maxFailedItems: Number(ledger.maxFailedItems ?? 200),
+	};
+}
+
+/** How far one mailbox got, for the n8n log and, on manual runs, the editor. */
+export type ProgressReporter = (message: string) => void;
+
+/**
+ * Runs Migrate/Verify for every item, several mailboxes at once; results keep the input order and pairing. A
+ * failure of one mailbox is returned as an Error in its slot and never stops the others.
+ */
+export async function executeMigrations(
+	this: IExecuteFunctions,
+	itemIndexes: number[],
+	report: ProgressReporter,
+): Promise<Array<IDataObject | Error>> {
+	const settings = itemIndexes.map((itemIndex) => readSettings.call(this, itemIndex));
+	const parallel = Math.max(1, Math.min(...settings.map((setting) => setting.mailboxesInParallel)));
+	const ledgerPath = settings[0]?.ledgerPath || defaultLedgerPath();
+	const ledger = await openLedger({ kind: 'sqlite', path: ledgerPath });
+	const owner = newOwnerId(`n8n-execution-${this.getExecutionId()}`);
+	const results: Array<IDataObject | Error> = new Array(itemIndexes.length);
+	let next = 0;
+	const worker = async () => {
+		while (next < itemIndexes.length) {
+			const position = next++;
+			const itemIndex = itemIndexes[position];
+			try {
+				const { source, target } = await mailboxPairFor.call(this, itemIndex);
+				const setting = settings[position];
+				const mailboxReport = await runImapMigration({
+					source,
+					target,
+					migrationId: setting.migrationId,
+					mode: setting.mode,
+					folderRules: setting.folderRules,
+					tuning: setting.tuning,
+					maxFailedItemsReported: setting.maxFailedItems,
+					ledger,
+					owner,
+					logger: {
+						debug: (message, meta) => this.logger.debug(message, meta),
+						info: (message, meta) => this.logger.info(message, meta),
+						warn: (message, meta) => this.logger.warn(message, meta),
+					},
+					onProgress: throttledProgress(report),
+				});
+				report(
+					`${mailboxReport.mailbox}: ${mailboxReport.status}, ${mailboxReport.counts.copied} copied, ${mailboxReport.counts.failed} failed`,
+				);
+				results[position] = mailboxReport as unknown as IDataObject;
+			} catch (error) {
+				results[position] = error instanceof Error ? error : new Error(String(error));
+			}
+		}
+	};
+	try {
+		await Promise.all(Array.from({ length: Math.min(parallel, itemIndexes.length) }, worker));
+	} finally {
+		await ledger.close();
+	}
+	return results;
+}
+
+/** At most one progress line per mailbox every few seconds: enough to watch, not enough to flood the log. */
+function throttledProgress(report: ProgressReporter): (progress: MigrationProgress) => void {
+	let last = 0;
+	return (progress) => {
+		const now = Date.now();
+		if (now - last < 5000) return;
+		last = now;
+		report(
+			`${progress.mailbox}: ${progress.folder} ${progress.copied}/${progress.sourceItems} copied, ${(progress.bytes / 1e6).toFixed(1)} MB so far`,
+		);
 	};
 }

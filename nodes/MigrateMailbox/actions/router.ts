@@ -1,6 +1,8 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
+import { MailboxSetupError } from '../../shared/engine/migrateMailbox';
 import { MailboxUnreachableError } from '../../shared/preflight/preflight';
+import { executeMigrations } from './migrate.operation';
 import * as preflight from './preflight.operation';
 
 type Operation = (this: IExecuteFunctions, itemIndex: number) => Promise<INodeExecutionData[]>;
@@ -26,10 +28,12 @@ function toNodeError(
 	if (error instanceof NodeOperationError) return error;
 	const mailbox = mailboxOf(context, itemIndex) || `item ${itemIndex}`;
 	const cause = error instanceof Error ? error.message : String(error);
-	const description =
-		error instanceof MailboxUnreachableError
-			? `Failed at the ${error.failure.layer} layer on the ${error.side} side.`
-			: undefined;
+	let description: string | undefined;
+	if (error instanceof MailboxUnreachableError) {
+		description = `Failed at the ${error.failure.layer} layer on the ${error.side} side.`;
+	} else if (error instanceof MailboxSetupError) {
+		description = `Nothing was copied: the ${error.side} could not be set up. The next run starts this mailbox again.`;
+	}
 	return new NodeOperationError(context.getNode(), `Mailbox ${mailbox}: ${cause}`, {
 		itemIndex,
 		description,
@@ -39,6 +43,9 @@ function toNodeError(
 /** One item per mailbox: each runs on its own, so one failing mailbox never stops the others with Continue On Fail. */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
+	if (items.length === 0) return [[]];
+	const batchOperation = this.getNodeParameter('operation', 0) as string;
+	if (batchOperation === 'migrate' || batchOperation === 'verify') return [await migrations.call(this, items.length)];
 	const results: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const operation = this.getNodeParameter('operation', itemIndex) as string;
@@ -63,4 +70,23 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		}
 	}
 	return [results];
+}
+
+/** Migrate and Verify run several mailboxes at once, so their errors are collected per item and handled here. */
+async function migrations(this: IExecuteFunctions, count: number): Promise<INodeExecutionData[]> {
+	const indexes = Array.from({ length: count }, (_, itemIndex) => itemIndex);
+	const manual = this.getMode() === 'manual';
+	const outcomes = await executeMigrations.call(this, indexes, (message) => {
+		this.logger.info(message);
+		if (manual) this.sendMessageToUI(message);
+	});
+	return outcomes.map((outcome, itemIndex) => {
+		if (!(outcome instanceof Error)) return { json: outcome, pairedItem: { item: itemIndex } };
+		const nodeError = toNodeError(this, outcome, itemIndex);
+		if (!this.continueOnFail()) throw nodeError;
+		return {
+			json: { mailbox: mailboxOf(this, itemIndex), status: 'failed', error: nodeError.message },
+			pairedItem: { item: itemIndex },
+		};
+	});
 }

@@ -1,0 +1,54 @@
+import { describeEndpoint, type ImapEndpoint } from '../../imap/endpoint';
+import type { LedgerStore } from '../../ledger/types';
+import { migrateMailbox } from '../migrateMailbox';
+import type { CopyTuning, EngineLogger, MailboxReport, MigrationMode, MigrationProgress } from '../types';
+import { routeFolders, type FolderRules } from './folderRouting';
+import { ImapMailSource, ImapMailTarget } from './imapStores';
+
+export interface ImapMigrationRequest {
+	source: ImapEndpoint;
+	target: ImapEndpoint;
+	migrationId: string;
+	mode: MigrationMode;
+	folderRules: FolderRules;
+	tuning?: Partial<CopyTuning>;
+	maxFailedItemsReported?: number;
+	ledger: LedgerStore;
+	owner: string;
+	logger?: EngineLogger;
+	onProgress?: (progress: MigrationProgress) => void;
+	signal?: AbortSignal;
+}
+
+/** The ledger's name for a source mailbox: login and server, so the same login on two servers never mixes. */
+export function sourceAccountOf(endpoint: ImapEndpoint): string {
+	return `${endpoint.login.mailbox}@${endpoint.host}:${endpoint.port}`;
+}
+
+/** One IMAP-to-IMAP mailbox migration: the engine wired to IMAP sessions and folder rules. */
+export async function runImapMigration(request: ImapMigrationRequest): Promise<MailboxReport> {
+	request.logger?.info(`Migrating ${describeEndpoint(request.source)} to ${describeEndpoint(request.target)}`, {
+		mode: request.mode,
+	});
+	return await migrateMailbox(
+		{
+			migrationId: request.migrationId,
+			mode: request.mode,
+			sourceAccount: sourceAccountOf(request.source),
+			mailbox: request.source.login.mailbox,
+			targetMailbox: request.target.login.mailbox,
+			ledger: request.ledger,
+			owner: request.owner,
+			tuning: request.tuning,
+			maxFailedItemsReported: request.maxFailedItemsReported,
+			logger: request.logger,
+			onProgress: request.onProgress,
+			signal: request.signal,
+		},
+		{
+			openSource: async () => await ImapMailSource.open(request.source),
+			openTarget: async () => await ImapMailTarget.open(request.target),
+		},
+		routeFolders(request.folderRules),
+	);
+}

@@ -11,6 +11,7 @@ import {
 
 import { checkImapAccount } from '../shared/imap/checkAccount';
 import { mailboxFields } from './actions/mailboxFields';
+import * as migrate from './actions/migrate.operation';
 import * as preflight from './actions/preflight.operation';
 import { router } from './actions/router';
 import { imapAccountFromCredential, testMailboxOf } from './transport/imapAccount';
@@ -54,11 +55,26 @@ export class MigrateMailbox implements INodeType {
 						description:
 							'Log in on both sides and report capabilities, folders, counts, sizes, quota and a duration estimate',
 					},
+					{
+						name: 'Migrate',
+						value: 'migrate',
+						action: 'Migrate a mailbox',
+						description:
+							'Copy messages, folders, flags and dates; resumable, with every item recorded in the ledger',
+					},
+					{
+						name: 'Verify',
+						value: 'verify',
+						action: 'Verify a migrated mailbox',
+						description:
+							'Compare source, target and ledger folder by folder and list every missing or extra item',
+					},
 				],
 				default: 'preflight',
 			},
 			...mailboxFields,
 			...preflight.description,
+			...migrate.description,
 		],
 	};
 

@@ -31,6 +31,7 @@ export interface FolderSyncContext {
 	totals: { copied: number; bytes: number; flagsUpdated: number };
 	onProgress?: (progress: MigrationProgress) => void;
 	signal?: AbortSignal;
+	afterAppend?: () => void;
 }
 
 const DONE_STATUSES = new Set(['copied', 'present', 'skipped']);
@@ -325,6 +326,7 @@ class FolderCopy {
 		}));
 		bodies.clear();
 		const results = await this.target.append(appendItems);
+		this.context.afterAppend?.();
 		const outcomes: ItemOutcome[] = [];
 		let copiedBytes = 0;
 		present.forEach((meta, index) => {

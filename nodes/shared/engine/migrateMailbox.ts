@@ -208,6 +208,7 @@ export async function migrateMailbox(
 			totals: { copied: 0, bytes: 0, flagsUpdated: 0 },
 			onProgress: request.onProgress,
 			signal: request.signal,
+			afterAppend: request.afterAppend,
 		};
 
 		const queue = routes.filter((route) => route.selectable && !route.skipReason);

@@ -141,4 +141,6 @@ export interface MigrationRequest {
 	logger?: EngineLogger;
 	onProgress?: (progress: MigrationProgress) => void;
 	signal?: AbortSignal;
+	/** Fault injection for crash tests: called after the target accepted a batch, before the ledger records it. */
+	afterAppend?: () => void;
 }

@@ -86,7 +86,7 @@ const STATEMENTS = {
 			updated_at = excluded.updated_at`,
 	recordFlags: `UPDATE items SET flags = $flags, modseq = $modseq, updated_at = $now WHERE ${ITEM_KEY_MATCH}`,
 	getItem: `SELECT ${ITEM_COLUMNS} FROM items WHERE ${ITEM_KEY_MATCH}`,
-	folderItems: `SELECT uid, status, message_id, size, fingerprint, flags, modseq, target_uid_validity, target_uid
+	folderItems: `SELECT uid, status, reason, message_id, size, internal_date, fingerprint, flags, modseq, target_uid_validity, target_uid
 		FROM items WHERE migration_id = ? AND source_account = ? AND source_folder = ? AND uid_validity = ?`,
 	pending: `SELECT ${ITEM_COLUMNS} FROM items
 		WHERE migration_id = ? AND source_account = ? AND status = 'pending' ORDER BY source_folder, uid_validity, uid`,
@@ -274,7 +274,7 @@ export class SqliteLedgerStore implements LedgerStore {
 			assertItemKey(item);
 			assertItemFacts(item);
 			assertStatus(item.status);
-			if (item.status === 'pending') {
+			if ((item.status as string) === 'pending') {
 				throw new LedgerInputError('recordOutcomes takes final states; use recordIntents for pending');
 			}
 			assertOptionalUid32('targetUidValidity', item.targetUidValidity);
@@ -340,8 +340,10 @@ export class SqliteLedgerStore implements LedgerStore {
 		for (const row of rows) {
 			items.set(Number(row.uid), {
 				status: row.status as ItemStatus,
+				reason: optionalText(row.reason),
 				messageId: optionalText(row.message_id),
 				size: Number(row.size),
+				internalDate: text(row.internal_date),
 				fingerprint: optionalText(row.fingerprint),
 				flags: text(row.flags),
 				modseq: optionalText(row.modseq),

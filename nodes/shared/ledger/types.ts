@@ -72,8 +72,10 @@ export interface LedgerItem extends ItemKey, ItemFacts {
 /** The per-item state the engine compares against a folder listing; compact enough for 100k items. */
 export interface FolderItemState {
 	status: ItemStatus;
+	reason: string | null;
 	messageId: string | null;
 	size: number;
+	internalDate: string;
 	fingerprint: string | null;
 	flags: string;
 	modseq: string | null;

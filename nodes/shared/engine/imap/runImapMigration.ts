@@ -18,6 +18,7 @@ export interface ImapMigrationRequest {
 	logger?: EngineLogger;
 	onProgress?: (progress: MigrationProgress) => void;
 	signal?: AbortSignal;
+	afterAppend?: () => void;
 }
 
 /** The ledger's name for a source mailbox: login and server, so the same login on two servers never mixes. */
@@ -44,6 +45,7 @@ export async function runImapMigration(request: ImapMigrationRequest): Promise<M
 			logger: request.logger,
 			onProgress: request.onProgress,
 			signal: request.signal,
+			afterAppend: request.afterAppend,
 		},
 		{
 			openSource: async () => await ImapMailSource.open(request.source),

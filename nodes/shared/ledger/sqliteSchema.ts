@@ -88,7 +88,9 @@ export class LedgerSchemaError extends Error {
 
 export function readSchemaVersion(db: DatabaseSync): number {
 	const table = db
-		.prepare(`SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`)
+		.prepare(
+			`SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'`,
+		)
 		.get();
 	if (!table) return 0;
 	const row = db.prepare('SELECT MAX(version) AS version FROM schema_version').get();

@@ -11,7 +11,13 @@
  */
 export type ItemStatus = 'pending' | 'copied' | 'present' | 'skipped' | 'failed';
 
-export const ITEM_STATUSES: readonly ItemStatus[] = ['pending', 'copied', 'present', 'skipped', 'failed'];
+export const ITEM_STATUSES: readonly ItemStatus[] = [
+	'pending',
+	'copied',
+	'present',
+	'skipped',
+	'failed',
+];
 
 export type OutcomeStatus = Exclude<ItemStatus, 'pending'>;
 
@@ -156,8 +162,7 @@ export interface MailboxLease extends MailboxKey {
 }
 
 export type LockAttempt =
-	| { acquired: true; lease: MailboxLease }
-	| { acquired: false; heldBy: string; expiresAt: string };
+	{ acquired: true; lease: MailboxLease } | { acquired: false; heldBy: string; expiresAt: string };
 
 export interface FailureQuery {
 	sourceFolder?: string;

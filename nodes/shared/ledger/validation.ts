@@ -26,7 +26,9 @@ export function assertText(name: string, value: unknown): asserts value is strin
 /** IMAP UIDs and UIDVALIDITY values are non-zero 32-bit unsigned numbers. */
 export function assertUid32(name: string, value: unknown): asserts value is number {
 	if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > UINT32_MAX) {
-		throw new LedgerInputError(`${name} must be an integer from 1 to ${UINT32_MAX} (got ${describe(value)})`);
+		throw new LedgerInputError(
+			`${name} must be an integer from 1 to ${UINT32_MAX} (got ${describe(value)})`,
+		);
 	}
 }
 
@@ -48,7 +50,9 @@ export function assertOptionalModseq(name: string, value: unknown): asserts valu
 
 export function assertStatus(value: unknown): asserts value is ItemStatus {
 	if (!ITEM_STATUSES.includes(value as ItemStatus)) {
-		throw new LedgerInputError(`status must be one of ${ITEM_STATUSES.join(', ')} (got ${describe(value)})`);
+		throw new LedgerInputError(
+			`status must be one of ${ITEM_STATUSES.join(', ')} (got ${describe(value)})`,
+		);
 	}
 }
 
@@ -62,13 +66,17 @@ export function assertItemKey(key: ItemKey): void {
 
 export function assertItemFacts(facts: ItemFacts): void {
 	if (facts.messageId !== null && typeof facts.messageId !== 'string') {
-		throw new LedgerInputError(`messageId must be a string or null (got ${describe(facts.messageId)})`);
+		throw new LedgerInputError(
+			`messageId must be a string or null (got ${describe(facts.messageId)})`,
+		);
 	}
 	if (typeof facts.size !== 'number' || !Number.isSafeInteger(facts.size) || facts.size < 0) {
 		throw new LedgerInputError(`size must be a non-negative integer (got ${describe(facts.size)})`);
 	}
 	if (typeof facts.internalDate !== 'string' || Number.isNaN(Date.parse(facts.internalDate))) {
-		throw new LedgerInputError(`internalDate must be an ISO date (got ${describe(facts.internalDate)})`);
+		throw new LedgerInputError(
+			`internalDate must be an ISO date (got ${describe(facts.internalDate)})`,
+		);
 	}
 	if (facts.fingerprint !== null && !/^[0-9a-f]{64}$/.test(facts.fingerprint)) {
 		throw new LedgerInputError(

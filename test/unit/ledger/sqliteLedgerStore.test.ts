@@ -113,7 +113,10 @@ describe('SQLite ledger store', () => {
 		it('rejects a bad record before writing any of its batch', async () => {
 			await expect(ledger.recordIntents([intent(1), intent(0)])).rejects.toThrow(LedgerInputError);
 			await expect(
-				ledger.recordOutcomes([outcome(1, 'copied'), { ...outcome(2, 'copied'), status: 'pending' } as never]),
+				ledger.recordOutcomes([
+					outcome(1, 'copied'),
+					{ ...outcome(2, 'copied'), status: 'pending' } as never,
+				]),
 			).rejects.toThrow(/recordIntents/);
 			await expect(
 				ledger.recordOutcomes([outcome(1, 'copied', { fingerprint: 'not-a-digest' })]),
@@ -240,8 +243,12 @@ describe('SQLite ledger store', () => {
 				'INBOX/3: NO [TOOBIG] too big',
 				'Sent/2: BAD parse error',
 			]);
-			expect((await ledger.listFailures(MIGRATION, ACCOUNT, { sourceFolder: 'Sent' })).map((i) => i.uid)).toEqual([2]);
-			expect((await ledger.listFailures(MIGRATION, ACCOUNT, { limit: 2 })).map((i) => i.uid)).toEqual([1, 3]);
+			expect(
+				(await ledger.listFailures(MIGRATION, ACCOUNT, { sourceFolder: 'Sent' })).map((i) => i.uid),
+			).toEqual([2]);
+			expect(
+				(await ledger.listFailures(MIGRATION, ACCOUNT, { limit: 2 })).map((i) => i.uid),
+			).toEqual([1, 3]);
 			await expect(ledger.listFailures(MIGRATION, ACCOUNT, { limit: 0 })).rejects.toThrow(/limit/);
 		});
 	});
@@ -262,7 +269,11 @@ describe('SQLite ledger store', () => {
 				flags: '\\Answered \\Seen',
 				modseq: '900',
 			});
-			expect(await ledger.getItem(key(2))).toMatchObject({ status: 'present', flags: '', modseq: null });
+			expect(await ledger.getItem(key(2))).toMatchObject({
+				status: 'present',
+				flags: '',
+				modseq: null,
+			});
 			expect(await ledger.getItem(key(99))).toBeNull();
 		});
 	});
@@ -290,12 +301,19 @@ describe('SQLite ledger store', () => {
 				counts: { copied: 3 },
 			});
 
-			const result = await ledger.rebindUidValidity(MIGRATION, ACCOUNT, FOLDER, UIDVALIDITY, NEW_UIDVALIDITY, [
-				{ oldUid: 1, newUid: 11 },
-				{ oldUid: 2, newUid: 1 },
-				{ oldUid: 3, newUid: 7 },
-				{ oldUid: 50, newUid: 51 },
-			]);
+			const result = await ledger.rebindUidValidity(
+				MIGRATION,
+				ACCOUNT,
+				FOLDER,
+				UIDVALIDITY,
+				NEW_UIDVALIDITY,
+				[
+					{ oldUid: 1, newUid: 11 },
+					{ oldUid: 2, newUid: 1 },
+					{ oldUid: 3, newUid: 7 },
+					{ oldUid: 50, newUid: 51 },
+				],
+			);
 
 			expect(result).toEqual({ rebound: 2, conflicts: 1, leftUnderOldUidValidity: 2 });
 			const moved = await ledger.getFolderItems(MIGRATION, ACCOUNT, FOLDER, NEW_UIDVALIDITY);
@@ -337,15 +355,22 @@ describe('SQLite ledger store', () => {
 
 			await ledger.setFolderState(state);
 			await ledger.setFolderState({ ...state, sourceFolder: 'INBOX', targetFolder: 'INBOX' });
-			await ledger.setFolderState({ ...state, uidNext: 1300, lastPassCompletedAt: '2025-02-01T10:00:00.000Z' });
+			await ledger.setFolderState({
+				...state,
+				uidNext: 1300,
+				lastPassCompletedAt: '2025-02-01T10:00:00.000Z',
+			});
 
 			const stored = await ledger.getFolderState(MIGRATION, ACCOUNT, 'Archive/2024');
-			expect(stored).toMatchObject({ ...state, uidNext: 1300, lastPassCompletedAt: '2025-02-01T10:00:00.000Z' });
+			expect(stored).toMatchObject({
+				...state,
+				uidNext: 1300,
+				lastPassCompletedAt: '2025-02-01T10:00:00.000Z',
+			});
 			expect(Date.parse(stored!.updatedAt)).not.toBeNaN();
-			expect((await ledger.listFolderStates(MIGRATION, ACCOUNT)).map((s) => s.sourceFolder)).toEqual([
-				'Archive/2024',
-				'INBOX',
-			]);
+			expect(
+				(await ledger.listFolderStates(MIGRATION, ACCOUNT)).map((s) => s.sourceFolder),
+			).toEqual(['Archive/2024', 'INBOX']);
 			expect(await ledger.listFolderStates(MIGRATION, 'nobody@example.com')).toEqual([]);
 		});
 	});
@@ -358,7 +383,11 @@ describe('SQLite ledger store', () => {
 				mode: 'full',
 				startedAt: '2025-01-01T00:00:00.000Z',
 			});
-			const second = await ledger.startRun({ migrationId: MIGRATION, sourceAccount: ACCOUNT, mode: 'delta' });
+			const second = await ledger.startRun({
+				migrationId: MIGRATION,
+				sourceAccount: ACCOUNT,
+				mode: 'delta',
+			});
 
 			expect(first).toMatchObject({ status: 'running', finishedAt: null, summary: null });
 			expect(first.runId).not.toBe(second.runId);
@@ -374,16 +403,33 @@ describe('SQLite ledger store', () => {
 			});
 			expect(Date.parse(finished.finishedAt!)).not.toBeNaN();
 			expect(await ledger.getRun(first.runId)).toEqual(finished);
-			expect((await ledger.listRuns(MIGRATION, ACCOUNT)).map((run) => run.mode)).toEqual(['delta', 'full']);
-			expect((await ledger.listRuns(MIGRATION, ACCOUNT, 1)).map((run) => run.mode)).toEqual(['delta']);
+			expect((await ledger.listRuns(MIGRATION, ACCOUNT)).map((run) => run.mode)).toEqual([
+				'delta',
+				'full',
+			]);
+			expect((await ledger.listRuns(MIGRATION, ACCOUNT, 1)).map((run) => run.mode)).toEqual([
+				'delta',
+			]);
 		});
 
 		it('keeps a given run id unique and refuses to finish an unknown run', async () => {
-			await ledger.startRun({ runId: 'exec-1', migrationId: MIGRATION, sourceAccount: ACCOUNT, mode: 'verify' });
+			await ledger.startRun({
+				runId: 'exec-1',
+				migrationId: MIGRATION,
+				sourceAccount: ACCOUNT,
+				mode: 'verify',
+			});
 			await expect(
-				ledger.startRun({ runId: 'exec-1', migrationId: MIGRATION, sourceAccount: ACCOUNT, mode: 'verify' }),
+				ledger.startRun({
+					runId: 'exec-1',
+					migrationId: MIGRATION,
+					sourceAccount: ACCOUNT,
+					mode: 'verify',
+				}),
 			).rejects.toThrow(/UNIQUE/);
-			await expect(ledger.finishRun('exec-2', { status: 'failed', summary: null })).rejects.toThrow(/no run/);
+			await expect(ledger.finishRun('exec-2', { status: 'failed', summary: null })).rejects.toThrow(
+				/no run/,
+			);
 			expect(await ledger.getRun('exec-2')).toBeNull();
 		});
 	});
@@ -392,7 +438,12 @@ describe('SQLite ledger store', () => {
 		it('gives the mailbox to one owner until released', async () => {
 			const first = await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'worker-a', 60_000);
 			const second = await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'worker-b', 60_000);
-			const otherMailbox = await ledger.acquireMailboxLock(MIGRATION, 'bob@imap.example.com:993', 'worker-b', 60_000);
+			const otherMailbox = await ledger.acquireMailboxLock(
+				MIGRATION,
+				'bob@imap.example.com:993',
+				'worker-b',
+				60_000,
+			);
 
 			expect(first.acquired).toBe(true);
 			expect(second).toEqual({
@@ -405,7 +456,9 @@ describe('SQLite ledger store', () => {
 			if (!first.acquired) throw new Error('unreachable');
 			expect(await ledger.releaseMailboxLock(first.lease)).toBe(true);
 			expect(await ledger.releaseMailboxLock(first.lease)).toBe(false);
-			expect((await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'worker-b', 60_000)).acquired).toBe(true);
+			expect(
+				(await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'worker-b', 60_000)).acquired,
+			).toBe(true);
 		});
 
 		it('lets another owner take an expired lease, after which the old lease is dead', async () => {
@@ -418,7 +471,9 @@ describe('SQLite ledger store', () => {
 			expect(second.acquired).toBe(true);
 			expect(await ledger.renewMailboxLock(first.lease, 60_000)).toBeNull();
 			expect(await ledger.releaseMailboxLock(first.lease)).toBe(false);
-			expect((await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'worker-a', 60_000)).acquired).toBe(false);
+			expect(
+				(await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'worker-a', 60_000)).acquired,
+			).toBe(false);
 		});
 
 		it('renews a lease, even a late one nobody took', async () => {
@@ -430,7 +485,9 @@ describe('SQLite ledger store', () => {
 
 			expect(renewed).not.toBeNull();
 			expect(Date.parse(renewed!.expiresAt)).toBeGreaterThan(Date.now() + 50_000);
-			expect((await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'worker-b', 1000)).acquired).toBe(false);
+			expect((await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'worker-b', 1000)).acquired).toBe(
+				false,
+			);
 		});
 
 		it('lets the same owner take over with a new token', async () => {
@@ -444,7 +501,9 @@ describe('SQLite ledger store', () => {
 		});
 
 		it('rejects a non-positive ttl', async () => {
-			await expect(ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'worker-a', 0)).rejects.toThrow(/ttlMs/);
+			await expect(ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'worker-a', 0)).rejects.toThrow(
+				/ttlMs/,
+			);
 		});
 	});
 

@@ -1,0 +1,309 @@
+/**
+ * `npm run bench`: migrates a seeded corpus between two local Dovecot instances and prints messages/s, MB/s, peak RSS
+ * and the no-op rerun time, side by side with mbsync on the same work in the same run (the machine is noisy: compare
+ * within one run, quote medians). Every copy is verified against the source (bytes, flags, dates).
+ *
+ *   npm run bench -- [--messages 5000] [--runs 3] [--no-mbsync] [--scale 1000,5000,20000]
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { ImapMailTarget } from '../../nodes/shared/engine/imap/imapStores';
+import type { ImapEndpoint } from '../../nodes/shared/imap/endpoint';
+import { encodeMutf7 } from '../../nodes/shared/folders/mutf7';
+import { ensureDebianPackages } from '../harness/debian';
+import type { DovecotServer } from '../harness/dovecot';
+import { snapshotMailbox } from '../harness/imap-fixtures';
+import { TestServices } from '../harness/services';
+import { generateCorpus, type CorpusMessage } from './corpus';
+
+const PASSWORD = 'benchpass';
+const CLI = path.resolve(__dirname, '..', 'tools', 'migrateCli.js');
+
+interface Args {
+	messages: number;
+	runs: number;
+	mbsync: boolean;
+	scale: number[];
+}
+
+function parseArgs(): Args {
+	const args: Args = { messages: 5000, runs: 3, mbsync: true, scale: [] };
+	const argv = process.argv.slice(2);
+	for (let index = 0; index < argv.length; index++) {
+		const arg = argv[index];
+		if (arg === '--messages') args.messages = Number(argv[++index]);
+		else if (arg === '--runs') args.runs = Number(argv[++index]);
+		else if (arg === '--no-mbsync') args.mbsync = false;
+		else if (arg === '--scale') args.scale = argv[++index].split(',').map(Number);
+		else throw new Error(`unknown argument ${arg}`);
+	}
+	return args;
+}
+
+function log(message: string): void {
+	process.stderr.write(`[bench] ${message}\n`);
+}
+
+function endpoint(server: DovecotServer, user: string): ImapEndpoint {
+	return {
+		host: server.host,
+		port: server.port,
+		security: 'none',
+		allowSelfSigned: true,
+		login: { mailbox: user, authUser: user, password: PASSWORD },
+	};
+}
+
+/** Loads the corpus through our own MULTIAPPEND path (loading is not timed). */
+async function load(server: DovecotServer, user: string, corpus: CorpusMessage[]): Promise<void> {
+	const target = await ImapMailTarget.open(endpoint(server, user));
+	try {
+		const byFolder = new Map<string, CorpusMessage[]>();
+		for (const message of corpus) byFolder.set(message.folder, [...(byFolder.get(message.folder) ?? []), message]);
+		const existing = new Set((await target.listFolders()).map((folder) => folder.rawName));
+		for (const [folder, messages] of byFolder) {
+			const raw = encodeMutf7(folder);
+			const parts = raw.split('/');
+			for (let depth = 1; depth <= parts.length; depth++) {
+				const name = parts.slice(0, depth).join('/');
+				if (!existing.has(name)) {
+					await target.createFolder(name);
+					existing.add(name);
+				}
+			}
+			await target.openFolder(raw);
+			for (let start = 0; start < messages.length; start += 50) {
+				const results = await target.append(
+					messages.slice(start, start + 50).map((message) => ({
+						raw: message.raw,
+						flags: message.flags,
+						internalDate: imapDate(message.internalDate),
+					})),
+				);
+				const failed = results.find((result) => !result.ok);
+				if (failed) throw new Error(`loading the corpus failed: ${JSON.stringify(failed)}`);
+			}
+		}
+	} finally {
+		await target.close();
+	}
+}
+
+const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
+function imapDate(date: Date): string {
+	const pad = (value: number) => String(value).padStart(2, '0');
+	return `${pad(date.getUTCDate())}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+interface Timed {
+	seconds: number;
+	stdout: string;
+	stderr: string;
+	code: number | null;
+}
+
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
+	return new Promise((resolve, reject) => {
+		const started = process.hrtime.bigint();
+		const child = spawn(command, args, { env });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		child.on('error', reject);
+		child.on('close', (code) =>
+			resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, stdout, stderr, code }),
+		);
+	});
+}
+
+async function verify(source: DovecotServer, sourceUser: string, target: DovecotServer, targetUser: string): Promise<string> {
+	const key = (snapshot: Awaited<ReturnType<typeof snapshotMailbox>>) => {
+		const result: Record<string, string> = {};
+		for (const [folder, messages] of Object.entries(snapshot)) {
+			if (messages.length === 0) continue;
+			result[folder] = messages
+				.map((message) => `${message.sha256}|${message.flags.join(',')}|${message.internalDate}`)
+				.sort()
+				.join('\n');
+		}
+		return result;
+	};
+	const [expected, actual] = [key(await snapshotMailbox(source, sourceUser, PASSWORD)), key(await snapshotMailbox(target, targetUser, PASSWORD))];
+	const problems: string[] = [];
+	for (const folder of new Set([...Object.keys(expected), ...Object.keys(actual)])) {
+		if (expected[folder] !== actual[folder]) {
+			const want = expected[folder]?.split('\n') ?? [];
+			const have = actual[folder]?.split('\n') ?? [];
+			const haveSet = new Set(have);
+			const missing = want.filter((line) => !haveSet.has(line)).length;
+			problems.push(`${folder}: ${want.length} source, ${have.length} target, ${missing} differ`);
+		}
+	}
+	return problems.length ? `MISMATCH ${problems.slice(0, 4).join('; ')}` : 'OK';
+}
+
+function mbsyncConfig(dir: string, source: DovecotServer, target: DovecotServer, sourceUser: string, targetUser: string): string {
+	const file = path.join(dir, 'mbsyncrc');
+	fs.mkdirSync(path.join(dir, 'state'), { recursive: true });
+	fs.writeFileSync(
+		file,
+		[
+			'IMAPStore src',
+			`Host ${source.host}`,
+			`Port ${source.port}`,
+			`User ${sourceUser}`,
+			`Pass ${PASSWORD}`,
+			'SSLType None',
+			'AuthMechs LOGIN',
+			'',
+			'IMAPStore dst',
+			`Host ${target.host}`,
+			`Port ${target.port}`,
+			`User ${targetUser}`,
+			`Pass ${PASSWORD}`,
+			'SSLType None',
+			'AuthMechs LOGIN',
+			'',
+			'Channel copy',
+			'Far :dst:',
+			'Near :src:',
+			'Patterns *',
+			'Create Far',
+			'Sync Push',
+			'Expunge None',
+			'Remove None',
+			'CopyArrivalDate yes',
+			`SyncState ${path.join(dir, 'state')}/`,
+			'',
+		].join('\n'),
+	);
+	return file;
+}
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+interface Row {
+	tool: string;
+	seconds: number[];
+	rss: number[];
+	verify: string[];
+}
+
+async function main(): Promise<void> {
+	const args = parseArgs();
+	if (args.mbsync) ensureDebianPackages(['isync']);
+	const services = new TestServices();
+	const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-'));
+	try {
+		const [source, target] = await Promise.all([
+			services.dovecot({ name: 'bench-source' }),
+			services.dovecot({ name: 'bench-target' }),
+		]);
+		await source.addUser('alice', PASSWORD);
+		const corpus = generateCorpus(args.messages);
+		const corpusBytes = corpus.reduce((sum, message) => sum + message.raw.length, 0);
+		log(`loading ${corpus.length} messages, ${(corpusBytes / 1e6).toFixed(1)} MB`);
+		await load(source, 'alice', corpus);
+
+		const rows = new Map<string, Row>();
+		const row = (tool: string) => {
+			if (!rows.has(tool)) rows.set(tool, { tool, seconds: [], rss: [], verify: [] });
+			return rows.get(tool) as Row;
+		};
+		let targetIndex = 0;
+		for (let round = 0; round <= args.runs; round++) {
+			const kind = round === 0 ? 'warm-up' : `round ${round}`;
+			const ourUser = `ours${++targetIndex}`;
+			await target.addUser(ourUser, PASSWORD);
+			const ledger = path.join(work, `${ourUser}.sqlite`);
+			const cliArgs = [
+				CLI,
+				'--src', `imap://alice:${PASSWORD}@${source.host}:${source.port}`,
+				'--dst', `imap://${ourUser}:${PASSWORD}@${target.host}:${target.port}`,
+				'--ledger', ledger,
+				'--special-use', 'off',
+			];
+			const full = await timed(process.execPath, cliArgs);
+			if (full.code !== 0) throw new Error(`our migration failed: ${full.stderr || full.stdout}`);
+			const report = JSON.parse(full.stdout) as { peakRssBytes: number; counts: { copied: number } };
+			const noop = await timed(process.execPath, cliArgs);
+			const noopReport = JSON.parse(noop.stdout) as { counts: { copied: number } };
+			if (noopReport.counts.copied !== 0) throw new Error('the no-op rerun copied messages');
+			const ourVerify = await verify(source, 'alice', target, ourUser);
+			log(`${kind}: ours ${full.seconds.toFixed(2)} s (${report.counts.copied} copied), rerun ${noop.seconds.toFixed(2)} s, ${ourVerify}`);
+			if (round > 0) {
+				row('ours').seconds.push(full.seconds);
+				row('ours').rss.push(report.peakRssBytes);
+				row('ours').verify.push(ourVerify);
+				row('ours no-op rerun').seconds.push(noop.seconds);
+			}
+			if (args.mbsync) {
+				const mbsyncUser = `mbsync${++targetIndex}`;
+				await target.addUser(mbsyncUser, PASSWORD);
+				const config = mbsyncConfig(path.join(work, mbsyncUser), source, target, 'alice', mbsyncUser);
+				const run = await timed('mbsync', ['-q', '-c', config, '-a']);
+				const mbsyncVerify = await verify(source, 'alice', target, mbsyncUser);
+				log(`${kind}: mbsync ${run.seconds.toFixed(2)} s, ${mbsyncVerify}`);
+				if (round > 0) {
+					row('mbsync').seconds.push(run.seconds);
+					row('mbsync').verify.push(mbsyncVerify);
+				}
+			}
+		}
+
+		const messages = corpus.length;
+		const mb = corpusBytes / 1e6;
+		const lines = [
+			`corpus: ${messages} messages, ${mb.toFixed(1)} MB, ${args.runs} timed rounds after a warm-up (medians; min-max)`,
+			'tool                 seconds (min-max)        msgs/s    MB/s   peak RSS   verify',
+		];
+		for (const entry of rows.values()) {
+			const seconds = median(entry.seconds);
+			const rss = entry.rss.length ? `${(median(entry.rss) / 1e6).toFixed(0)} MB` : '-';
+			const rate = entry.tool.includes('rerun') ? '-' : (messages / seconds).toFixed(0);
+			const mbRate = entry.tool.includes('rerun') ? '-' : (mb / seconds).toFixed(1);
+			lines.push(
+				`${entry.tool.padEnd(20)} ${seconds.toFixed(2).padStart(6)} (${Math.min(...entry.seconds).toFixed(2)}-${Math.max(...entry.seconds).toFixed(2)})`.padEnd(45) +
+					`${rate.padStart(6)} ${mbRate.padStart(7)} ${rss.padStart(10)}   ${entry.verify[0] ?? '-'}`,
+			);
+		}
+		const ours = rows.get('ours');
+		const mbsync = rows.get('mbsync');
+		if (ours && mbsync) {
+			lines.push(`throughput ratio ours/mbsync: ${(median(mbsync.seconds) / median(ours.seconds)).toFixed(2)}x`);
+		}
+
+		for (const size of args.scale) {
+			const user = `scale${size}`;
+			await source.addUser(user, PASSWORD);
+			await load(source, user, generateCorpus(size, 7, { smallOnly: true }));
+			const targetUser = `scaledst${size}`;
+			await target.addUser(targetUser, PASSWORD);
+			const run = await timed(process.execPath, [
+				CLI,
+				'--src', `imap://${user}:${PASSWORD}@${source.host}:${source.port}`,
+				'--dst', `imap://${targetUser}:${PASSWORD}@${target.host}:${target.port}`,
+				'--ledger', path.join(work, `${user}.sqlite`),
+			]);
+			const report = JSON.parse(run.stdout) as { peakRssBytes: number; counts: { copied: number } };
+			lines.push(`scale ${size} small messages: ${run.seconds.toFixed(2)} s, peak RSS ${(report.peakRssBytes / 1e6).toFixed(0)} MB`);
+		}
+		process.stdout.write(`${lines.join('\n')}\n`);
+	} finally {
+		await services.stopAll();
+		fs.rmSync(work, { recursive: true, force: true });
+	}
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+	process.exitCode = 1;
+});

@@ -1,0 +1,102 @@
+/**
+ * A second process using the ledger, driven by the multi-process tests. It reads one JSON command from argv and
+ * reports progress as JSON lines on stdout.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+
+import { openLedger, type LedgerStore } from '../../../nodes/shared/ledger';
+import { intent, outcome } from '../../unit/ledger/ledgerFixtures';
+
+export type WorkerCommand =
+	| { op: 'lockCounter'; path: string; owner: string; rounds: number; counterFile: string }
+	| { op: 'write'; path: string; firstUid: number; batches: number; batchSize: number }
+	| { op: 'recordThenHang'; path: string; items: number }
+	| { op: 'lockThenHang'; path: string; owner: string; ttlMs: number };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function report(event: Record<string, unknown>): void {
+	process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+/** Read-modify-write of a plain file with a pause in between: loses increments unless the lock excludes. */
+async function lockCounter(
+	ledger: LedgerStore,
+	command: Extract<WorkerCommand, { op: 'lockCounter' }>,
+) {
+	const { migrationId, sourceAccount } = intent(1);
+	let waits = 0;
+	for (let round = 0; round < command.rounds; round++) {
+		for (;;) {
+			const attempt = await ledger.acquireMailboxLock(
+				migrationId,
+				sourceAccount,
+				command.owner,
+				10_000,
+			);
+			if (attempt.acquired) {
+				const count = Number(readFileSync(command.counterFile, 'utf8'));
+				await sleep(2);
+				writeFileSync(command.counterFile, String(count + 1));
+				if (!(await ledger.releaseMailboxLock(attempt.lease))) throw new Error('lease lost');
+				break;
+			}
+			waits++;
+			await sleep(1);
+		}
+	}
+	report({ event: 'done', waits });
+}
+
+async function write(ledger: LedgerStore, command: Extract<WorkerCommand, { op: 'write' }>) {
+	for (let batch = 0; batch < command.batches; batch++) {
+		const uids = Array.from(
+			{ length: command.batchSize },
+			(_, index) => command.firstUid + batch * command.batchSize + index,
+		);
+		await ledger.recordIntents(uids.map((uid) => intent(uid)));
+		await ledger.recordOutcomes(uids.map((uid) => outcome(uid, 'copied')));
+	}
+	report({ event: 'done' });
+}
+
+async function main(): Promise<void> {
+	const command = JSON.parse(process.argv[2]) as WorkerCommand;
+	const ledger = await openLedger({ kind: 'sqlite', path: command.path, busyTimeoutMs: 20_000 });
+	switch (command.op) {
+		case 'lockCounter':
+			await lockCounter(ledger, command);
+			break;
+		case 'write':
+			await write(ledger, command);
+			break;
+		case 'recordThenHang': {
+			const uids = Array.from({ length: command.items }, (_, index) => index + 1);
+			await ledger.recordIntents(uids.map((uid) => intent(uid)));
+			await ledger.recordOutcomes(
+				uids.filter((uid) => uid % 2 === 0).map((uid) => outcome(uid, 'copied')),
+			);
+			report({ event: 'recorded' });
+			setInterval(() => undefined, 60_000);
+			return;
+		}
+		case 'lockThenHang': {
+			const { migrationId, sourceAccount } = intent(1);
+			const attempt = await ledger.acquireMailboxLock(
+				migrationId,
+				sourceAccount,
+				command.owner,
+				command.ttlMs,
+			);
+			report({ event: 'locked', acquired: attempt.acquired });
+			setInterval(() => undefined, 60_000);
+			return;
+		}
+	}
+	await ledger.close();
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+	process.exit(1);
+});

@@ -1,0 +1,166 @@
+import { DatabaseSync } from 'node:sqlite';
+
+import { LedgerSchemaError, openLedger } from '../../../nodes/shared/ledger';
+import {
+	SQLITE_MIGRATIONS,
+	SQLITE_SCHEMA_VERSION,
+	applyMigrations,
+	readSchemaVersion,
+} from '../../../nodes/shared/ledger/sqliteSchema';
+import { ACCOUNT, FOLDER, MIGRATION, UIDVALIDITY, outcome, tempLedgerDir } from './ledgerFixtures';
+
+/**
+ * A ledger file as release 0.1.0 (schema version 1) writes it, frozen here on purpose: when the schema moves on,
+ * this proves files already on disk at customers still open and upgrade.
+ */
+const V1_FILE_DDL = `
+	CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL);
+	INSERT INTO schema_version VALUES (1, '2025-01-01T00:00:00.000Z');
+	CREATE TABLE items (
+		migration_id TEXT NOT NULL, source_account TEXT NOT NULL, source_folder TEXT NOT NULL,
+		uid_validity INTEGER NOT NULL, uid INTEGER NOT NULL, message_id TEXT, size INTEGER NOT NULL,
+		internal_date TEXT NOT NULL, fingerprint TEXT, target_folder TEXT NOT NULL, target_uid_validity INTEGER,
+		target_uid INTEGER,
+		status TEXT NOT NULL CHECK (status IN ('pending', 'copied', 'present', 'skipped', 'failed')),
+		reason TEXT, flags TEXT NOT NULL, modseq TEXT, attempts INTEGER NOT NULL, created_at TEXT NOT NULL,
+		updated_at TEXT NOT NULL,
+		PRIMARY KEY (migration_id, source_account, source_folder, uid_validity, uid)
+	) WITHOUT ROWID;
+	CREATE INDEX items_by_status ON items (migration_id, source_account, status);
+	CREATE TABLE folders (
+		migration_id TEXT NOT NULL, source_account TEXT NOT NULL, source_folder TEXT NOT NULL,
+		uid_validity INTEGER NOT NULL, uid_next INTEGER, highest_modseq TEXT, last_pass_completed_at TEXT,
+		target_folder TEXT NOT NULL, counts TEXT NOT NULL, updated_at TEXT NOT NULL,
+		PRIMARY KEY (migration_id, source_account, source_folder)
+	) WITHOUT ROWID;
+	CREATE TABLE runs (
+		run_id TEXT NOT NULL PRIMARY KEY, migration_id TEXT NOT NULL, source_account TEXT NOT NULL,
+		mode TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, summary TEXT
+	);
+	CREATE INDEX runs_by_mailbox ON runs (migration_id, source_account, started_at);
+	CREATE TABLE mailbox_locks (
+		migration_id TEXT NOT NULL, source_account TEXT NOT NULL, owner TEXT NOT NULL, token TEXT NOT NULL,
+		acquired_at TEXT NOT NULL, expires_at_ms INTEGER NOT NULL,
+		PRIMARY KEY (migration_id, source_account)
+	) WITHOUT ROWID;
+	INSERT INTO items VALUES ('acme-2025', 'alice@imap.example.com:993', 'INBOX', 1700000001, 10,
+		'<old@example.com>', 2048, '2023-05-01T08:00:00.000Z', NULL, 'INBOX', 9, 3, 'copied', NULL,
+		'\\Seen', '55', 1, '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z');
+	INSERT INTO folders VALUES ('acme-2025', 'alice@imap.example.com:993', 'INBOX', 1700000001, 11, '55',
+		'2025-01-01T00:00:00.000Z', 'INBOX', '{"copied":1}', '2025-01-01T00:00:00.000Z');
+`;
+
+function writeFile(path: string, sql: string): void {
+	const db = new DatabaseSync(path);
+	db.exec(sql);
+	db.close();
+}
+
+function schemaVersionOf(path: string): number {
+	const db = new DatabaseSync(path);
+	try {
+		return readSchemaVersion(db);
+	} finally {
+		db.close();
+	}
+}
+
+describe('SQLite ledger schema', () => {
+	let dir: ReturnType<typeof tempLedgerDir>;
+	beforeEach(() => {
+		dir = tempLedgerDir();
+	});
+	afterEach(() => dir.remove());
+
+	it('creates a new file at the current version, in WAL mode', async () => {
+		const ledger = await openLedger({ kind: 'sqlite', path: dir.path() });
+		await ledger.close();
+
+		expect(schemaVersionOf(dir.path())).toBe(SQLITE_SCHEMA_VERSION);
+		const db = new DatabaseSync(dir.path());
+		expect(db.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+		db.close();
+	});
+
+	it('opens a version 1 file written by release 0.1.0 and keeps its data usable', async () => {
+		writeFile(dir.path(), V1_FILE_DDL);
+
+		const ledger = await openLedger({ kind: 'sqlite', path: dir.path() });
+		const key = {
+			migrationId: MIGRATION,
+			sourceAccount: ACCOUNT,
+			sourceFolder: FOLDER,
+			uidValidity: UIDVALIDITY,
+		};
+		expect(await ledger.getItem({ ...key, uid: 10 })).toMatchObject({
+			status: 'copied',
+			messageId: '<old@example.com>',
+			targetUid: 3,
+			flags: '\\Seen',
+		});
+		expect(await ledger.getFolderState(MIGRATION, ACCOUNT, FOLDER)).toMatchObject({
+			uidNext: 11,
+			counts: { copied: 1 },
+		});
+		await ledger.recordOutcomes([outcome(11, 'copied')]);
+		expect((await ledger.getFolderItems(MIGRATION, ACCOUNT, FOLDER, UIDVALIDITY)).size).toBe(2);
+		await ledger.close();
+
+		expect(schemaVersionOf(dir.path())).toBe(SQLITE_SCHEMA_VERSION);
+	});
+
+	it('refuses a file from a newer release and leaves it untouched', async () => {
+		writeFile(
+			dir.path(),
+			`${V1_FILE_DDL}; INSERT INTO schema_version VALUES (${SQLITE_SCHEMA_VERSION + 1}, '2030-01-01T00:00:00.000Z');`,
+		);
+
+		await expect(openLedger({ kind: 'sqlite', path: dir.path() })).rejects.toThrow(
+			LedgerSchemaError,
+		);
+		expect(schemaVersionOf(dir.path())).toBe(SQLITE_SCHEMA_VERSION + 1);
+	});
+
+	it('applies later steps in place and records each version', () => {
+		writeFile(dir.path(), V1_FILE_DDL);
+		const db = new DatabaseSync(dir.path());
+		const nextSteps = [
+			...SQLITE_MIGRATIONS,
+			{
+				version: SQLITE_SCHEMA_VERSION + 1,
+				sql: 'ALTER TABLE items ADD COLUMN target_message_id TEXT',
+			},
+			{
+				version: SQLITE_SCHEMA_VERSION + 2,
+				sql: 'CREATE INDEX items_by_message_id ON items (message_id)',
+			},
+		];
+
+		expect(applyMigrations(db, nextSteps)).toBe(SQLITE_SCHEMA_VERSION + 2);
+		expect(db.prepare('SELECT message_id, target_message_id FROM items').all()).toEqual([
+			{ message_id: '<old@example.com>', target_message_id: null },
+		]);
+		expect(db.prepare('SELECT version FROM schema_version ORDER BY version').all()).toEqual(
+			nextSteps.map(({ version }) => ({ version })),
+		);
+		expect(applyMigrations(db, nextSteps)).toBe(SQLITE_SCHEMA_VERSION + 2);
+		db.close();
+	});
+
+	it('leaves the file at its old version when an upgrade step fails', () => {
+		writeFile(dir.path(), V1_FILE_DDL);
+		const db = new DatabaseSync(dir.path());
+		const brokenSteps = [
+			...SQLITE_MIGRATIONS,
+			{ version: SQLITE_SCHEMA_VERSION + 1, sql: 'ALTER TABLE items ADD COLUMN note TEXT' },
+			{ version: SQLITE_SCHEMA_VERSION + 2, sql: 'ALTER TABLE no_such_table ADD COLUMN x TEXT' },
+		];
+
+		expect(() => applyMigrations(db, brokenSteps)).toThrow(/no_such_table/);
+		expect(readSchemaVersion(db)).toBe(SQLITE_SCHEMA_VERSION);
+		expect(
+			db.prepare(`SELECT COUNT(*) AS n FROM pragma_table_info('items') WHERE name = 'note'`).get(),
+		).toEqual({ n: 0 });
+		db.close();
+	});
+});

@@ -2,13 +2,22 @@
  * A second process using the ledger, driven by the multi-process tests. It reads one JSON command from argv and
  * reports progress as JSON lines on stdout.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 import { openLedger, type LedgerStore } from '../../../nodes/shared/ledger';
 import { intent, outcome } from '../../unit/ledger/ledgerFixtures';
 
 export type WorkerCommand =
-	| { op: 'lockCounter'; path: string; owner: string; rounds: number; counterFile: string }
+	| {
+			op: 'lockCounter';
+			path: string;
+			owner: string;
+			rounds: number;
+			counterFile: string;
+			mark: string;
+			/** Start only once this file exists, so both workers contend from the first round. */
+			goFile: string;
+	  }
 	| { op: 'write'; path: string; firstUid: number; batches: number; batchSize: number }
 	| { op: 'recordThenHang'; path: string; items: number }
 	| { op: 'lockThenHang'; path: string; owner: string; ttlMs: number };
@@ -19,12 +28,17 @@ function report(event: Record<string, unknown>): void {
 	process.stdout.write(`${JSON.stringify(event)}\n`);
 }
 
-/** Read-modify-write of a plain file with a pause in between: loses increments unless the lock excludes. */
+/**
+ * Read-modify-write of a plain file with a pause in between, appending the owner's mark: loses marks unless the
+ * lock excludes. The pause after releasing lets the other worker in, as real work between passes would.
+ */
 async function lockCounter(
 	ledger: LedgerStore,
 	command: Extract<WorkerCommand, { op: 'lockCounter' }>,
 ) {
 	const { migrationId, sourceAccount } = intent(1);
+	report({ event: 'ready' });
+	while (!existsSync(command.goFile)) await sleep(1);
 	let waits = 0;
 	for (let round = 0; round < command.rounds; round++) {
 		for (;;) {
@@ -35,10 +49,11 @@ async function lockCounter(
 				10_000,
 			);
 			if (attempt.acquired) {
-				const count = Number(readFileSync(command.counterFile, 'utf8'));
+				const marks = readFileSync(command.counterFile, 'utf8');
 				await sleep(2);
-				writeFileSync(command.counterFile, String(count + 1));
+				writeFileSync(command.counterFile, marks + command.mark);
 				if (!(await ledger.releaseMailboxLock(attempt.lease))) throw new Error('lease lost');
+				await sleep(1);
 				break;
 			}
 			waits++;

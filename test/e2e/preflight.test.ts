@@ -29,8 +29,9 @@ describe('Pre-flight template in real n8n', () => {
 			await source.addUser(user, 'user-pass');
 			await target.addUser(user, 'user-pass');
 		}
-		const message = (subject: string, bytes = 0) =>
-			makeMessage({ subject, body: `${subject}\r\n${'x'.repeat(bytes)}` });
+		const message = (subject: string, bytes = 0) => ({
+			raw: makeMessage({ subject, body: `${subject}\r\n${'x'.repeat(bytes)}` }),
+		});
 		await appendMessages(source, 'alice', 'user-pass', 'INBOX', [message('one'), message('two'), message('three')]);
 		await appendMessages(source, 'alice', 'user-pass', 'Projects/Alpha', [message('spec', 50_000)]);
 		await appendMessages(source, 'bob', 'user-pass', 'Entwürfe', [message('draft'), message('draft 2')]);

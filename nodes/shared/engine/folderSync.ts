@@ -651,6 +651,13 @@ export async function verifyFolder(
 			difference(message, 'extra', 'in the target but not from this migration', message.uid);
 		}
 	}
-	if (missing.length) await context.ledger.recordOutcomes(missing);
+	if (missing.length) {
+		await context.ledger.recordOutcomes(missing);
+		// Reopen the folder for the next Full or Delta pass, which would otherwise see it as unchanged.
+		const state = await context.ledger.getFolderState(context.migrationId, context.sourceAccount, route.sourceRaw);
+		if (state) {
+			await context.ledger.setFolderState({ ...state, counts: { ...state.counts, open: (state.counts.open ?? 0) + missing.length } });
+		}
+	}
 	return report;
 }

@@ -77,6 +77,7 @@ async function prepareTargetFolders(
 	target: MailTarget,
 	routes: FolderRoute[],
 	existing: Set<string>,
+	subscribed: Set<string>,
 ): Promise<void> {
 	for (const route of routes) {
 		if (route.skipReason) continue;
@@ -84,7 +85,10 @@ async function prepareTargetFolders(
 			await target.createFolder(route.targetRaw);
 			existing.add(route.targetRaw);
 		}
-		if (route.subscribe) await target.subscribe(route.targetRaw);
+		if (route.subscribe && !subscribed.has(route.targetRaw)) {
+			await target.subscribe(route.targetRaw);
+			subscribed.add(route.targetRaw);
+		}
 	}
 }
 
@@ -189,7 +193,10 @@ export async function migrateMailbox(
 				{ folders: targetList, namespace: targetNamespace },
 			);
 			targetFolders = new Set(targetList.map((folder) => folder.rawName));
-			if (mode === 'full' || mode === 'delta') await prepareTargetFolders(first.target, routes, targetFolders);
+			const subscribed = new Set(targetList.filter((folder) => folder.subscribed).map((folder) => folder.rawName));
+			if (mode === 'full' || mode === 'delta') {
+				await prepareTargetFolders(first.target, routes, targetFolders, subscribed);
+			}
 		} catch (error) {
 			throw new MailboxSetupError(`listing folders failed: ${(error as Error).message}`, 'source', {
 				cause: error,

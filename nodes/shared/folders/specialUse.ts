@@ -4,14 +4,7 @@
  */
 
 export type SpecialUseRole =
-	| 'sent'
-	| 'drafts'
-	| 'trash'
-	| 'junk'
-	| 'archive'
-	| 'all'
-	| 'flagged'
-	| 'important';
+	'sent' | 'drafts' | 'trash' | 'junk' | 'archive' | 'all' | 'flagged' | 'important';
 
 /** Roles that have one real folder per mailbox and are mapped onto the target's folder for the same role. */
 export const MAPPED_SPECIAL_USE_ROLES = ['sent', 'drafts', 'trash', 'junk', 'archive'] as const;
@@ -43,7 +36,9 @@ export const DEFAULT_SPECIAL_FOLDER_NAMES: Readonly<Record<MappedSpecialUseRole,
  * Apple Mail, Gmail, GMX/Web.de and others in English, German, French, Spanish, Italian, Dutch, Polish,
  * Portuguese, Swedish, Russian and Japanese. Compared case-insensitively after Unicode NFC normalisation.
  */
-export const LOCALIZED_SPECIAL_FOLDER_NAMES: Readonly<Record<MappedSpecialUseRole, readonly string[]>> = {
+export const LOCALIZED_SPECIAL_FOLDER_NAMES: Readonly<
+	Record<MappedSpecialUseRole, readonly string[]>
+> = {
 	sent: [
 		'Sent',
 		'Sent Items',

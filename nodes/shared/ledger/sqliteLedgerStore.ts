@@ -343,7 +343,7 @@ export class SqliteLedgerStore implements LedgerStore {
 		assertUid32('uidValidity', uidValidity);
 		const statement = this.statement('folderItems');
 		const rows = statement.all(migrationId, sourceAccount, sourceFolder, uidValidity);
-		// Rows as arrays cost a third of rows as objects (100k rows: ~200 ms instead of ~600 ms).
+		// Rows as arrays take about half the time of rows as objects (100k rows, Node 24: ~150 ms vs ~280 ms).
 		const asArrays = (ROWS_AS_ARRAYS.has(statement)
 			? rows
 			: rows.map((row) => Object.values(row))) as unknown as SQLOutputValue[][];
@@ -636,6 +636,7 @@ export class SqliteLedgerStore implements LedgerStore {
 	}
 
 	private statement(name: StatementName): StatementSync {
+		this.assertOpen();
 		let prepared = this.statements.get(name);
 		if (!prepared) {
 			prepared = this.db.prepare(STATEMENTS[name]);
@@ -651,6 +652,7 @@ export class SqliteLedgerStore implements LedgerStore {
 
 	/** IMMEDIATE takes the write lock up front, so a busy file is waited for instead of failing mid-transaction. */
 	private writeTransaction<T>(work: () => T): T {
+		this.assertOpen();
 		this.db.exec('BEGIN IMMEDIATE');
 		try {
 			const result = work();
@@ -658,8 +660,18 @@ export class SqliteLedgerStore implements LedgerStore {
 			return result;
 		} catch (error) {
 			// SQLite rolls back by itself after some errors; isTransaction tells (undefined before Node 22.16).
-			if (this.db.isTransaction ?? true) this.db.exec('ROLLBACK');
+			if (this.db.isTransaction ?? true) {
+				try {
+					this.db.exec('ROLLBACK');
+				} catch {
+					// The original error is the one worth reporting; a failed rollback leaves nothing committed.
+				}
+			}
 			throw error;
 		}
+	}
+
+	private assertOpen(): void {
+		if (this.closed) throw new Error('Ledger: the SQLite ledger was closed');
 	}
 }

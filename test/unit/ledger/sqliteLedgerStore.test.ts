@@ -507,9 +507,11 @@ describe('SQLite ledger store', () => {
 		});
 	});
 
-	it('closes idempotently', async () => {
+	it('closes idempotently and refuses use afterwards', async () => {
 		await ledger.close();
 		await ledger.close();
+		await expect(ledger.countsByStatus(MIGRATION, ACCOUNT)).rejects.toThrow('ledger was closed');
+		await expect(ledger.recordIntents([intent(1)])).rejects.toThrow('ledger was closed');
 		ledger = await openLedger({ kind: 'sqlite', path: dir.path() });
 	});
 });

@@ -1,0 +1,371 @@
+/**
+ * Server-to-client half of the IMAP wire format (RFC 3501 section 9, RFC 7888, RFC 3516 literal8).
+ *
+ * `ResponseFramer` cuts the byte stream into whole responses: CRLF-terminated lines plus the literals
+ * (`{n}`, `{n+}`, `~{n}`) announced at their ends. It is pull-based (`push` bytes, then `next()` until it
+ * returns undefined) so the session can stop pulling while a consumer is busy. Each literal is copied once
+ * into a buffer allocated at its announced size: a 25 MB message costs 25 MB, never a quadratic concat.
+ *
+ * `parseResponse` turns one framed response into an `ImapResponse`: atoms and quoted strings become JS
+ * strings (quoted strings decoded as UTF-8), literals stay `Buffer`s, `NIL` becomes null and parenthesised
+ * lists become arrays. `BODY[HEADER.FIELDS (X)]<0>`-style section atoms stay one string.
+ */
+
+export type ImapValue = string | Buffer | null | ImapValue[];
+
+export interface ImapResponse {
+	/** `*` for untagged data, `+` for a continuation request, otherwise the command tag. */
+	tag: string;
+	/** Upper-cased response name: OK, NO, BAD, BYE, PREAUTH, CAPABILITY, LIST, FETCH, EXISTS, ... ('' for `+`). */
+	type: string;
+	/** The leading number of `* 12 EXISTS`, `* 3 FETCH (...)`. */
+	number?: number;
+	/** Data of non-status responses: everything after the name. */
+	values: ImapValue[];
+	/** Response code of a status response, upper-cased, without brackets (e.g. `APPENDUID`). */
+	code?: string;
+	codeArgs?: ImapValue[];
+	/** Human text of a status or continuation response. */
+	text: string;
+}
+
+export interface FramedResponse {
+	/** Lines without CRLF; `lines.length === literals.length + 1`. */
+	lines: Buffer[];
+	literals: Buffer[];
+}
+
+export class ImapParseError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'ImapParseError';
+	}
+}
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+export interface FramerLimits {
+	/** Longest line accepted (a huge SEARCH result is a long line). */
+	maxLineBytes?: number;
+	/** Largest single literal accepted (a message body). */
+	maxLiteralBytes?: number;
+}
+
+export class ResponseFramer {
+	private readonly input: Buffer[] = [];
+	private lineParts: Buffer[] = [];
+	private linePartsBytes = 0;
+	private lines: Buffer[] = [];
+	private literals: Buffer[] = [];
+	private literal: Buffer | undefined;
+	private literalFilled = 0;
+	private readonly maxLineBytes: number;
+	private readonly maxLiteralBytes: number;
+
+	constructor(limits: FramerLimits = {}) {
+		this.maxLineBytes = limits.maxLineBytes ?? 64 * 1024 * 1024;
+		this.maxLiteralBytes = limits.maxLiteralBytes ?? 1024 * 1024 * 1024;
+	}
+
+	push(chunk: Buffer): void {
+		if (chunk.length > 0) this.input.push(chunk);
+	}
+
+	/** Bytes received but not yet returned inside a response (for memory accounting). */
+	get bufferedBytes(): number {
+		let total = this.linePartsBytes + this.literalFilled;
+		for (const chunk of this.input) total += chunk.length;
+		for (const line of this.lines) total += line.length;
+		for (const literal of this.literals) total += literal.length;
+		return total;
+	}
+
+	/** The next complete response, or undefined when more bytes are needed. */
+	next(): FramedResponse | undefined {
+		while (this.input.length > 0) {
+			const chunk = this.input[0];
+			if (this.literal) {
+				const take = Math.min(chunk.length, this.literal.length - this.literalFilled);
+				chunk.copy(this.literal, this.literalFilled, 0, take);
+				this.literalFilled += take;
+				this.consume(take);
+				if (this.literalFilled === this.literal.length) this.finishLiteral();
+				continue;
+			}
+			const lf = chunk.indexOf(LF);
+			if (lf < 0) {
+				this.addLinePart(chunk);
+				this.input.shift();
+				continue;
+			}
+			this.addLinePart(chunk.subarray(0, lf));
+			this.consume(lf + 1);
+			let line = this.lineParts.length === 1 ? this.lineParts[0] : Buffer.concat(this.lineParts);
+			this.lineParts = [];
+			this.linePartsBytes = 0;
+			if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, -1);
+			this.lines.push(line);
+			const literalLength = announcedLiteral(line);
+			if (literalLength === undefined) {
+				const framed = { lines: this.lines, literals: this.literals };
+				this.lines = [];
+				this.literals = [];
+				return framed;
+			}
+			if (literalLength > this.maxLiteralBytes) {
+				throw new ImapParseError(`server announced a literal of ${literalLength} bytes`);
+			}
+			this.literal = Buffer.allocUnsafe(literalLength);
+			this.literalFilled = 0;
+			if (literalLength === 0) this.finishLiteral();
+		}
+		return undefined;
+	}
+
+	private addLinePart(part: Buffer): void {
+		if (part.length === 0) return;
+		this.lineParts.push(part);
+		this.linePartsBytes += part.length;
+		if (this.linePartsBytes > this.maxLineBytes) {
+			throw new ImapParseError(`server sent a line longer than ${this.maxLineBytes} bytes`);
+		}
+	}
+
+	private finishLiteral(): void {
+		this.literals.push(this.literal as Buffer);
+		this.literal = undefined;
+		this.literalFilled = 0;
+	}
+
+	private consume(bytes: number): void {
+		const chunk = this.input[0];
+		if (bytes >= chunk.length) this.input.shift();
+		else this.input[0] = chunk.subarray(bytes);
+	}
+}
+
+/** Length of the literal announced at the end of a line (`{12}`, `{12+}`, `~{12}`), if any. */
+function announcedLiteral(line: Buffer): number | undefined {
+	let i = line.length - 1;
+	if (i < 2 || line[i] !== 0x7d /* } */) return undefined;
+	i--;
+	if (line[i] === 0x2b /* + */) i--;
+	const digitsEnd = i + 1;
+	while (i >= 0 && line[i] >= 0x30 && line[i] <= 0x39) i--;
+	if (i === digitsEnd - 1 || i < 0 || line[i] !== 0x7b /* { */) return undefined;
+	return Number(line.toString('latin1', i + 1, digitsEnd));
+}
+
+const SP = 0x20;
+const DQUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LPAREN = 0x28;
+const RPAREN = 0x29;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const LBRACE = 0x7b;
+const TILDE = 0x7e;
+
+/** Reads tokens across the lines of one framed response, stepping into literals at line ends. */
+class TokenReader {
+	private lineIndex = 0;
+	private pos = 0;
+
+	constructor(private readonly framed: FramedResponse) {}
+
+	private get line(): Buffer {
+		return this.framed.lines[this.lineIndex];
+	}
+
+	atLineEnd(): boolean {
+		return this.pos >= this.line.length;
+	}
+
+	peek(): number {
+		return this.pos < this.line.length ? this.line[this.pos] : -1;
+	}
+
+	skipSpaces(): void {
+		while (this.peek() === SP) this.pos++;
+	}
+
+	advance(bytes: number): void {
+		this.pos += bytes;
+	}
+
+	restOfLineSnapshot(): string {
+		return this.line.toString('utf8', this.pos);
+	}
+
+	/** The rest of the current line as text (status text, continuation text). */
+	restOfLine(): string {
+		const text = this.line.toString('utf8', this.pos);
+		this.pos = this.line.length;
+		return text;
+	}
+
+	/** A bare word: up to a space, a paren, or (when `inCode`) a closing bracket. */
+	word(inCode = false): string {
+		const line = this.line;
+		const start = this.pos;
+		while (this.pos < line.length) {
+			const c = line[this.pos];
+			if (c === SP || c === LPAREN || c === RPAREN || (inCode && c === RBRACKET)) break;
+			if (c === LBRACKET && !inCode) {
+				this.skipBracketed();
+				continue;
+			}
+			this.pos++;
+		}
+		return line.toString('latin1', start, this.pos);
+	}
+
+	/** Section specs such as `[HEADER.FIELDS (MESSAGE-ID)]` belong to their atom, spaces and all. */
+	private skipBracketed(): void {
+		const line = this.line;
+		let depth = 0;
+		while (this.pos < line.length) {
+			const c = line[this.pos++];
+			if (c === LBRACKET) depth++;
+			else if (c === RBRACKET && --depth === 0) return;
+		}
+		throw new ImapParseError('unterminated [ in atom');
+	}
+
+	value(inCode = false): ImapValue {
+		const c = this.peek();
+		if (c === LPAREN) return this.list(inCode);
+		if (c === DQUOTE) return this.quoted();
+		if (c === LBRACE || (c === TILDE && this.line[this.pos + 1] === LBRACE)) return this.literal();
+		if (c === -1) throw new ImapParseError('unexpected end of response');
+		const word = this.word(inCode);
+		if (word.length === 0) {
+			throw new ImapParseError(`unexpected character ${String.fromCharCode(c)}`);
+		}
+		return word.length === 3 && word.toUpperCase() === 'NIL' ? null : word;
+	}
+
+	private list(inCode: boolean): ImapValue[] {
+		this.pos++;
+		const items: ImapValue[] = [];
+		for (;;) {
+			this.skipSpaces();
+			const c = this.peek();
+			if (c === RPAREN) {
+				this.pos++;
+				return items;
+			}
+			if (c === -1) throw new ImapParseError('unterminated list');
+			items.push(this.value(inCode));
+		}
+	}
+
+	private quoted(): string {
+		const line = this.line;
+		this.pos++;
+		const start = this.pos;
+		let escaped = false;
+		while (this.pos < line.length) {
+			const c = line[this.pos];
+			if (c === BACKSLASH) {
+				escaped = true;
+				this.pos += 2;
+				continue;
+			}
+			if (c === DQUOTE) {
+				const raw = line.subarray(start, this.pos);
+				this.pos++;
+				return escaped ? unescapeQuoted(raw) : raw.toString('utf8');
+			}
+			this.pos++;
+		}
+		throw new ImapParseError('unterminated quoted string');
+	}
+
+	private literal(): Buffer {
+		if (this.peek() === TILDE) this.pos++;
+		const close = this.line.indexOf(0x7d, this.pos);
+		if (close !== this.line.length - 1) throw new ImapParseError('literal not at end of line');
+		const literal = this.framed.literals[this.lineIndex];
+		if (!literal) throw new ImapParseError('missing literal data');
+		this.lineIndex++;
+		this.pos = 0;
+		return literal;
+	}
+
+	/** Values until the end of the response. */
+	valuesToEnd(): ImapValue[] {
+		const values: ImapValue[] = [];
+		for (;;) {
+			this.skipSpaces();
+			if (this.atLineEnd()) return values;
+			values.push(this.value());
+		}
+	}
+}
+
+function unescapeQuoted(raw: Buffer): string {
+	const out = Buffer.allocUnsafe(raw.length);
+	let n = 0;
+	for (let i = 0; i < raw.length; i++) {
+		const c = raw[i];
+		out[n++] = c === BACKSLASH && i + 1 < raw.length ? raw[++i] : c;
+	}
+	return out.toString('utf8', 0, n);
+}
+
+const STATUS_TYPES = new Set(['OK', 'NO', 'BAD', 'BYE', 'PREAUTH']);
+
+export function parseResponse(framed: FramedResponse): ImapResponse {
+	const reader = new TokenReader(framed);
+	if (reader.peek() === 0x2b /* + */) {
+		reader.advance(1);
+		if (reader.peek() === SP) reader.advance(1);
+		return { tag: '+', type: '', values: [], text: reader.restOfLine() };
+	}
+	const tag = reader.word(true);
+	if (!tag) throw new ImapParseError('response without tag');
+	reader.skipSpaces();
+	let first = reader.word(true);
+	let number: number | undefined;
+	if (tag === '*' && /^\d+$/.test(first)) {
+		number = Number(first);
+		reader.skipSpaces();
+		first = reader.word(true);
+	}
+	const type = first.toUpperCase();
+	if (!type) throw new ImapParseError('response without a name');
+	if (STATUS_TYPES.has(type)) return { tag, type, number, values: [], ...parseStatusText(reader) };
+	if (tag !== '*') throw new ImapParseError(`tagged response with status ${type}`);
+	return { tag, type, number, values: reader.valuesToEnd(), text: '' };
+}
+
+function parseStatusText(reader: TokenReader): Pick<ImapResponse, 'code' | 'codeArgs' | 'text'> {
+	reader.skipSpaces();
+	if (reader.peek() !== LBRACKET) return { text: reader.restOfLine() };
+	const snapshot = reader.restOfLineSnapshot();
+	try {
+		reader.advance(1);
+		const code = reader.word(true).toUpperCase();
+		const codeArgs: ImapValue[] = [];
+		for (;;) {
+			reader.skipSpaces();
+			const c = reader.peek();
+			if (c === RBRACKET) {
+				reader.advance(1);
+				break;
+			}
+			if (c === -1) throw new ImapParseError('unterminated response code');
+			codeArgs.push(reader.value(true));
+		}
+		reader.skipSpaces();
+		return { code, codeArgs, text: reader.restOfLine() };
+	} catch {
+		// An odd code must not cost the status: keep its name and the raw text.
+		const match = /^\[([^\s\]]+)[^\]]*\]\s*(.*)$/s.exec(snapshot);
+		return match
+			? { code: match[1].toUpperCase(), codeArgs: [], text: match[2] }
+			: { text: snapshot };
+	}
+}

@@ -1,0 +1,559 @@
+/**
+ * Private Dovecot instances for tests: each in its own temp dir, on free 127.0.0.1 ports, never the system service.
+ * Plain IMAP (with STARTTLS) and implicit TLS, passwd-file users rewritten per test, an optional master user, the
+ * quota plugin (so QUOTA is advertised) and Maildir++ storage with '/' or '.' as the IMAP hierarchy separator.
+ */
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+
+import { ensureDebianPackages } from './debian';
+import { freePort } from './ports';
+import { descendantPids, isAlive, waitUntilGone } from './processes';
+import type { StartedService } from './services';
+
+const DOVECOT = '/usr/sbin/dovecot';
+const DOVEADM = '/usr/bin/doveadm';
+const DH_PARAMS = '/usr/share/dovecot/dh.pem';
+const START_TIMEOUT_MS = 20_000;
+const START_ATTEMPTS = 5;
+
+export interface MasterUser {
+	user: string;
+	password: string;
+}
+
+export interface DovecotOptions {
+	/** Names the instance's folder and log lines; unique within one TestServices. */
+	name: string;
+	/** Adds a master user: log in as `mailbox*master` with the master password. */
+	master?: MasterUser;
+	/** Appended to the generated dovecot.conf (later settings and repeated sections win/merge). */
+	extraConf?: string;
+	/** The IMAP hierarchy separator; '.' is what many legacy servers show. Default '/'. */
+	separator?: '/' | '.';
+	/** On-disk layout: Maildir++ (`.a.b` folders, the default) or fs (`a/b` folders). */
+	layout?: 'maildir++' | 'fs';
+	/** Declares \Drafts, \Sent, \Trash, \Junk on the folders of those names (Debian's default); default true. */
+	specialUse?: boolean;
+	/** Where the instance folder `<name>` is created; default a fresh `os.tmpdir()/mm-test-XXXX`. */
+	parentDir?: string;
+}
+
+export interface DovecotServer extends StartedService {
+	name: string;
+	host: '127.0.0.1';
+	/** Plain IMAP; offers STARTTLS. */
+	port: number;
+	/** Implicit TLS with the self-signed certificate `certPem`. */
+	tlsPort: number;
+	/** The instance folder: dovecot.conf, users, tls/, mail/, log/dovecot.log. */
+	dir: string;
+	certPem: string;
+	master?: MasterUser;
+	separator: '/' | '.';
+	/** Creates or replaces a user; new logins see it at once (passwd-file is re-read when it changes). */
+	addUser(user: string, password: string): Promise<void>;
+	removeUser(user: string): Promise<void>;
+	/** The Maildir root of that user. */
+	mailboxPath(user: string): string;
+	/** Runs doveadm against this instance and returns its stdout. */
+	doveadm(args: string[]): Promise<string>;
+	/** Live IMAP sessions the server counts (all, or of one user). */
+	imapConnections(user?: string): Promise<number>;
+	/** The master process and all its descendants, while running. */
+	pids(): number[];
+	/** The log so far (errors, auth failures): attach it to a failing assertion. */
+	log(): string;
+	restart(): Promise<void>;
+	stop(): Promise<void>;
+	/** stop() and delete the instance folder (kept when KEEP_TEST_SERVICES=1). */
+	remove(): Promise<void>;
+}
+
+interface MailOwner {
+	uid: number;
+	gid: number;
+	/** Runs Dovecot's own unprivileged processes (auth reads the passwd-files as it): an existing user. */
+	internalUser: string;
+	internalUid: number;
+	internalGid: number;
+	loginUser: string;
+}
+
+const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9._@+-]*$/;
+const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function isRoot(): boolean {
+	return process.getuid?.() === 0;
+}
+
+function idsOf(database: 'passwd' | 'group', name: string): number | null {
+	try {
+		const entry = execFileSync('getent', [database, name], { encoding: 'utf8' });
+		return Number(entry.split(':')[2]);
+	} catch {
+		return null;
+	}
+}
+
+/** As root, mail runs as nobody/nogroup (never root); otherwise everything runs as the current user. */
+function mailOwner(): MailOwner {
+	if (!isRoot()) {
+		const me = os.userInfo();
+		return {
+			uid: me.uid,
+			gid: me.gid,
+			internalUser: me.username,
+			internalUid: me.uid,
+			internalGid: me.gid,
+			loginUser: me.username,
+		};
+	}
+	const uid = idsOf('passwd', 'nobody');
+	const gid = idsOf('group', 'nogroup') ?? idsOf('group', 'nobody');
+	if (uid === null || gid === null) throw new Error('user nobody / group nogroup not found');
+	const internalUser = idsOf('passwd', 'dovecot') === null ? 'nobody' : 'dovecot';
+	const internalUid = idsOf('passwd', internalUser) as number;
+	const internalGid = Number(execFileSync('id', ['-g', internalUser], { encoding: 'utf8' }).trim());
+	const loginUser = idsOf('passwd', 'dovenull') === null ? 'nobody' : 'dovenull';
+	return { uid, gid, internalUser, internalUid, internalGid, loginUser };
+}
+
+function checkUserName(user: string): void {
+	if (!USER_NAME.test(user) || user.includes('*')) {
+		throw new Error(`test user names must match ${USER_NAME} without '*': ${JSON.stringify(user)}`);
+	}
+}
+
+/** {PLAIN.b64} keeps ':' and other bytes in passwords from breaking the passwd-file format. */
+function passwdLine(user: string, password: string, owner: MailOwner, home: string): string {
+	const hash = `{PLAIN.b64}${Buffer.from(password, 'utf8').toString('base64')}`;
+	return `${user}:${hash}:${owner.uid}:${owner.gid}::${home}::`;
+}
+
+/** Readable only by Dovecot's auth process (the internal user) and us. */
+function writeSecretFile(file: string, content: string, owner: MailOwner): void {
+	fs.writeFileSync(file, content, { mode: 0o600 });
+	if (isRoot()) fs.chownSync(file, owner.internalUid, owner.internalGid);
+}
+
+function generateCertificate(tlsDir: string): string {
+	fs.mkdirSync(tlsDir, { recursive: true });
+	const key = path.join(tlsDir, 'key.pem');
+	const cert = path.join(tlsDir, 'cert.pem');
+	// An EC key is generated in milliseconds; RSA would dominate the startup time.
+	execFileSync(
+		'openssl',
+		[
+			'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+			'-days', '30', '-subj', '/CN=localhost',
+			'-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
+			'-keyout', key, '-out', cert,
+		],
+		{ stdio: ['ignore', 'ignore', 'pipe'] },
+	);
+	fs.chmodSync(key, 0o600);
+	return fs.readFileSync(cert, 'utf8');
+}
+
+interface ConfigInput {
+	dir: string;
+	name: string;
+	port: number;
+	tlsPort: number;
+	owner: MailOwner;
+	master?: MasterUser;
+	separator: '/' | '.';
+	layout: 'maildir++' | 'fs';
+	specialUse: boolean;
+	extraConf?: string;
+}
+
+function buildConfig(input: ConfigInput): string {
+	const { dir, owner } = input;
+	const layout = input.layout === 'fs' ? ':LAYOUT=fs' : '';
+	// Without root Dovecot cannot chroot its login and helper processes.
+	const noChroot = isRoot()
+		? ''
+		: ['anvil', 'imap-urlauth-login', 'ipc'].map((service) => `service ${service} {\n  chroot =\n}\n`).join('');
+	const masterPassdb = input.master
+		? `passdb {\n  driver = passwd-file\n  master = yes\n  pass = yes\n  args = scheme=PLAIN ${dir}/masters\n}\n`
+		: '';
+	const specialUse = input.specialUse
+		? [
+				['Drafts', '\\Drafts'],
+				['Sent', '\\Sent'],
+				['Trash', '\\Trash'],
+				['Junk', '\\Junk'],
+			]
+				.map(([mailbox, use]) => `  mailbox ${mailbox} {\n    special_use = ${use}\n  }\n`)
+				.join('')
+		: '';
+	return `# Private test instance "${input.name}", written by test/harness/dovecot.ts
+instance_name = mm-test-${input.name}-${process.pid}
+base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = ${dir}/log/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+verbose_proctitle = yes
+shutdown_clients = yes
+default_internal_user = ${owner.internalUser}
+default_login_user = ${owner.loginUser}
+default_process_limit = 500
+default_client_limit = 2000
+first_valid_uid = ${Math.min(owner.uid, 500)}
+first_valid_gid = ${Math.min(owner.gid, 1)}
+
+ssl = yes
+ssl_cert = <${dir}/tls/cert.pem
+ssl_key = <${dir}/tls/key.pem
+${fs.existsSync(DH_PARAMS) ? `ssl_dh = <${DH_PARAMS}` : ''}
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_verbose = yes
+# Wrong passwords are part of the tests: answer them at once instead of after the default 2 s.
+auth_failure_delay = 0
+auth_master_user_separator = *
+
+${masterPassdb}passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${dir}/users
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%u ${dir}/users
+}
+
+# Maildir++ with a chosen IMAP separator; listescape lets names hold the other separator ('a.b' with '/', 'a/b' with '.').
+mail_location = maildir:~/Maildir${layout}
+mail_fsync = never
+mail_plugins = $mail_plugins quota listescape
+namespace inbox {
+  inbox = yes
+  prefix =
+  separator = ${input.separator}
+${specialUse}}
+
+protocol imap {
+  mail_plugins = $mail_plugins imap_quota
+  mail_max_userip_connections = 100
+}
+plugin {
+  quota = count:User quota
+  quota_vsizes = yes
+  quota_rule = *:storage=1G
+  listescape_char = "\\\\"
+}
+
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${input.port}
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = ${input.tlsPort}
+    ssl = yes
+  }
+}
+${noChroot}
+${input.extraConf ?? ''}
+`;
+}
+
+function readText(file: string): string {
+	try {
+		return fs.readFileSync(file, 'utf8');
+	} catch {
+		return '';
+	}
+}
+
+/** Resolves with the first line the server sends: the IMAP greeting. */
+function readGreeting(socket: net.Socket | tls.TLSSocket, timeoutMs: number): Promise<string> {
+	return new Promise((resolve, reject) => {
+		let received = '';
+		const timer = setTimeout(() => finish(new Error('no greeting')), timeoutMs);
+		const finish = (error: Error | null) => {
+			clearTimeout(timer);
+			socket.destroy();
+			if (error) reject(error);
+			else resolve(received.split('\r\n')[0]);
+		};
+		socket.on('data', (chunk: Buffer) => {
+			received += chunk.toString('latin1');
+			if (received.includes('\r\n')) finish(null);
+		});
+		socket.on('error', (error) => finish(error));
+		socket.on('close', () => finish(new Error('closed before the greeting')));
+	});
+}
+
+async function waitForGreetings(port: number, tlsPort: number, certPem: string, deadline: number): Promise<void> {
+	let lastError: unknown = null;
+	while (Date.now() < deadline) {
+		try {
+			const plain = await readGreeting(net.connect({ host: '127.0.0.1', port }), 2000);
+			const secure = await readGreeting(
+				tls.connect({ host: '127.0.0.1', port: tlsPort, ca: certPem, servername: 'localhost' }),
+				2000,
+			);
+			if (plain.startsWith('* OK') && secure.startsWith('* OK')) return;
+			lastError = new Error(`unexpected greeting: ${plain} / ${secure}`);
+		} catch (error) {
+			lastError = error;
+		}
+		await new Promise((resolve) => setTimeout(resolve, 20));
+	}
+	throw new Error(`the server did not greet in time: ${String(lastError)}`);
+}
+
+function runDoveadm(confPath: string, args: string[]): Promise<string> {
+	return new Promise((resolve, reject) => {
+		execFile(DOVEADM, ['-c', confPath, ...args], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+			if (error) {
+				const output = `${stderr}\n${stdout}`.trim();
+				// Only the command name: arguments may hold passwords (doveadm auth test).
+				reject(new Error(`doveadm ${args[0] ?? ''} failed (${error.code ?? error.message}): ${output}`));
+			} else resolve(stdout);
+		});
+	});
+}
+
+/** The master's PID from base_dir/master.pid, if that process is a running dovecot binary. */
+function runningMasterPid(baseDir: string): number | null {
+	const pid = Number(readText(path.join(baseDir, 'master.pid')).trim());
+	if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return null;
+	let exe = '';
+	try {
+		exe = fs.readlinkSync(`/proc/${pid}/exe`);
+	} catch {
+		return null;
+	}
+	return path.basename(exe).startsWith('dovecot') ? pid : null;
+}
+
+class DovecotInstance implements DovecotServer {
+	readonly host = '127.0.0.1' as const;
+	readonly name: string;
+	readonly dir: string;
+	readonly certPem: string;
+	readonly master?: MasterUser;
+	readonly separator: '/' | '.';
+	port = 0;
+	tlsPort = 0;
+	private readonly owner: MailOwner;
+	private readonly options: DovecotOptions;
+	private readonly removableDir: string;
+	private readonly users = new Map<string, string>();
+	private usersMtime = 0;
+
+	constructor(options: DovecotOptions, dir: string, removableDir: string, owner: MailOwner, certPem: string) {
+		this.options = options;
+		this.name = options.name;
+		this.dir = dir;
+		this.removableDir = removableDir;
+		this.owner = owner;
+		this.certPem = certPem;
+		this.master = options.master;
+		this.separator = options.separator ?? '/';
+	}
+
+	get confPath(): string {
+		return path.join(this.dir, 'dovecot.conf');
+	}
+
+	private get baseDir(): string {
+		return path.join(this.dir, 'run');
+	}
+
+	private get logPath(): string {
+		return path.join(this.dir, 'log', 'dovecot.log');
+	}
+
+	log(): string {
+		return readText(this.logPath);
+	}
+
+	writeConfig(): void {
+		fs.writeFileSync(
+			this.confPath,
+			buildConfig({
+				dir: this.dir,
+				name: this.name,
+				port: this.port,
+				tlsPort: this.tlsPort,
+				owner: this.owner,
+				master: this.master,
+				separator: this.separator,
+				layout: this.options.layout ?? 'maildir++',
+				specialUse: this.options.specialUse ?? true,
+				extraConf: this.options.extraConf,
+			}),
+		);
+	}
+
+	/** Launches the daemon and waits for both greetings; `retryablePortClash` tells the caller to pick new ports. */
+	async launch(): Promise<{ retryablePortClash: boolean }> {
+		const startupLog = path.join(this.dir, 'log', 'startup.log');
+		const logSizeBefore = this.log().length;
+		const output = fs.openSync(startupLog, 'w');
+		// The daemon keeps the stdio it inherits: a file, never a pipe we would wait on forever.
+		const child = spawn(DOVECOT, ['-c', this.confPath], { stdio: ['ignore', output, output], detached: true });
+		fs.closeSync(output);
+		const exitCode = await new Promise<number | null>((resolve, reject) => {
+			child.once('error', reject);
+			child.once('exit', (code) => resolve(code));
+		});
+		child.unref();
+		const failure = () => `${readText(startupLog)}${this.log().slice(logSizeBefore)}`.trim();
+		if (exitCode !== 0) {
+			const details = failure();
+			if (/Address already in use/i.test(details)) return { retryablePortClash: true };
+			throw new Error(`dovecot "${this.name}" failed to start (exit ${exitCode}):\n${details}`);
+		}
+		try {
+			await waitForGreetings(this.port, this.tlsPort, this.certPem, Date.now() + START_TIMEOUT_MS);
+		} catch (error) {
+			const details = failure();
+			await this.stop().catch(() => undefined);
+			if (/Address already in use/i.test(details)) return { retryablePortClash: true };
+			throw new Error(`dovecot "${this.name}" did not come up: ${(error as Error).message}\n${details}`);
+		}
+		return { retryablePortClash: false };
+	}
+
+	writeUsers(): void {
+		const file = path.join(this.dir, 'users');
+		const lines = [...this.users].map(([user, password]) =>
+			passwdLine(user, password, this.owner, path.join(this.dir, 'mail', user)),
+		);
+		writeSecretFile(`${file}.new`, lines.length ? `${lines.join('\n')}\n` : '', this.owner);
+		fs.renameSync(`${file}.new`, file);
+		// Dovecot re-reads passwd-file when its mtime (in seconds) or size changes: make the mtime always move.
+		this.usersMtime = Math.max(Math.floor(Date.now() / 1000), this.usersMtime + 1);
+		fs.utimesSync(file, this.usersMtime, this.usersMtime);
+	}
+
+	writeMasters(): void {
+		if (!this.master) return;
+		checkUserName(this.master.user);
+		const hash = `{PLAIN.b64}${Buffer.from(this.master.password, 'utf8').toString('base64')}`;
+		writeSecretFile(path.join(this.dir, 'masters'), `${this.master.user}:${hash}\n`, this.owner);
+	}
+
+	async addUser(user: string, password: string): Promise<void> {
+		checkUserName(user);
+		this.users.set(user, password);
+		this.writeUsers();
+		await nextWallClockSecond();
+	}
+
+	async removeUser(user: string): Promise<void> {
+		this.users.delete(user);
+		this.writeUsers();
+		await nextWallClockSecond();
+	}
+
+	mailboxPath(user: string): string {
+		checkUserName(user);
+		return path.join(this.dir, 'mail', user, 'Maildir');
+	}
+
+	doveadm(args: string[]): Promise<string> {
+		return runDoveadm(this.confPath, args);
+	}
+
+	async imapConnections(user?: string): Promise<number> {
+		// `who -1`: a header line, then one line per connection: "user proto pid ip".
+		const lines = (await this.doveadm(['who', '-1'])).split('\n').slice(1);
+		return lines
+			.map((line) => line.trim().split(/\s+/))
+			.filter(([name, protocol]) => protocol === 'imap' && (user === undefined || name === user)).length;
+	}
+
+	pids(): number[] {
+		const master = runningMasterPid(this.baseDir);
+		return master === null ? [] : [master, ...descendantPids(master)];
+	}
+
+	async restart(): Promise<void> {
+		await this.stop();
+		const { retryablePortClash } = await this.launch();
+		if (retryablePortClash) {
+			throw new Error(`dovecot "${this.name}" cannot restart: port ${this.port} or ${this.tlsPort} was taken meanwhile`);
+		}
+	}
+
+	async stop(): Promise<void> {
+		const master = runningMasterPid(this.baseDir);
+		if (master === null) return;
+		const children = descendantPids(master);
+		process.kill(master, 'SIGTERM');
+		if (!(await waitUntilGone([master], 10_000))) {
+			if (runningMasterPid(this.baseDir) === master) process.kill(master, 'SIGKILL');
+			await waitUntilGone([master], 5_000);
+		}
+		// shutdown_clients makes the master end its children; make sure, so no stray imap process outlives a test.
+		if (!(await waitUntilGone(children, 5_000))) {
+			for (const pid of children.filter(isAlive)) {
+				try {
+					process.kill(pid, 'SIGKILL');
+				} catch {
+					// Already gone.
+				}
+			}
+			await waitUntilGone(children, 5_000);
+		}
+	}
+
+	async remove(): Promise<void> {
+		await this.stop();
+		if (process.env.KEEP_TEST_SERVICES === '1') return;
+		fs.rmSync(this.removableDir, { recursive: true, force: true });
+	}
+}
+
+/** Starts a private Dovecot; resolves when both ports greet. Throws with the log on startup errors. */
+export async function startDovecot(options: DovecotOptions): Promise<DovecotServer> {
+	if (!INSTANCE_NAME.test(options.name)) throw new Error(`invalid instance name ${JSON.stringify(options.name)}`);
+	ensureDebianPackages(
+		['dovecot-core', 'dovecot-imapd', 'openssl'],
+		[DOVECOT, DOVEADM, '/usr/lib/dovecot/imap', '/usr/lib/dovecot/imap-login', 'openssl'],
+	);
+	const ownTempDir = options.parentDir === undefined;
+	const parent = options.parentDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mm-test-'));
+	const dir = path.join(parent, options.name);
+	if (fs.existsSync(dir)) throw new Error(`instance folder ${dir} exists already: names must be unique`);
+	const owner = mailOwner();
+	for (const sub of ['run', 'state', 'log', 'mail']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+	// Mail processes run unprivileged and must reach their homes under our (root-owned, 0700) temp dirs.
+	for (const traversed of ownTempDir ? [parent, dir] : [dir]) fs.chmodSync(traversed, 0o755);
+	fs.chownSync(path.join(dir, 'mail'), owner.uid, owner.gid);
+	const certPem = generateCertificate(path.join(dir, 'tls'));
+	const server = new DovecotInstance(options, dir, ownTempDir ? parent : dir, owner, certPem);
+	server.writeMasters();
+	server.writeUsers();
+	for (let attempt = 1; ; attempt++) {
+		[server.port, server.tlsPort] = await Promise.all([freePort(), freePort()]);
+		if (server.port === server.tlsPort) continue;
+		server.writeConfig();
+		const { retryablePortClash } = await server.launch();
+		if (!retryablePortClash) return server;
+		if (attempt >= START_ATTEMPTS) throw new Error(`dovecot "${options.name}": no free ports after ${attempt} tries`);
+	}
+}
+
+/**
+ * Dovecot's auth process stats passwd-file at most once per wall-clock second: a login in the same second as an
+ * earlier lookup would not see a user written now. Waiting for the next second makes the change visible.
+ */
+function nextWallClockSecond(): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
+}

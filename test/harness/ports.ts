@@ -1,0 +1,37 @@
+import net from 'node:net';
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it; callers retry if it is taken meanwhile). */
+export async function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address();
+			if (address === null || typeof address === 'string') {
+				server.close();
+				reject(new Error('could not read the port of a listening socket'));
+				return;
+			}
+			server.close(() => resolve(address.port));
+		});
+	});
+}
+
+/** Resolves once something accepts TCP connections on the port, or rejects after the timeout. */
+export async function waitForPort(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const connected = await new Promise<boolean>((resolve) => {
+			const socket = net.connect({ host, port });
+			socket.once('connect', () => {
+				socket.destroy();
+				resolve(true);
+			});
+			socket.once('error', () => resolve(false));
+		});
+		if (connected) return;
+		if (Date.now() > deadline) throw new Error(`nothing accepts connections on ${host}:${port}`);
+		await new Promise((resolve) => setTimeout(resolve, 25));
+	}
+}

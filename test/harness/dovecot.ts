@@ -12,7 +12,14 @@ import tls from 'node:tls';
 
 import { ensureDebianPackages } from './debian';
 import { freePort } from './ports';
-import { descendantPids, isAlive, waitUntilGone } from './processes';
+import {
+	descendantPids,
+	isAlive,
+	pidsOf,
+	processIdentity,
+	signalSame,
+	waitUntilGone,
+} from './processes';
 import type { StartedService } from './services';
 
 const DOVECOT = '/usr/sbin/dovecot';
@@ -222,11 +229,11 @@ auth_master_user_separator = *
 
 ${masterPassdb}passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${dir}/users
+  args = scheme=PLAIN username_format=%u ${dir}/users/%u
 }
 userdb {
   driver = passwd-file
-  args = username_format=%u ${dir}/users
+  args = username_format=%u ${dir}/users/%u
 }
 
 # Maildir++ with a chosen IMAP separator; listescape lets names hold the other separator ('a.b' with '/', 'a/b' with '.').
@@ -351,8 +358,7 @@ class DovecotInstance implements DovecotServer {
 	private readonly owner: MailOwner;
 	private readonly options: DovecotOptions;
 	private readonly removableDir: string;
-	private readonly users = new Map<string, string>();
-	private usersMtime = 0;
+	private readonly userMtimes = new Map<string, number>();
 
 	constructor(options: DovecotOptions, dir: string, removableDir: string, owner: MailOwner, certPem: string) {
 		this.options = options;
@@ -429,16 +435,29 @@ class DovecotInstance implements DovecotServer {
 		return { retryablePortClash: false };
 	}
 
-	writeUsers(): void {
-		const file = path.join(this.dir, 'users');
-		const lines = [...this.users].map(([user, password]) =>
-			passwdLine(user, password, this.owner, path.join(this.dir, 'mail', user)),
-		);
-		writeSecretFile(`${file}.new`, lines.length ? `${lines.join('\n')}\n` : '', this.owner);
-		fs.renameSync(`${file}.new`, file);
-		// Dovecot re-reads passwd-file when its mtime (in seconds) or size changes: make the mtime always move.
-		this.usersMtime = Math.max(Math.floor(Date.now() / 1000), this.usersMtime + 1);
-		fs.utimesSync(file, this.usersMtime, this.usersMtime);
+	private userFile(user: string): string {
+		return path.join(this.dir, 'users', user);
+	}
+
+	/**
+	 * Dovecot stats a passwd-file at most once per second and reloads it when its mtime or size changed. One file
+	 * per user (`users/%u`) makes a new user visible at once; replacing or removing one waits for the next second.
+	 */
+	private async changeUser(user: string, password: string | null): Promise<void> {
+		checkUserName(user);
+		const file = this.userFile(user);
+		const existed = fs.existsSync(file);
+		if (password === null) {
+			fs.rmSync(file, { force: true });
+		} else {
+			const home = path.join(this.dir, 'mail', user);
+			writeSecretFile(`${file}.new`, `${passwdLine(user, password, this.owner, home)}\n`, this.owner);
+			fs.renameSync(`${file}.new`, file);
+			const mtime = Math.max(Math.floor(Date.now() / 1000), (this.userMtimes.get(user) ?? 0) + 1);
+			this.userMtimes.set(user, mtime);
+			fs.utimesSync(file, mtime, mtime);
+		}
+		if (existed) await new Promise((resolve) => setTimeout(resolve, 1005 - (Date.now() % 1000)));
 	}
 
 	writeMasters(): void {
@@ -448,17 +467,12 @@ class DovecotInstance implements DovecotServer {
 		writeSecretFile(path.join(this.dir, 'masters'), `${this.master.user}:${hash}\n`, this.owner);
 	}
 
-	async addUser(user: string, password: string): Promise<void> {
-		checkUserName(user);
-		this.users.set(user, password);
-		this.writeUsers();
-		await nextWallClockSecond();
+	addUser(user: string, password: string): Promise<void> {
+		return this.changeUser(user, password);
 	}
 
-	async removeUser(user: string): Promise<void> {
-		this.users.delete(user);
-		this.writeUsers();
-		await nextWallClockSecond();
+	removeUser(user: string): Promise<void> {
+		return this.changeUser(user, null);
 	}
 
 	mailboxPath(user: string): string {
@@ -491,25 +505,19 @@ class DovecotInstance implements DovecotServer {
 		}
 	}
 
+	/**
+	 * Signals the master and every descendant at once: on its own the master leaves logged-in imap processes
+	 * running for seconds, so clients would not see the "restart" at all.
+	 */
 	async stop(): Promise<void> {
 		const master = runningMasterPid(this.baseDir);
 		if (master === null) return;
-		const children = descendantPids(master);
-		process.kill(master, 'SIGTERM');
-		if (!(await waitUntilGone([master], 10_000))) {
-			if (runningMasterPid(this.baseDir) === master) process.kill(master, 'SIGKILL');
-			await waitUntilGone([master], 5_000);
-		}
-		// shutdown_clients makes the master end its children; make sure, so no stray imap process outlives a test.
-		if (!(await waitUntilGone(children, 5_000))) {
-			for (const pid of children.filter(isAlive)) {
-				try {
-					process.kill(pid, 'SIGKILL');
-				} catch {
-					// Already gone.
-				}
-			}
-			await waitUntilGone(children, 5_000);
+		const group = [master, ...descendantPids(master)].map(processIdentity);
+		signalSame(group, 'SIGTERM');
+		if (await waitUntilGone(pidsOf(group), 3_000)) return;
+		signalSame(group, 'SIGKILL');
+		if (!(await waitUntilGone(pidsOf(group), 5_000))) {
+			throw new Error(`dovecot "${this.name}": processes ${pidsOf(group).filter(isAlive).join(', ')} outlived SIGKILL`);
 		}
 	}
 
@@ -532,14 +540,13 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
 	const dir = path.join(parent, options.name);
 	if (fs.existsSync(dir)) throw new Error(`instance folder ${dir} exists already: names must be unique`);
 	const owner = mailOwner();
-	for (const sub of ['run', 'state', 'log', 'mail']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+	for (const sub of ['run', 'state', 'log', 'mail', 'users']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
 	// Mail processes run unprivileged and must reach their homes under our (root-owned, 0700) temp dirs.
 	for (const traversed of ownTempDir ? [parent, dir] : [dir]) fs.chmodSync(traversed, 0o755);
 	fs.chownSync(path.join(dir, 'mail'), owner.uid, owner.gid);
 	const certPem = generateCertificate(path.join(dir, 'tls'));
 	const server = new DovecotInstance(options, dir, ownTempDir ? parent : dir, owner, certPem);
 	server.writeMasters();
-	server.writeUsers();
 	for (let attempt = 1; ; attempt++) {
 		[server.port, server.tlsPort] = await Promise.all([freePort(), freePort()]);
 		if (server.port === server.tlsPort) continue;
@@ -548,12 +555,4 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
 		if (!retryablePortClash) return server;
 		if (attempt >= START_ATTEMPTS) throw new Error(`dovecot "${options.name}": no free ports after ${attempt} tries`);
 	}
-}
-
-/**
- * Dovecot's auth process stats passwd-file at most once per wall-clock second: a login in the same second as an
- * earlier lookup would not see a user written now. Waiting for the next second makes the change visible.
- */
-function nextWallClockSecond(): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
 }

@@ -45,3 +45,38 @@ export async function waitUntilGone(pids: number[], timeoutMs: number): Promise<
 	}
 	return true;
 }
+
+/** A PID with its start time, so a signal never reaches a new process that reused the PID. */
+export interface ProcessIdentity {
+	pid: number;
+	startTime: string;
+}
+
+function startTimeOf(pid: number): string | null {
+	try {
+		const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+		return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+	} catch {
+		return null;
+	}
+}
+
+export function processIdentity(pid: number): ProcessIdentity {
+	return { pid, startTime: startTimeOf(pid) ?? '' };
+}
+
+export function pidsOf(identities: ProcessIdentity[]): number[] {
+	return identities.map((identity) => identity.pid);
+}
+
+/** Sends the signal to each process that is still the one identified (alive, same start time). */
+export function signalSame(identities: ProcessIdentity[], signal: NodeJS.Signals): void {
+	for (const { pid, startTime } of identities) {
+		if (!isAlive(pid) || startTimeOf(pid) !== startTime) continue;
+		try {
+			process.kill(pid, signal);
+		} catch {
+			// Exited between the check and the signal.
+		}
+	}
+}

@@ -124,7 +124,7 @@ describe('test harness: private Dovecot instances', () => {
 		const client = await imapClient(main, `carol*${MASTER.user}`, MASTER.password);
 		try {
 			const status = await client.status('INBOX', { messages: true });
-			expect(status.messages).toBe(1);
+			expect(status && status.messages).toBe(1);
 		} finally {
 			await client.logout();
 		}

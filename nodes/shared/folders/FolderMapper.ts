@@ -544,11 +544,11 @@ export function planFolders(input: FolderPlanInput): FolderPlan {
 			segments = [...targetFolderForRole(node.role as MappedSpecialUseRole)];
 			automapped = true;
 		} else if (node.segments.length > 1) {
-			const parent = nodes.get(canonicalPath(node.segments.slice(0, -1)));
-			segments = [
-				...(parent ? chooseTarget(parent).segments : node.segments.slice(0, -1)),
-				node.segments[node.segments.length - 1],
-			];
+			const parentPath = canonicalPath(node.segments.slice(0, -1));
+			const parentChoice = chooseTarget(nodes.get(parentPath)!);
+			segments = [...parentChoice.segments, node.segments[node.segments.length - 1]];
+			// An unlisted parent has no entry of its own to explain its renaming, so its children carry the reason.
+			if (!firstRawByPath.has(parentPath)) renamed.push(...parentChoice.renamed);
 		} else {
 			segments = [...node.segments];
 		}

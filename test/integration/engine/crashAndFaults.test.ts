@@ -20,7 +20,8 @@ function seeded(seed: number): () => number {
 
 function corpus(count: number, seed: number) {
 	const random = seeded(seed);
-	const folders = ['INBOX', 'Archive/2019', 'Projects', 'Entwürfe'];
+	// Names that special-use mapping leaves alone, so source and target folders compare by name.
+	const folders = ['INBOX', 'Archive/2019', 'Projects', 'Kunden/Müller GmbH'];
 	const result: Record<string, { raw: Buffer; flags: string[]; internalDate: Date }[]> = {};
 	for (let index = 0; index < count; index++) {
 		const folder = folders[index % folders.length];
@@ -70,7 +71,7 @@ describe('crashes and faults end in a resumable state that converges to the sour
 	let target: DovecotServer;
 
 	beforeAll(async () => {
-		execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.scripts.json'], {
+		execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.tools.json'], {
 			cwd: ROOT,
 			stdio: 'inherit',
 		});
@@ -104,20 +105,20 @@ describe('crashes and faults end in a resumable state that converges to the sour
 	}
 
 	it('survives kill -9 at 24 points, 12 of them between an APPEND and its ledger record, with zero duplicates', async () => {
-		const { sourceUser, targetUser } = await seed(400, 7);
+		const { sourceUser, targetUser } = await seed(1500, 7);
 		const ledger = tempLedgerPath();
-		const args = ['--src', url(source, sourceUser), '--dst', url(target, targetUser), '--ledger', ledger, '--batch', '10'];
+		const args = ['--src', url(source, sourceUser), '--dst', url(target, targetUser), '--ledger', ledger, '--batch', '5', '--depth', '4'];
 		const random = seeded(99);
 		let killed = 0;
 		for (let round = 0; round < 24; round++) {
 			const betweenAppendAndLedger = round % 2 === 0;
 			const run = betweenAppendAndLedger
 				? await runCli(args, { env: { MM_KILL_AFTER_APPENDS: String(1 + Math.floor(random() * 4)) } })
-				: await runCli(args, { killAfterMs: 150 + Math.floor(random() * 900) });
+				: await runCli(args, { killAfterMs: 200 + Math.floor(random() * 300) });
 			if (run.signal === 'SIGKILL') killed++;
 			else expect(run.code).toBe(0);
 		}
-		expect(killed).toBeGreaterThanOrEqual(12);
+		expect(killed).toBeGreaterThanOrEqual(20);
 		const final = await runCli(args);
 		expect(final.stderr).toBe('');
 		const report = JSON.parse(final.stdout);

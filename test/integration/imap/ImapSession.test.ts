@@ -54,6 +54,22 @@ async function freeTcpPort(): Promise<number> {
 	return port;
 }
 
+function firstLine(port: number): Promise<string> {
+	return new Promise((resolve, reject) => {
+		const socket = net.connect({ host: '127.0.0.1', port });
+		let text = '';
+		socket.on('data', (chunk) => {
+			text += chunk.toString('latin1');
+			const end = text.indexOf('\r\n');
+			if (end >= 0) {
+				socket.destroy();
+				resolve(text.slice(0, end));
+			}
+		});
+		socket.on('error', reject);
+	});
+}
+
 /** Deterministic incompressible-ish payload of about `bytes` bytes as a base64 MIME body. */
 function bigMessage(index: number, bytes: number): Buffer {
 	const chunk = createHash('sha512').update(`seed-${index}`).digest('base64');
@@ -298,6 +314,100 @@ describe('ImapSession against Dovecot', () => {
 			// ~2 messages (one consumed, one arriving) plus socket buffers; without backpressure this is ~200 MB.
 			expect(peak).toBeLessThan(40 * 1024 * 1024);
 		});
+	});
+
+	describe('on a server without LITERAL+, MULTIAPPEND and SASL-IR, with APPENDLIMIT and a small quota', () => {
+		let restricted: DovecotServer;
+		const oddPassword = 'p\u00e4ss "w\\rd"';
+
+		beforeAll(async () => {
+			restricted = await services.dovecot({
+				name: 'restricted',
+				extraConf: [
+					'imap_capability = IMAP4rev1 ID ENABLE IDLE UIDPLUS NAMESPACE APPENDLIMIT=300000',
+					'plugin {',
+					'  quota_rule = *:storage=200K',
+					'}',
+				].join('\n'),
+			});
+		});
+
+		async function restrictedSession(): Promise<{ session: ImapSession; user: string }> {
+			const user = `r${process.pid}u${++userCounter}`;
+			await restricted.addUser(user, oddPassword);
+			const session = await connect(endpoint(restricted, user, {}, { password: oddPassword }));
+			return { session, user };
+		}
+
+		it('authenticates with PLAIN through a continuation when the server has no SASL-IR', async () => {
+			// The greeting is what the client chooses its login from: no SASL-IR, no LITERAL+.
+			const greeting = await firstLine(restricted.port);
+			expect(greeting).toMatch(/^\* OK \[CAPABILITY /);
+			expect(greeting).not.toMatch(/SASL-IR|LITERAL\+/);
+			const { session } = await restrictedSession();
+			expect(session.has('LITERAL+')).toBe(false);
+			expect(session.appendLimit).toBe(300_000);
+			await session.noop();
+		});
+
+		it('pipelines single APPENDs with synchronizing literals between other commands, exactly', async () => {
+			const { session, user } = await restrictedSession();
+			expect(session.has('MULTIAPPEND')).toBe(false);
+			const raws = [10, 5000, 70_000, 1].map((size, i) =>
+				makeMessage({ subject: `sync ${i}`, body: `${'y'.repeat(size)}\n` }),
+			);
+			const [first, status, rest] = await Promise.all([
+				session.append('INBOX', [{ raw: raws[0], flags: ['\\Seen'] }]),
+				session.status('INBOX'),
+				session.append(
+					'INBOX',
+					raws.slice(1).map((raw) => ({ raw, flags: ['$Label1'] })),
+				),
+				session.noop(),
+			]);
+			expect(status.messages).toBeGreaterThanOrEqual(0);
+			const uids = [...first, ...rest].map((r) => r.uid);
+			expect(new Set(uids).size).toBe(4);
+			const stored = (await snapshotMailbox(restricted, user, oddPassword)).INBOX;
+			expect(stored.map((m) => m.sha256).sort()).toEqual(raws.map(sha256).sort());
+			const byUid = new Map(stored.map((m) => [m.uid, m]));
+			expect(byUid.get(first[0].uid as number)?.flags).toEqual(['\\Seen']);
+		});
+
+		it('refuses a message above APPENDLIMIT locally with TOOBIG, sending nothing', async () => {
+			const { session } = await restrictedSession();
+			const error = await failure(session.append('INBOX', [{ raw: bigMessage(7, 400_000) }]));
+			expect(error.kind).toBe('no');
+			expect(error.code).toBe('TOOBIG');
+			expect((await session.status('INBOX')).messages).toBe(0);
+		});
+
+		it('reports OVERQUOTA with its code and leaves the session usable', async () => {
+			const { session } = await restrictedSession();
+			await session.append('INBOX', [{ raw: bigMessage(8, 150_000) }]);
+			const error = await failure(session.append('INBOX', [{ raw: bigMessage(9, 150_000) }]));
+			expect(error.kind).toBe('no');
+			expect(error.code).toBe('OVERQUOTA');
+			expect(error.command).toBe('APPEND');
+			expect((await session.status('INBOX')).messages).toBe(1);
+		});
+	});
+
+	it('fails a whole MULTIAPPEND batch atomically when the server refuses it', async () => {
+		const quota = await services.dovecot({
+			name: 'quota',
+			extraConf: 'plugin {\n  quota_rule = *:storage=300K\n}',
+		});
+		const user = `q${process.pid}`;
+		await quota.addUser(user, PASSWORD);
+		const session = await connect(endpoint(quota, user));
+		expect(session.has('MULTIAPPEND')).toBe(true);
+		const batch = [1, 2, 3].map((i) => ({ raw: bigMessage(20 + i, 120_000) }));
+		const error = await failure(session.append('INBOX', batch));
+		expect(error.kind).toBe('no');
+		expect(error.code).toBe('OVERQUOTA');
+		expect((await session.status('INBOX')).messages).toBe(0);
+		expect(await session.append('INBOX', batch.slice(0, 2))).toHaveLength(2);
 	});
 
 	describe('pipelining', () => {

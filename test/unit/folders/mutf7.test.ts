@@ -34,12 +34,32 @@ describe('modified UTF-7 (RFC 3501 §5.1.3)', () => {
 	});
 
 	it('round-trips random strings mixing ASCII, &, accents, CJK and astral characters', () => {
-		const alphabet = ['a', 'Z', ' ', '&', '-', '.', '/', ',', '+', 'ü', 'é', '日', '語', '😀', '𝄞', '\u0001'];
+		const alphabet = [
+			'a',
+			'Z',
+			' ',
+			'&',
+			'-',
+			'.',
+			'/',
+			',',
+			'+',
+			'ü',
+			'é',
+			'日',
+			'語',
+			'😀',
+			'𝄞',
+			'\u0001',
+		];
 		let seed = 12345;
-		const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+		const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 		for (let round = 0; round < 2000; round++) {
 			const length = Math.floor(random() * 12);
-			const name = Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+			const name = Array.from(
+				{ length },
+				() => alphabet[Math.floor(random() * alphabet.length)],
+			).join('');
 			const raw = encodeMutf7(name);
 			expect(raw).toMatch(/^[\x20-\x7e]*$/);
 			expect(decodeMutf7(raw)).toBe(name);

@@ -340,6 +340,21 @@ interface TargetIndex {
 	inboxHasNoChildren: boolean;
 }
 
+/**
+ * Plans the target folder of every personal source folder. Per folder, in this order:
+ * 1. decode the listed name (modified UTF-7, or UTF-8 under UTF8=ACCEPT), strip the source's personal prefix and
+ *    split on its delimiter, giving the canonical source path (the ledger key);
+ * 2. include/exclude patterns on that path decide whether its messages are copied (excluded folders stay in the
+ *    plan as `skip`, and still place their subfolders);
+ * 3. a rename rule that changes the path decides the target outright;
+ * 4. otherwise a special folder goes to the target's folder for its role;
+ * 5. otherwise the folder goes under its parent's target with its own name;
+ * 6. INBOX subfolders are placed per `inboxSubfolders`, and characters the target cannot hold in one name are
+ *    replaced (`renamed` says so); the result is joined with the target delimiter under the target prefix.
+ * Then folders that land together are flagged `merged`, missing parents are added, and entries are ordered INBOX
+ * first and parents before children, each with the action the engine takes. Throws
+ * {@link FolderPlanOptionError} for unusable options; never throws for odd folder names.
+ */
 export function planFolders(input: FolderPlanInput): FolderPlan {
 	const { source, target } = input;
 	const options = input.options ?? {};

@@ -28,7 +28,7 @@ import {
 } from './commandEncoding';
 import type { CommandPart } from './commandEncoding';
 import type { ImapEndpoint } from './endpoint';
-import { CONNECTION_KINDS, ImapError, socketFailure } from './imapErrors';
+import { CONNECTION_KINDS, ImapAppendError, ImapError, socketFailure } from './imapErrors';
 import type { ImapErrorKind } from './imapErrors';
 import { parseResponse, ResponseFramer } from './responseParser';
 import type { ImapResponse, ImapValue } from './responseParser';
@@ -143,7 +143,7 @@ interface PendingCommand {
 	tag: string;
 	name: string;
 	claims?: (response: ImapResponse) => boolean;
-	onUntagged?: (response: ImapResponse) => void;
+	onUntagged?: (response: ImapResponse) => void | Promise<void>;
 	untagged: ImapResponse[];
 	resolve: (result: CommandResult) => void;
 	reject: (error: ImapError) => void;
@@ -157,7 +157,8 @@ interface PendingCommand {
 
 interface CommandOptions {
 	claims?: (response: ImapResponse) => boolean;
-	onUntagged?: (response: ImapResponse) => void;
+	/** Receives claimed responses one by one; while a returned promise is pending, reading stops (backpressure). */
+	onUntagged?: (response: ImapResponse) => void | Promise<void>;
 	/** Kind of the error for a tagged NO (auth commands report 'auth'). */
 	errorKindOnNo?: ImapErrorKind;
 }
@@ -221,7 +222,14 @@ export class ImapSession {
 	private readonly logger?: ImapSessionLogger;
 	private readonly onData = (chunk: Buffer) => this.receive(chunk);
 	private readonly onError = (error: Error) =>
-		this.fail(socketFailure(error, this.where, this.tlsStage));
+		this.fail(
+			this.established
+				? new ImapError(
+						`IMAP: the connection to ${this.where} broke (${(error as { code?: string }).code ?? error.message})`,
+						{ kind: 'closed', systemCode: (error as { code?: string }).code, cause: error },
+					)
+				: socketFailure(error, this.where, this.tlsStage),
+		);
 	private readonly onClose = () =>
 		this.fail(
 			new ImapError(
@@ -230,6 +238,12 @@ export class ImapSession {
 			),
 		);
 	private tlsStage: 'tcp' | 'tls';
+	/** Set once authenticated: later socket errors end the session with kind 'closed'. */
+	private established = false;
+	/** A consumer is busy with a claimed response: the socket is paused and the framer is not drained. */
+	private readPaused = false;
+	/** After STARTTLS's OK nothing more may be read as plaintext. */
+	private inputHalted = false;
 
 	private constructor(socket: net.Socket, endpoint: ImapEndpoint, options: ImapSessionOptions) {
 		this.where = `${endpoint.host}:${endpoint.port}`;
@@ -308,9 +322,14 @@ export class ImapSession {
 		const timeout = setTimeout(
 			() =>
 				this.fail(
-					new ImapError(`Timeout: ${this.where} did not answer as an IMAP server in time`, {
-						kind: 'timeout',
-					}),
+					new ImapError(
+						`Timeout: ${this.where} did not answer as an IMAP server in time.${
+							this.greetingWaiter && endpoint.security !== 'tls'
+								? ' If the port expects implicit TLS (usually 993), set security to TLS.'
+								: ''
+						}`,
+						{ kind: 'timeout' },
+					),
 				),
 			endpoint.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
 		);
@@ -340,6 +359,7 @@ export class ImapSession {
 				await this.capability();
 			}
 			if (greeting.type !== 'PREAUTH') await this.authenticate(endpoint);
+			this.established = true;
 		} finally {
 			clearTimeout(timeout);
 		}
@@ -349,10 +369,19 @@ export class ImapSession {
 		const plain = this.socket;
 		this.detach(plain);
 		this.tlsStage = 'tls';
+		// Bytes after STARTTLS's OK but before the handshake would be plaintext injected into the TLS session.
+		if (this.framer.bufferedBytes > 0) {
+			throw new ImapError(`IMAP: ${this.where} sent plaintext after STARTTLS`, {
+				kind: 'protocol',
+				command: 'STARTTLS',
+			});
+		}
 		this.framer = new ResponseFramer();
+		this.inputHalted = false;
 		const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
 			const socket = tls.connect({
 				socket: plain,
+				host: endpoint.host,
 				servername: isIpAddress(endpoint.host) ? undefined : endpoint.host,
 				rejectUnauthorized: !endpoint.allowSelfSigned,
 			});
@@ -495,6 +524,10 @@ export class ImapSession {
 				this.stopWatchdog();
 				return;
 			}
+			if (this.readPaused) {
+				this.noteActivity();
+				return;
+			}
 			if (Date.now() - this.lastActivity > this.commandTimeoutMs) {
 				const names = [...new Set(this.pending.map((command) => command.name))].join(', ');
 				this.fail(
@@ -518,12 +551,27 @@ export class ImapSession {
 	private receive(chunk: Buffer): void {
 		this.noteActivity();
 		this.framer.push(chunk);
+		this.drainInput();
+	}
+
+	/** Dispatches every complete response, stopping while a consumer's promise is pending. */
+	private drainInput(): void {
 		try {
-			for (;;) {
+			while (!this.readPaused && !this.inputHalted && !this.closedError) {
 				const framed = this.framer.next();
 				if (!framed) return;
-				this.dispatch(parseResponse(framed));
-				if (this.closedError) return;
+				const busy = this.dispatch(parseResponse(framed));
+				if (busy) {
+					this.readPaused = true;
+					this.socket.pause();
+					void busy.then(() => {
+						this.readPaused = false;
+						this.noteActivity();
+						if (this.closedError) return;
+						this.socket.resume();
+						this.drainInput();
+					});
+				}
 			}
 		} catch (error) {
 			if (error instanceof ImapError) {
@@ -542,12 +590,12 @@ export class ImapSession {
 		}
 	}
 
-	private dispatch(response: ImapResponse): void {
+	private dispatch(response: ImapResponse): Promise<void> | undefined {
 		if (this.greetingWaiter) {
 			const waiter = this.greetingWaiter;
 			this.greetingWaiter = null;
 			waiter.resolve(response);
-			return;
+			return undefined;
 		}
 		if (response.tag === '+') {
 			const waiting = this.pending.find((command) => command.continuation);
@@ -559,12 +607,9 @@ export class ImapSession {
 			const { resolve } = waiting.continuation;
 			waiting.continuation = undefined;
 			resolve(response.text);
-			return;
+			return undefined;
 		}
-		if (response.tag === '*') {
-			this.untagged(response);
-			return;
-		}
+		if (response.tag === '*') return this.untagged(response);
 		const index = this.pending.findIndex((command) => command.tag === response.tag);
 		if (index < 0) {
 			throw new ImapError(`IMAP: ${this.where} answered an unknown tag`, { kind: 'protocol' });
@@ -572,6 +617,7 @@ export class ImapSession {
 		const [command] = this.pending.splice(index, 1);
 		command.settled = true;
 		this.takeCapabilityCode(response);
+		if (command.name === 'STARTTLS' && response.type === 'OK') this.inputHalted = true;
 		if (response.type === 'OK') {
 			command.resolve({
 				code: response.code,
@@ -590,6 +636,7 @@ export class ImapSession {
 			command.reject(error);
 		}
 		if (this.pending.length === 0) this.stopWatchdog();
+		return undefined;
 	}
 
 	private takeCapabilityCode(response: ImapResponse): void {
@@ -598,14 +645,14 @@ export class ImapSession {
 		}
 	}
 
-	private untagged(response: ImapResponse): void {
+	private untagged(response: ImapResponse): Promise<void> | undefined {
 		switch (response.type) {
 			case 'BYE':
 				this.byeText = response.text;
-				return;
+				return undefined;
 			case 'CAPABILITY':
 				this.caps = new Set(response.values.map((cap) => text(cap).toUpperCase()));
-				return;
+				return undefined;
 			case 'OK':
 			case 'NO':
 			case 'BAD':
@@ -614,21 +661,24 @@ export class ImapSession {
 			case 'EXISTS':
 				this.mailboxState.exists = response.number ?? 0;
 				if (this.selectedMailbox) this.selectedMailbox.exists = response.number ?? 0;
-				return;
+				return undefined;
 			case 'EXPUNGE':
 				if (this.selectedMailbox && this.selectedMailbox.exists > 0) this.selectedMailbox.exists--;
-				return;
+				return undefined;
 			case 'FLAGS':
 				this.mailboxState.flags = strings(response.values[0]);
-				return;
+				return undefined;
 			default:
 				break;
 		}
 		for (const command of this.pending) {
 			if (command.claims?.(response)) {
-				if (command.onUntagged) command.onUntagged(response);
-				else command.untagged.push(response);
-				return;
+				if (!command.onUntagged) {
+					command.untagged.push(response);
+					return undefined;
+				}
+				const busy = command.onUntagged(response);
+				return busy && typeof busy.then === 'function' ? busy : undefined;
 			}
 		}
 		if (response.type === 'OK' || response.type === 'NO' || response.type === 'BAD') {
@@ -636,6 +686,7 @@ export class ImapSession {
 				this.logger?.warn(`IMAP ${this.where} says: ${response.type} ${response.text}`);
 			}
 		}
+		return undefined;
 	}
 
 	private statusCode(response: ImapResponse): void {
@@ -684,6 +735,14 @@ export class ImapSession {
 				}),
 			);
 		}
+		if (parts.some((part) => typeof part === 'string' && /[\r\n]/.test(part))) {
+			return Promise.reject(
+				new ImapError(`IMAP: ${name} text must not contain CR or LF`, {
+					kind: 'bad',
+					command: name,
+				}),
+			);
+		}
 		this.tagCounter += 1;
 		const tag = `M${this.tagCounter}`;
 		let command!: PendingCommand;
@@ -713,33 +772,46 @@ export class ImapSession {
 		return result;
 	}
 
+	/**
+	 * Writes one command. Text and non-synchronizing literals go out together (one corked write); at a
+	 * synchronizing literal (no LITERAL+, or LITERAL- above 4096 bytes) the writer waits for the server's `+`,
+	 * and every later command waits with it, since the server would read their bytes as this literal.
+	 */
 	private async writeCommand(command: PendingCommand, parts: CommandPart[]): Promise<void> {
+		const literalPlus = this.has('LITERAL+');
+		const literalMinus = this.has('LITERAL-');
+		let chunks: Buffer[] = [];
 		let line = `${command.tag} `;
 		try {
 			for (const part of parts) {
-				if (command.settled || this.closedError) return;
 				if (typeof part === 'string') {
 					line += part;
-				} else if (Buffer.isBuffer(part)) {
-					const nonSynchronizing =
-						this.has('LITERAL+') || (this.has('LITERAL-') && part.length <= 4096);
-					if (nonSynchronizing) {
-						await this.write(Buffer.from(`${line}{${part.length}+}\r\n`, 'latin1'));
-					} else {
-						const continued = this.awaitContinuation(command);
-						await this.write(Buffer.from(`${line}{${part.length}}\r\n`, 'latin1'));
-						await continued;
-					}
-					await this.write(part);
+					continue;
+				}
+				if (Buffer.isBuffer(part) && (literalPlus || (literalMinus && part.length <= 4096))) {
+					chunks.push(Buffer.from(`${line}{${part.length}+}\r\n`, 'utf8'), part);
+					line = '';
+					continue;
+				}
+				const head = Buffer.isBuffer(part) ? `${line}{${part.length}}\r\n` : `${line}\r\n`;
+				chunks.push(Buffer.from(head, 'utf8'));
+				// A command the server already answered gets no `+`: stop, or the rest would be read as a new command.
+				if (command.settled) return;
+				const continued = this.awaitContinuation(command);
+				await this.write(chunks);
+				chunks = [];
+				await continued;
+				if (Buffer.isBuffer(part)) {
+					chunks.push(part);
 					line = '';
 				} else {
-					const continued = this.awaitContinuation(command);
-					await this.write(Buffer.from(`${line}\r\n`, 'latin1'));
-					await continued;
 					line = part.afterContinuation;
 				}
 			}
-			await this.write(Buffer.from(`${line}\r\n`, 'latin1'));
+			// Non-synchronizing literals are written in full even when the server already refused the command:
+			// it must read them (RFC 7888), and stopping would desynchronise the stream.
+			chunks.push(Buffer.from(`${line}\r\n`, 'utf8'));
+			await this.write(chunks);
 		} catch {
 			// The command already failed (NO instead of `+`, or the connection ended): its promise carries the error.
 		}
@@ -751,18 +823,22 @@ export class ImapSession {
 		});
 	}
 
-	private write(data: Buffer): Promise<void> {
+	private write(chunks: Buffer[]): Promise<void> {
 		if (this.closedError) return Promise.reject(this.closedError);
+		const socket = this.socket;
+		socket.cork();
+		let flushed = true;
+		chunks.forEach((chunk, index) => {
+			flushed =
+				index === chunks.length - 1
+					? socket.write(chunk, (error) => {
+							if (!error) this.noteActivity();
+						})
+					: socket.write(chunk);
+		});
+		socket.uncork();
+		if (flushed) return Promise.resolve();
 		return new Promise<void>((resolve, reject) => {
-			const flushed = this.socket.write(data, (error) => {
-				if (error) reject(error);
-				else this.noteActivity();
-			});
-			if (flushed) {
-				resolve();
-				return;
-			}
-			const socket = this.socket;
 			const done = () => {
 				socket.off('drain', done);
 				socket.off('close', done);
@@ -948,7 +1024,8 @@ export class ImapSession {
 	async uidFetch(
 		set: string,
 		items: readonly string[],
-		onMessage: (message: FetchedMessage) => void,
+		/** A returned promise pauses reading until it settles (backpressure); other return values are ignored. */
+		onMessage: (message: FetchedMessage) => unknown,
 		options: { changedSince?: string } = {},
 	): Promise<void> {
 		const asked = items.some((item) => item.toUpperCase() === 'UID')
@@ -970,12 +1047,21 @@ export class ImapSession {
 			},
 			onUntagged: (response) => {
 				const message = fetchedMessage(response);
-				if (!message || callbackError !== undefined) return;
+				if (!message || callbackError !== undefined) return undefined;
 				try {
-					onMessage(message.message);
+					const busy = onMessage(message.message);
+					if (busy instanceof Promise) {
+						return busy.then(
+							() => undefined,
+							(error: unknown) => {
+								callbackError ??= error;
+							},
+						);
+					}
 				} catch (error) {
 					callbackError = error;
 				}
+				return undefined;
 			},
 		});
 		if (callbackError !== undefined) throw callbackError;
@@ -1012,30 +1098,52 @@ export class ImapSession {
 	async append(name: string, messages: readonly AppendMessage[]): Promise<AppendedMessage[]> {
 		if (messages.length === 0) return [];
 		const limit = this.appendLimit;
+		const tooBig = limit === null ? -1 : messages.findIndex((m) => m.raw.length > limit);
+		if (tooBig >= 0) {
+			const error = new ImapError(
+				`IMAP: message ${tooBig + 1} (${messages[tooBig].raw.length} bytes) exceeds the APPENDLIMIT of ${this.where} (${limit} bytes); nothing was sent`,
+				{ kind: 'no', code: 'TOOBIG', command: 'APPEND' },
+			);
+			throw new ImapAppendError(
+				error,
+				messages.map(() => error),
+			);
+		}
 		const mailbox = this.mailbox(name);
-		const pieces = messages.map((message, index) => {
-			if (limit !== null && message.raw.length > limit) {
-				throw new ImapError(
-					`IMAP: message ${index + 1} (${message.raw.length} bytes) exceeds the APPENDLIMIT of ${this.where} (${limit} bytes)`,
-					{ kind: 'no', code: 'TOOBIG', command: 'APPEND' },
-				);
-			}
+		const pieces = messages.map((message) => {
 			const date =
 				message.internalDate === undefined ? '' : ` ${internalDateArg(message.internalDate)}`;
 			return [` ${flagList(message.flags ?? [])}${date} `, message.raw] as CommandPart[];
 		});
 		if (messages.length > 1 && this.has('MULTIAPPEND')) {
-			const result = await this.command('APPEND', ['APPEND ', mailbox, ...pieces.flat()]);
-			return appendUids(result, messages.length);
+			try {
+				const result = await this.command('APPEND', ['APPEND ', mailbox, ...pieces.flat()]);
+				return appendUids(result, messages.length);
+			} catch (error) {
+				if (!(error instanceof ImapError)) throw error;
+				// RFC 3502: a refused MULTIAPPEND stores none of its messages.
+				throw new ImapAppendError(
+					error,
+					messages.map(() => error),
+				);
+			}
 		}
-		const settled = await Promise.allSettled(
-			pieces.map((piece) => this.command('APPEND', ['APPEND ', mailbox, ...piece])),
+		const outcomes = await Promise.all(
+			pieces.map((piece) =>
+				this.command('APPEND', ['APPEND ', mailbox, ...piece]).then(
+					(result): AppendedMessage | ImapError => appendUids(result, 1)[0],
+					(error: unknown): AppendedMessage | ImapError => {
+						if (error instanceof ImapError) return error;
+						throw error;
+					},
+				),
+			),
 		);
-		const failure = settled.find((outcome) => outcome.status === 'rejected');
-		if (failure) throw (failure as PromiseRejectedResult).reason;
-		return settled.map(
-			(outcome) => appendUids((outcome as PromiseFulfilledResult<CommandResult>).value, 1)[0],
+		const firstError = outcomes.find(
+			(outcome): outcome is ImapError => outcome instanceof ImapError,
 		);
+		if (firstError) throw new ImapAppendError(firstError, outcomes);
+		return outcomes as AppendedMessage[];
 	}
 }
 

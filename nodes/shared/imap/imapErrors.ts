@@ -37,6 +37,30 @@ export class ImapError extends Error {
 	}
 }
 
+/**
+ * A failed `append`: per message (same order as given) its UID when it was stored, or the error that kept it
+ * out. A refused MULTIAPPEND holds its one error for every message (nothing of the batch was stored).
+ */
+export class ImapAppendError extends ImapError {
+	readonly outcomes: ReadonlyArray<{ uid: number | null; uidValidity: number | null } | ImapError>;
+
+	constructor(
+		first: ImapError,
+		outcomes: ReadonlyArray<{ uid: number | null; uidValidity: number | null } | ImapError>,
+	) {
+		super(first.message, {
+			kind: first.kind,
+			code: first.code,
+			serverText: first.serverText,
+			command: first.command,
+			systemCode: first.systemCode,
+			cause: first,
+		});
+		this.name = 'ImapAppendError';
+		this.outcomes = outcomes;
+	}
+}
+
 /** Kinds after which the connection is gone: the work may resume on a new session. */
 export const CONNECTION_KINDS: ReadonlySet<ImapErrorKind> = new Set([
 	'dns',

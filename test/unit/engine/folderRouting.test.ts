@@ -101,10 +101,11 @@ describe('planFolderRoutes', () => {
 			folder('Gone', '/', { attributes: ['\\NonExistent'] }),
 		]);
 		const routes = planFolderRoutes(source, dovecotTarget(), {});
-		expect(routes.map((route) => [route.targetPath, route.selectable])).toEqual([
+		expect(routes.filter((route) => !route.skipReason).map((route) => [route.targetPath, route.selectable])).toEqual([
 			['Kunden', false],
 			['Kunden/Müller GmbH', true],
 		]);
+		expect(routes.find((route) => route.sourcePath === 'Gone')?.skipReason).toBeTruthy();
 	});
 
 	it('supports * and % include patterns', () => {

@@ -233,6 +233,16 @@ describe('planFolders: namespace and delimiter translation', () => {
 	});
 });
 
+describe('planFolders: defaults', () => {
+	it('plans nothing for an empty source', () => {
+		expect(plan(dovecot([]), courier([folder('INBOX')]))).toEqual({
+			entries: [],
+			ignored: [],
+			warnings: [],
+		});
+	});
+});
+
 describe('planFolders: INBOX subfolders', () => {
 	const source = dovecot([
 		folder('INBOX', ['\\HasChildren']),

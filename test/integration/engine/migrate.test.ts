@@ -146,6 +146,38 @@ describe('Migrate Mailbox engine against real Dovecot', () => {
 		expect(again.differences?.filter((difference) => difference.kind === 'missing')).toEqual([]);
 	});
 
+	it('re-matches after the source UIDVALIDITY changed, instead of copying again', async () => {
+		const corpus = {
+			Projects: [
+				{ raw: makeMessage({ subject: 'with id' }), internalDate: new Date('2020-02-03T04:05:06Z') },
+				{ raw: makeMessage({ subject: 'without id', messageId: null }), internalDate: new Date('2020-02-03T04:05:06Z') },
+				{
+					raw: makeMessage({ subject: 'without id', messageId: null, body: 'other body' }),
+					internalDate: new Date('2020-02-03T04:05:06Z'),
+				},
+			],
+		};
+		const pair = await seededPair(corpus);
+		const ledger = tempLedgerPath();
+		await migrate(pair.sourceEndpoint, pair.targetEndpoint, ledger);
+		// A folder deleted and restored with the same messages comes back with a new UIDVALIDITY.
+		const uidValidity = () =>
+			withClient(source, pair.sourceUser, async (client) => {
+				const status = await client.status('Projects', { uidValidity: true });
+				return status ? status.uidValidity : null;
+			});
+		const before = await uidValidity();
+		await withClient(source, pair.sourceUser, (client) => client.mailboxDelete('Projects'));
+		await appendMessages(source, pair.sourceUser, PASSWORD, 'Projects', corpus.Projects);
+		expect(await uidValidity()).not.toEqual(before);
+		const rerun = await migrate(pair.sourceEndpoint, pair.targetEndpoint, ledger);
+		expect(rerun.counts.copied).toBe(0);
+		expect(rerun.counts.alreadyPresent).toBe(3);
+		expect((await snapshotMailbox(target, pair.targetUser, PASSWORD)).Projects).toHaveLength(3);
+		const verify = await migrate(pair.sourceEndpoint, pair.targetEndpoint, ledger, 'verify');
+		expect(verify.differences).toEqual([]);
+	});
+
 	it('Dry run plans and counts without writing anything', async () => {
 		const pair = await seededPair();
 		const report = await migrate(pair.sourceEndpoint, pair.targetEndpoint, tempLedgerPath(), 'dryRun');

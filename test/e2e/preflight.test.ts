@@ -32,9 +32,16 @@ describe('Pre-flight template in real n8n', () => {
 		const message = (subject: string, bytes = 0) => ({
 			raw: makeMessage({ subject, body: `${subject}\r\n${'x'.repeat(bytes)}` }),
 		});
-		await appendMessages(source, 'alice', 'user-pass', 'INBOX', [message('one'), message('two'), message('three')]);
+		await appendMessages(source, 'alice', 'user-pass', 'INBOX', [
+			message('one'),
+			message('two'),
+			message('three'),
+		]);
 		await appendMessages(source, 'alice', 'user-pass', 'Projects/Alpha', [message('spec', 50_000)]);
-		await appendMessages(source, 'bob', 'user-pass', 'Entwürfe', [message('draft'), message('draft 2')]);
+		await appendMessages(source, 'bob', 'user-pass', 'Entwürfe', [
+			message('draft'),
+			message('draft 2'),
+		]);
 		home = await createN8nHome(packPackage());
 		await importCredentials(home, [
 			imapCredential('mailSource', 'Mail Source (IMAP)', 'mailSourceImap', source),
@@ -62,10 +69,9 @@ describe('Pre-flight template in real n8n', () => {
 		const [alice, nobody, bob] = results as Array<Record<string, any>>;
 		expect(alice.mailbox).toBe('alice');
 		const aliceFolders = Object.fromEntries(
-			(alice.source.folders as Array<{ path: string; messages: number; bytes: number }>).map((folder) => [
-				folder.path,
-				folder.messages,
-			]),
+			(alice.source.folders as Array<{ path: string; messages: number; bytes: number }>).map(
+				(folder) => [folder.path, folder.messages],
+			),
 		);
 		expect(aliceFolders).toMatchObject({ INBOX: 3, 'Projects/Alpha': 1 });
 		expect(alice.source.totals.messages).toBe(4);
@@ -79,6 +85,8 @@ describe('Pre-flight template in real n8n', () => {
 		expect(nobody.error).toMatch(/Authentication|rejected/i);
 		expect(JSON.stringify(results)).not.toContain('m4ster-secret');
 
-		expect(bob.source.folders.find((folder: { path: string }) => folder.path === 'Entwürfe').messages).toBe(2);
+		expect(
+			bob.source.folders.find((folder: { path: string }) => folder.path === 'Entwürfe').messages,
+		).toBe(2);
 	});
 });

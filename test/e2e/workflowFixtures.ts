@@ -6,15 +6,26 @@ export interface TemplateNode {
 }
 
 /** The shipped template with its mailbox list replaced: what an integration team does in the editor. */
-export function withMailboxes(template: Record<string, unknown>, mailboxes: Record<string, string>[]) {
+export function withMailboxes(
+	template: Record<string, unknown>,
+	mailboxes: Record<string, string>[],
+) {
 	const workflow = structuredClone(template);
-	const list = (workflow.nodes as TemplateNode[]).find((node) => node.name === 'Mailboxes to check');
+	const list = (workflow.nodes as TemplateNode[]).find(
+		(node) => node.name === 'Mailboxes to check',
+	);
 	if (!list) throw new Error('template has no "Mailboxes to check" node');
 	list.parameters.jsonOutput = JSON.stringify({ mailboxes });
 	return workflow;
 }
 
-export function imapCredential(id: string, name: string, type: string, server: DovecotServer, extra = {}) {
+export function imapCredential(
+	id: string,
+	name: string,
+	type: string,
+	server: DovecotServer,
+	extra = {},
+) {
 	return {
 		id,
 		name,
@@ -33,4 +44,3 @@ export function imapCredential(id: string, name: string, type: string, server: D
 		},
 	};
 }
-

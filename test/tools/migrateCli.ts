@@ -21,7 +21,11 @@ function endpoint(url: string): ImapEndpoint {
 		port: Number(parsed.port || (parsed.protocol === 'imaps:' ? 993 : 143)),
 		security: parsed.protocol === 'imaps:' ? 'tls' : 'none',
 		allowSelfSigned: true,
-		login: { mailbox: user.split('*')[0], authUser: user, password: decodeURIComponent(parsed.password) },
+		login: {
+			mailbox: user.split('*')[0],
+			authUser: user,
+			password: decodeURIComponent(parsed.password),
+		},
 	};
 }
 
@@ -73,9 +77,7 @@ async function main(): Promise<void> {
 			owner: newOwnerId('cli'),
 			afterAppend,
 		});
-		process.stdout.write(
-			`${JSON.stringify({ ...report, peakRssBytes: peakRssBytes() })}\n`,
-		);
+		process.stdout.write(`${JSON.stringify({ ...report, peakRssBytes: peakRssBytes() })}\n`);
 		process.exitCode = report.status === 'completed' ? 0 : 3;
 	} finally {
 		await ledger.close();

@@ -24,7 +24,8 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Delta',
 				value: 'delta',
-				description: 'Copy what arrived since the last pass and carry flag changes (read, flagged...)',
+				description:
+					'Copy what arrived since the last pass and carry flag changes (read, flagged...)',
 			},
 			{
 				name: 'Dry Run',
@@ -67,7 +68,8 @@ export const description: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: 'Trash, Junk, Archive/*',
-				description: 'Comma-separated patterns of folders to leave out, matched like Include Folders',
+				description:
+					'Comma-separated patterns of folders to leave out, matched like Include Folders',
 			},
 			{
 				displayName: 'Map Special Folders',
@@ -75,7 +77,7 @@ export const description: INodeProperties[] = [
 				type: 'boolean',
 				default: true,
 				description:
-					'Whether to map Sent, Drafts, Trash, Junk and Archive (by server flags or their usual names in many languages) onto the target\'s own special folders',
+					"Whether to map Sent, Drafts, Trash, Junk and Archive (by server flags or their usual names in many languages) onto the target's own special folders",
 			},
 			{
 				displayName: 'Rename Rules',
@@ -175,7 +177,8 @@ export const description: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0 },
 				default: 200,
-				description: 'Most failed items listed in the output per mailbox; the ledger keeps all of them',
+				description:
+					'Most failed items listed in the output per mailbox; the ledger keeps all of them',
 			},
 		],
 	},
@@ -201,14 +204,17 @@ function patterns(value: unknown): string[] {
 /** Reads the node's migration settings for one item into plain engine options. */
 export function readSettings(this: IExecuteFunctions, itemIndex: number): MigrateSettings {
 	const operation = this.getNodeParameter('operation', itemIndex) as string;
-	const mode = (operation === 'verify' ? 'verify' : this.getNodeParameter('mode', itemIndex, 'full')) as MigrationMode;
+	const mode = (
+		operation === 'verify' ? 'verify' : this.getNodeParameter('mode', itemIndex, 'full')
+	) as MigrationMode;
 	const folders = this.getNodeParameter('folderOptions', itemIndex, {}) as IDataObject;
 	const performance = this.getNodeParameter('performance', itemIndex, {}) as IDataObject;
 	const ledger = this.getNodeParameter('ledgerOptions', itemIndex, {}) as IDataObject;
 	const renames = ((folders.renames as IDataObject | undefined)?.rule ?? []) as IDataObject[];
 	return {
 		mode,
-		migrationId: String(this.getNodeParameter('migrationId', itemIndex, 'default')).trim() || 'default',
+		migrationId:
+			String(this.getNodeParameter('migrationId', itemIndex, 'default')).trim() || 'default',
 		folderRules: {
 			include: patterns(folders.include),
 			exclude: patterns(folders.exclude),

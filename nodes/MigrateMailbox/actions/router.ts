@@ -45,7 +45,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const items = this.getInputData();
 	if (items.length === 0) return [[]];
 	const batchOperation = this.getNodeParameter('operation', 0) as string;
-	if (batchOperation === 'migrate' || batchOperation === 'verify') return [await migrations.call(this, items.length)];
+	if (batchOperation === 'migrate' || batchOperation === 'verify')
+		return [await migrations.call(this, items.length)];
 	const results: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		const operation = this.getNodeParameter('operation', itemIndex) as string;

@@ -19,7 +19,8 @@ export class FlagPolicy {
 			const lower = flag.toLowerCase();
 			if (lower === '\\recent') continue;
 			const isSystem = flag.startsWith('\\');
-			if (this.acceptsAll || this.allowed.has(lower) || (!isSystem && this.anyKeyword)) kept.push(flag);
+			if (this.acceptsAll || this.allowed.has(lower) || (!isSystem && this.anyKeyword))
+				kept.push(flag);
 			else dropped.push(flag);
 		}
 		return { kept, dropped };
@@ -28,5 +29,8 @@ export class FlagPolicy {
 
 /** Order-independent form of a flag list, as stored in the ledger. */
 export function flagsKey(flags: readonly string[]): string {
-	return [...flags].map((flag) => flag.toLowerCase()).sort().join(' ');
+	return [...flags]
+		.map((flag) => flag.toLowerCase())
+		.sort()
+		.join(' ');
 }

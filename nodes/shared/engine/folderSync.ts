@@ -1,6 +1,18 @@
-import type { FolderItems, FolderItemState, ItemFacts, ItemOutcome, LedgerStore } from '../ledger/types';
+import type {
+	FolderItems,
+	FolderItemState,
+	ItemFacts,
+	ItemOutcome,
+	LedgerStore,
+} from '../ledger/types';
 import { FlagPolicy, flagsKey } from './flagPolicy';
-import type { AppendItem, MailSource, MailTarget, MessageMeta, TargetFolderStatus } from './mailStore';
+import type {
+	AppendItem,
+	MailSource,
+	MailTarget,
+	MessageMeta,
+	TargetFolderStatus,
+} from './mailStore';
 import { fingerprintOf, isoDate, matchKey, parseImapDate } from './messageIdentity';
 import { KeyedBag } from './multiset';
 import type {
@@ -55,7 +67,11 @@ function emptyReport(route: FolderRoute, action: FolderReport['action']): Folder
 }
 
 function keyOfMeta(meta: MessageMeta): string {
-	return matchKey({ messageId: meta.messageId, size: meta.size, internalDateMs: parseImapDate(meta.internalDate) });
+	return matchKey({
+		messageId: meta.messageId,
+		size: meta.size,
+		internalDateMs: parseImapDate(meta.internalDate),
+	});
 }
 
 function keyOfState(state: FolderItemState): string {
@@ -89,7 +105,8 @@ function noteSkip(context: FolderSyncContext, reason: string): void {
 }
 
 function noteFailure(context: FolderSyncContext, failure: FailedItem): void {
-	if (context.failedItems.length < context.maxFailedItemsReported) context.failedItems.push(failure);
+	if (context.failedItems.length < context.maxFailedItemsReported)
+		context.failedItems.push(failure);
 }
 
 /**
@@ -159,7 +176,9 @@ async function matchInTarget(
 	targetMessages: MessageMeta[],
 	claims: Claim[],
 ): Promise<Map<number, MessageMeta>> {
-	const claimedUids = new Set(claims.filter((claim) => claim.targetUid).map((claim) => claim.targetUid));
+	const claimedUids = new Set(
+		claims.filter((claim) => claim.targetUid).map((claim) => claim.targetUid),
+	);
 	const unclaimed = new KeyedBag<MessageMeta>();
 	for (const message of targetMessages) {
 		if (!claimedUids.has(message.uid)) unclaimed.add(keyOfMeta(message), message);
@@ -168,13 +187,17 @@ async function matchInTarget(
 	for (const claim of claims) if (!claim.targetUid) unclaimed.take(claim.key);
 
 	const matches = new Map<number, MessageMeta>();
-	const needBytes = todo.filter((item) => !item.messageId && unclaimed.peek(keyOfMeta(item)).length > 0);
+	const needBytes = todo.filter(
+		(item) => !item.messageId && unclaimed.peek(keyOfMeta(item)).length > 0,
+	);
 	const sourcePrints = await fingerprints(
 		source,
 		needBytes.map((item) => item.uid),
 	);
 	const candidateUids = [
-		...new Set(needBytes.flatMap((item) => unclaimed.peek(keyOfMeta(item)).map((message) => message.uid))),
+		...new Set(
+			needBytes.flatMap((item) => unclaimed.peek(keyOfMeta(item)).map((message) => message.uid)),
+		),
 	];
 	const targetPrints = await fingerprints(target, candidateUids);
 	for (const item of todo) {
@@ -261,7 +284,8 @@ class FolderCopy {
 	keptFlags(meta: MessageMeta, countDropped: boolean): string[] {
 		const { kept, dropped } = this.flagPolicy.split(meta.flags);
 		if (countDropped) {
-			for (const flag of dropped) this.context.flagsNotKept[flag] = (this.context.flagsNotKept[flag] ?? 0) + 1;
+			for (const flag of dropped)
+				this.context.flagsNotKept[flag] = (this.context.flagsNotKept[flag] ?? 0) + 1;
 		}
 		return kept;
 	}
@@ -286,14 +310,18 @@ class FolderCopy {
 	async recordPresent(matches: Map<number, MessageMeta>, todo: MessageMeta[]): Promise<void> {
 		const outcomes = todo
 			.filter((meta) => matches.has(meta.uid))
-			.map((meta) => this.outcome(meta, 'present', { targetUid: matches.get(meta.uid)?.uid ?? null }));
+			.map((meta) =>
+				this.outcome(meta, 'present', { targetUid: matches.get(meta.uid)?.uid ?? null }),
+			);
 		await this.context.ledger.recordOutcomes(outcomes);
 		this.report.alreadyPresent += outcomes.length;
 	}
 
 	async recordOversize(items: MessageMeta[], limit: number): Promise<void> {
 		const outcomes = items.map((meta) =>
-			this.outcome(meta, 'skipped', { reason: `oversize ${meta.size} bytes (target limit ${limit})` }),
+			this.outcome(meta, 'skipped', {
+				reason: `oversize ${meta.size} bytes (target limit ${limit})`,
+			}),
 		);
 		await this.context.ledger.recordOutcomes(outcomes);
 		for (const outcome of outcomes) noteSkip(this.context, outcome.reason ?? 'skipped');
@@ -309,7 +337,9 @@ class FolderCopy {
 		// Messages expunged from the source since the scan are gone: nothing to copy, nothing to record.
 		const present = batch.items.filter((meta) => bodies.has(meta.uid));
 		if (present.length === 0) return;
-		const prints = new Map(present.map((meta) => [meta.uid, fingerprintOf(bodies.get(meta.uid) as Buffer)]));
+		const prints = new Map(
+			present.map((meta) => [meta.uid, fingerprintOf(bodies.get(meta.uid) as Buffer)]),
+		);
 		const flags = new Map(present.map((meta) => [meta.uid, this.keptFlags(meta, true)]));
 		await this.context.ledger.recordIntents(
 			present.map((meta) => ({
@@ -378,14 +408,20 @@ class FolderCopy {
 
 	/** Delta: carries flag changes of copied items to the target. */
 	async syncFlags(metas: MessageMeta[], items: FolderItems): Promise<void> {
-		const updates: { uid: number; targetUid: number; flags: string[]; modseq: string | null }[] = [];
+		const updates: { uid: number; targetUid: number; flags: string[]; modseq: string | null }[] =
+			[];
 		for (const meta of metas) {
 			const state = items.get(meta.uid);
 			if (!state || (state.status !== 'copied' && state.status !== 'present')) continue;
 			if (!state.targetUid || state.targetUidValidity !== this.targetStatus.uidValidity) continue;
 			const kept = this.keptFlags(meta, false);
 			if (flagsKey(kept) !== state.flags) {
-				updates.push({ uid: meta.uid, targetUid: state.targetUid, flags: kept, modseq: meta.modseq });
+				updates.push({
+					uid: meta.uid,
+					targetUid: state.targetUid,
+					flags: kept,
+					modseq: meta.modseq,
+				});
 			}
 		}
 		for (const update of updates) await this.target.setFlags(update.targetUid, update.flags);
@@ -424,7 +460,9 @@ async function rebindAfterUidValidityChange(
 	);
 	const bag = new KeyedBag<{ uid: number; state: FolderItemState }>();
 	for (const [uid, state] of old) bag.add(keyOfState(state), { uid, state });
-	const needPrints = metas.filter((meta) => !meta.messageId && bag.peek(keyOfMeta(meta)).length > 0);
+	const needPrints = metas.filter(
+		(meta) => !meta.messageId && bag.peek(keyOfMeta(meta)).length > 0,
+	);
 	const prints = await fingerprints(
 		source,
 		needPrints.map((meta) => meta.uid),
@@ -459,7 +497,9 @@ export async function syncFolder(
 	report.sourceItems = status.exists;
 	const state = await ledger.getFolderState(migrationId, sourceAccount, route.sourceRaw);
 	const condstoreUnchanged =
-		context.mode !== 'delta' || !status.highestModseq || state?.highestModseq === status.highestModseq;
+		context.mode !== 'delta' ||
+		!status.highestModseq ||
+		state?.highestModseq === status.highestModseq;
 	if (
 		context.mode !== 'dryRun' &&
 		state &&
@@ -477,9 +517,21 @@ export async function syncFolder(
 	const metas = status.exists > 0 ? await source.scan() : [];
 	report.sourceItems = metas.length;
 	if (state && state.uidValidity !== status.uidValidity && context.mode !== 'dryRun') {
-		await rebindAfterUidValidityChange(context, route, source, state.uidValidity, status.uidValidity, metas);
+		await rebindAfterUidValidityChange(
+			context,
+			route,
+			source,
+			state.uidValidity,
+			status.uidValidity,
+			metas,
+		);
 	}
-	const items = await ledger.getFolderItems(migrationId, sourceAccount, route.sourceRaw, status.uidValidity);
+	const items = await ledger.getFolderItems(
+		migrationId,
+		sourceAccount,
+		route.sourceRaw,
+		status.uidValidity,
+	);
 	const todo = metas.filter((meta) => !DONE_STATUSES.has(items.get(meta.uid)?.status ?? ''));
 	report.alreadyPresent = metas.length - todo.length;
 	for (const meta of metas) {
@@ -499,7 +551,15 @@ export async function syncFolder(
 	}
 
 	const targetStatus = await target.openFolder(route.targetRaw);
-	const copy = new FolderCopy(context, route, source, target, targetStatus, status.uidValidity, report);
+	const copy = new FolderCopy(
+		context,
+		route,
+		source,
+		target,
+		targetStatus,
+		status.uidValidity,
+		report,
+	);
 	let remaining = todo;
 	const anyPending = todo.some((meta) => items.get(meta.uid)?.status === 'pending');
 	if (todo.length > 0 && targetStatus.exists > 0) {
@@ -517,7 +577,12 @@ export async function syncFolder(
 		}
 	}
 	await copy.copy(remaining);
-	const after = await ledger.getFolderItems(migrationId, sourceAccount, route.sourceRaw, status.uidValidity);
+	const after = await ledger.getFolderItems(
+		migrationId,
+		sourceAccount,
+		route.sourceRaw,
+		status.uidValidity,
+	);
 	if (context.mode === 'delta') await copy.syncFlags(metas, after);
 	if (context.signal?.aborted) return report;
 
@@ -565,14 +630,25 @@ export async function verifyFolder(
 	report.targetItems = targetMessages.length;
 	const targetByUid = new Map(targetMessages.map((message) => [message.uid, message]));
 	const claims = targetStatus
-		? await targetClaims(context, route, targetStatus.uidValidity, { sourceRaw: route.sourceRaw, items })
+		? await targetClaims(context, route, targetStatus.uidValidity, {
+				sourceRaw: route.sourceRaw,
+				items,
+			})
 		: [];
 	const keyless = new KeyedBag<MessageMeta>();
-	const claimedUids = new Set(claims.filter((claim) => claim.targetUid).map((claim) => claim.targetUid));
-	for (const message of targetMessages) if (!claimedUids.has(message.uid)) keyless.add(keyOfMeta(message), message);
+	const claimedUids = new Set(
+		claims.filter((claim) => claim.targetUid).map((claim) => claim.targetUid),
+	);
+	for (const message of targetMessages)
+		if (!claimedUids.has(message.uid)) keyless.add(keyOfMeta(message), message);
 	const policy = new FlagPolicy(targetStatus?.permanentFlags ?? []);
 	const missing: ItemOutcome[] = [];
-	const difference = (meta: MessageMeta, kind: VerifyDifference['kind'], reason: string, uid = meta.uid) =>
+	const difference = (
+		meta: MessageMeta,
+		kind: VerifyDifference['kind'],
+		reason: string,
+		uid = meta.uid,
+	) =>
 		context.differences.push({
 			folder: route.sourcePath,
 			kind,
@@ -599,7 +675,9 @@ export async function verifyFolder(
 			difference(
 				meta,
 				'missing',
-				item.status === 'failed' ? `failed: ${item.reason ?? 'unknown'}` : 'copy interrupted, not confirmed',
+				item.status === 'failed'
+					? `failed: ${item.reason ?? 'unknown'}`
+					: 'copy interrupted, not confirmed',
 			);
 			continue;
 		}
@@ -654,9 +732,16 @@ export async function verifyFolder(
 	if (missing.length) {
 		await context.ledger.recordOutcomes(missing);
 		// Reopen the folder for the next Full or Delta pass, which would otherwise see it as unchanged.
-		const state = await context.ledger.getFolderState(context.migrationId, context.sourceAccount, route.sourceRaw);
+		const state = await context.ledger.getFolderState(
+			context.migrationId,
+			context.sourceAccount,
+			route.sourceRaw,
+		);
 		if (state) {
-			await context.ledger.setFolderState({ ...state, counts: { ...state.counts, open: (state.counts.open ?? 0) + missing.length } });
+			await context.ledger.setFolderState({
+				...state,
+				counts: { ...state.counts, open: (state.counts.open ?? 0) + missing.length },
+			});
 		}
 	}
 	return report;

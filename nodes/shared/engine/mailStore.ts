@@ -53,7 +53,9 @@ export interface MailSource {
 	/** Metadata of the open folder's messages with UID >= fromUid (all when omitted). */
 	scan(fromUid?: number): Promise<MessageMeta[]>;
 	/** UID and flags of messages whose flags changed since `modseq` (CONDSTORE). */
-	flagChangesSince(modseq: string): Promise<{ uid: number; flags: string[]; modseq: string | null }[]>;
+	flagChangesSince(
+		modseq: string,
+	): Promise<{ uid: number; flags: string[]; modseq: string | null }[]>;
 	/** Streams the bodies of the given UIDs of the open folder, in any order; missing UIDs are simply absent. */
 	fetchBodies(uids: readonly number[], onBody: (body: MessageBody) => void): Promise<void>;
 	close(): Promise<void>;

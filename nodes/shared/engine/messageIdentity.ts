@@ -11,7 +11,10 @@ export function fingerprintOf(raw: Buffer): string {
  */
 export function messageIdFromHeader(header: Buffer | string | null | undefined): string | null {
 	if (!header || header.length === 0) return null;
-	const text = (typeof header === 'string' ? header : header.toString('latin1')).replace(/\r?\n[ \t]+/g, ' ');
+	const text = (typeof header === 'string' ? header : header.toString('latin1')).replace(
+		/\r?\n[ \t]+/g,
+		' ',
+	);
 	const match = /^message-id[ \t]*:(.*)$/im.exec(text);
 	if (!match) return null;
 	const value = match[1].trim();
@@ -19,12 +22,26 @@ export function messageIdFromHeader(header: Buffer | string | null | undefined):
 }
 
 const MONTHS: Record<string, number> = {
-	jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
+	jan: 0,
+	feb: 1,
+	mar: 2,
+	apr: 3,
+	may: 4,
+	jun: 5,
+	jul: 6,
+	aug: 7,
+	sep: 8,
+	oct: 9,
+	nov: 10,
+	dec: 11,
 };
 
 /** Parses an IMAP date-time ("17-Jul-1996 02:44:25 -0700") to epoch milliseconds; NaN when malformed. */
 export function parseImapDate(value: string): number {
-	const match = /^\s*(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\s*$/.exec(value);
+	const match =
+		/^\s*(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})\s*$/.exec(
+			value,
+		);
 	if (!match) return Date.parse(value);
 	const [, day, month, year, hour, minute, second, sign, zoneHours, zoneMinutes] = match;
 	const monthIndex = MONTHS[month.toLowerCase()];
@@ -43,6 +60,10 @@ export function isoDate(imapDate: string): string {
  * The key under which a source item and a target message are taken to be the same: Message-ID, size and internal
  * date to the second. Items without a Message-ID share keys more easily, so callers confirm those by fingerprint.
  */
-export function matchKey(item: { messageId: string | null; size: number; internalDateMs: number }): string {
+export function matchKey(item: {
+	messageId: string | null;
+	size: number;
+	internalDateMs: number;
+}): string {
 	return `${item.messageId ?? ''}\u0000${item.size}\u0000${Math.floor(item.internalDateMs / 1000)}`;
 }

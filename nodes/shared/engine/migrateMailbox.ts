@@ -145,13 +145,28 @@ export async function migrateMailbox(
 	let renewTimer: NodeJS.Timeout | null = null;
 	const lockTtlMs = 10 * 60_000;
 	if (writes) {
-		let attempt = await ledger.acquireMailboxLock(migrationId, sourceAccount, request.owner, lockTtlMs);
+		let attempt = await ledger.acquireMailboxLock(
+			migrationId,
+			sourceAccount,
+			request.owner,
+			lockTtlMs,
+		);
 		if (!attempt.acquired && isDeadLocalOwner(attempt.heldBy)) {
 			// The holder was killed on this host (kill -9, OOM): its lease would block reruns until it expired.
 			logger?.warn(`Taking over the mailbox lock of ${attempt.heldBy}, whose process is gone`);
-			const stale = await ledger.acquireMailboxLock(migrationId, sourceAccount, attempt.heldBy, lockTtlMs);
+			const stale = await ledger.acquireMailboxLock(
+				migrationId,
+				sourceAccount,
+				attempt.heldBy,
+				lockTtlMs,
+			);
 			if (stale.acquired) await ledger.releaseMailboxLock(stale.lease);
-			attempt = await ledger.acquireMailboxLock(migrationId, sourceAccount, request.owner, lockTtlMs);
+			attempt = await ledger.acquireMailboxLock(
+				migrationId,
+				sourceAccount,
+				request.owner,
+				lockTtlMs,
+			);
 		}
 		if (!attempt.acquired) {
 			throw new MailboxSetupError(
@@ -193,7 +208,9 @@ export async function migrateMailbox(
 				{ folders: targetList, namespace: targetNamespace },
 			);
 			targetFolders = new Set(targetList.map((folder) => folder.rawName));
-			const subscribed = new Set(targetList.filter((folder) => folder.subscribed).map((folder) => folder.rawName));
+			const subscribed = new Set(
+				targetList.filter((folder) => folder.subscribed).map((folder) => folder.rawName),
+			);
 			if (mode === 'full' || mode === 'delta') {
 				await prepareTargetFolders(first.target, routes, targetFolders, subscribed);
 			}
@@ -257,7 +274,13 @@ export async function migrateMailbox(
 						}
 						const folderReport =
 							mode === 'verify'
-								? await verifyFolder(context, route, pair.source, pair.target, targetFolders.has(route.targetRaw))
+								? await verifyFolder(
+										context,
+										route,
+										pair.source,
+										pair.target,
+										targetFolders.has(route.targetRaw),
+									)
 								: await syncFolder(context, route, pair.source, pair.target);
 						reports.set(route, folderReport);
 					} catch (error) {
@@ -265,9 +288,12 @@ export async function migrateMailbox(
 						if (lost && reconnectsLeft > 0) {
 							reconnectsLeft--;
 							report.reconnects++;
-							logger?.warn(`Connection lost in ${route.sourcePath}, reconnecting: ${(error as Error).message}`, {
-								mailbox: request.mailbox,
-							});
+							logger?.warn(
+								`Connection lost in ${route.sourcePath}, reconnecting: ${(error as Error).message}`,
+								{
+									mailbox: request.mailbox,
+								},
+							);
 							await closePair(pair);
 							pair = null;
 							queue.unshift(route);
@@ -276,7 +302,9 @@ export async function migrateMailbox(
 						}
 						folderErrors++;
 						const reason = (error as Error).message;
-						logger?.warn(`Folder ${route.sourcePath} failed: ${reason}`, { mailbox: request.mailbox });
+						logger?.warn(`Folder ${route.sourcePath} failed: ${reason}`, {
+							mailbox: request.mailbox,
+						});
 						reports.set(route, {
 							source: route.sourcePath,
 							target: route.targetPath,
@@ -349,7 +377,9 @@ export async function migrateMailbox(
 					status: report.status === 'completed' ? 'completed' : 'completedWithErrors',
 					summary: { counts: report.counts, bytes: report.bytes, seconds: report.seconds },
 				})
-				.catch((error: unknown) => logger?.warn(`Could not record the run's end: ${String(error)}`));
+				.catch((error: unknown) =>
+					logger?.warn(`Could not record the run's end: ${String(error)}`),
+				);
 		}
 		if (lease) await ledger.releaseMailboxLock(lease).catch(() => false);
 	}

@@ -4,7 +4,14 @@ import path from 'node:path';
 import type { DovecotServer } from '../../harness/dovecot';
 import { appendMessages, makeMessage, snapshotMailbox } from '../../harness/imap-fixtures';
 import { TestServices } from '../../harness/services';
-import { comparable, endpointOf, migrate, PASSWORD, tempLedgerPath, uniqueUser } from './engineFixtures';
+import {
+	comparable,
+	endpointOf,
+	migrate,
+	PASSWORD,
+	tempLedgerPath,
+	uniqueUser,
+} from './engineFixtures';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const CLI = path.join(ROOT, '.build', 'test', 'tools', 'migrateCli.js');
@@ -32,7 +39,11 @@ function corpus(count: number, seed: number) {
 			messageId: index % 37 === 0 ? null : `<m${index}.${seed}@example.com>`,
 			body: 'y'.repeat(Math.floor(random() * 20_000)),
 		});
-		(result[folder] ??= []).push({ raw, flags: random() < 0.5 ? ['\\Seen'] : [], internalDate: date });
+		(result[folder] ??= []).push({
+			raw,
+			flags: random() < 0.5 ? ['\\Seen'] : [],
+			internalDate: date,
+		});
 	}
 	// An exact duplicate and a duplicate without Message-ID: distinct items, both to be copied.
 	result.INBOX.push({ ...result.INBOX[1] }, { ...result.INBOX[0] });
@@ -46,14 +57,22 @@ interface CliRun {
 	stderr: string;
 }
 
-function runCli(args: string[], options: { killAfterMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+function runCli(
+	args: string[],
+	options: { killAfterMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
 	return new Promise((resolve) => {
-		const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...options.env } });
+		const child = spawn(process.execPath, [CLI, ...args], {
+			env: { ...process.env, ...options.env },
+		});
 		let stdout = '';
 		let stderr = '';
 		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
 		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-		const timer = options.killAfterMs !== undefined ? setTimeout(() => child.kill('SIGKILL'), options.killAfterMs) : null;
+		const timer =
+			options.killAfterMs !== undefined
+				? setTimeout(() => child.kill('SIGKILL'), options.killAfterMs)
+				: null;
 		child.on('close', (code, signal) => {
 			if (timer) clearTimeout(timer);
 			resolve({ code, signal, stdout, stderr });
@@ -71,10 +90,14 @@ describe('crashes and faults end in a resumable state that converges to the sour
 	let target: DovecotServer;
 
 	beforeAll(async () => {
-		execFileSync(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.tools.json'], {
-			cwd: ROOT,
-			stdio: 'inherit',
-		});
+		execFileSync(
+			process.execPath,
+			[path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.tools.json'],
+			{
+				cwd: ROOT,
+				stdio: 'inherit',
+			},
+		);
 		[source, target] = await Promise.all([
 			services.dovecot({ name: 'source' }),
 			services.dovecot({ name: 'target', extraConf: 'plugin {\n  quota_max_mail_size = 1M\n}\n' }),
@@ -107,13 +130,26 @@ describe('crashes and faults end in a resumable state that converges to the sour
 	it('survives kill -9 at 24 points, 12 of them between an APPEND and its ledger record, with zero duplicates', async () => {
 		const { sourceUser, targetUser } = await seed(1500, 7);
 		const ledger = tempLedgerPath();
-		const args = ['--src', url(source, sourceUser), '--dst', url(target, targetUser), '--ledger', ledger, '--batch', '5', '--depth', '4'];
+		const args = [
+			'--src',
+			url(source, sourceUser),
+			'--dst',
+			url(target, targetUser),
+			'--ledger',
+			ledger,
+			'--batch',
+			'5',
+			'--depth',
+			'4',
+		];
 		const random = seeded(99);
 		let killed = 0;
 		for (let round = 0; round < 24; round++) {
 			const betweenAppendAndLedger = round % 2 === 0;
 			const run = betweenAppendAndLedger
-				? await runCli(args, { env: { MM_KILL_AFTER_APPENDS: String(1 + Math.floor(random() * 4)) } })
+				? await runCli(args, {
+						env: { MM_KILL_AFTER_APPENDS: String(1 + Math.floor(random() * 4)) },
+					})
 				: await runCli(args, { killAfterMs: 200 + Math.floor(random() * 300) });
 			if (run.signal === 'SIGKILL') killed++;
 			else expect(run.code).toBe(0);
@@ -130,15 +166,21 @@ describe('crashes and faults end in a resumable state that converges to the sour
 		const { sourceUser, targetUser } = await seed(300, 11);
 		const proxy = await services.faultProxy(source.port);
 		let cut = false;
-		const report = await migrate(endpointOf(source, sourceUser, proxy.port), endpointOf(target, targetUser), tempLedgerPath(), 'full', {
-			tuning: { batchMessages: 10, connections: 1 },
-			onProgress: (progress) => {
-				if (!cut && progress.copied >= 30) {
-					cut = true;
-					proxy.cutAll();
-				}
+		const report = await migrate(
+			endpointOf(source, sourceUser, proxy.port),
+			endpointOf(target, targetUser),
+			tempLedgerPath(),
+			'full',
+			{
+				tuning: { batchMessages: 10, connections: 1 },
+				onProgress: (progress) => {
+					if (!cut && progress.copied >= 30) {
+						cut = true;
+						proxy.cutAll();
+					}
+				},
 			},
-		});
+		);
 		expect(cut).toBe(true);
 		expect(report.reconnects).toBeGreaterThanOrEqual(1);
 		expect(report.status).toBe('completed');
@@ -149,16 +191,25 @@ describe('crashes and faults end in a resumable state that converges to the sour
 		const { sourceUser, targetUser } = await seed(300, 13);
 		let restarted: Promise<void> | null = null;
 		const ledger = tempLedgerPath();
-		const first = await migrate(endpointOf(source, sourceUser), endpointOf(target, targetUser), ledger, 'full', {
-			tuning: { batchMessages: 10, connections: 1 },
-			onProgress: (progress) => {
-				if (!restarted && progress.copied >= 30) restarted = target.restart();
+		const first = await migrate(
+			endpointOf(source, sourceUser),
+			endpointOf(target, targetUser),
+			ledger,
+			'full',
+			{
+				tuning: { batchMessages: 10, connections: 1 },
+				onProgress: (progress) => {
+					if (!restarted && progress.copied >= 30) restarted = target.restart();
+				},
 			},
-		});
+		);
 		await restarted;
 		expect(restarted).not.toBeNull();
 		// Either the run rode the restart out by reconnecting, or it stopped cleanly and the rerun finishes.
-		const final = first.status === 'completed' ? first : await migrate(endpointOf(source, sourceUser), endpointOf(target, targetUser), ledger);
+		const final =
+			first.status === 'completed'
+				? first
+				: await migrate(endpointOf(source, sourceUser), endpointOf(target, targetUser), ledger);
 		expect(final.status).toBe('completed');
 		await expectExactCopy(sourceUser, targetUser);
 	}, 300_000);
@@ -168,14 +219,21 @@ describe('crashes and faults end in a resumable state that converges to the sour
 		const targetUser = uniqueUser('rfdst');
 		await source.addUser(sourceUser, PASSWORD);
 		await target.addUser(targetUser, PASSWORD);
-		const tooBig = makeMessage({ subject: 'too big', attachments: [{ name: 'x.bin', bytes: Buffer.alloc(2 * 1024 * 1024, 1) }] });
+		const tooBig = makeMessage({
+			subject: 'too big',
+			attachments: [{ name: 'x.bin', bytes: Buffer.alloc(2 * 1024 * 1024, 1) }],
+		});
 		await appendMessages(source, sourceUser, PASSWORD, 'INBOX', [
 			{ raw: makeMessage({ subject: 'small 1' }) },
 			{ raw: tooBig },
 			{ raw: makeMessage({ subject: 'small 2' }) },
 		]);
 		const ledger = tempLedgerPath();
-		const report = await migrate(endpointOf(source, sourceUser), endpointOf(target, targetUser), ledger);
+		const report = await migrate(
+			endpointOf(source, sourceUser),
+			endpointOf(target, targetUser),
+			ledger,
+		);
 		expect(report.counts.copied).toBe(2);
 		expect(report.counts.failed + report.counts.skipped).toBe(1);
 		const reasons = JSON.stringify([report.failedItems, report.counts.skippedByReason]);
@@ -183,7 +241,11 @@ describe('crashes and faults end in a resumable state that converges to the sour
 		const target1 = await snapshotMailbox(target, targetUser, PASSWORD);
 		expect(target1.INBOX).toHaveLength(2);
 		// The rerun tries the refused message again (still refused), and copies nothing twice.
-		const rerun = await migrate(endpointOf(source, sourceUser), endpointOf(target, targetUser), ledger);
+		const rerun = await migrate(
+			endpointOf(source, sourceUser),
+			endpointOf(target, targetUser),
+			ledger,
+		);
 		expect(rerun.counts.copied).toBe(0);
 		expect((await snapshotMailbox(target, targetUser, PASSWORD)).INBOX).toHaveLength(2);
 	}, 120_000);

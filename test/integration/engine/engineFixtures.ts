@@ -2,7 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { runImapMigration, type ImapMigrationRequest } from '../../../nodes/shared/engine/imap/runImapMigration';
+import {
+	runImapMigration,
+	type ImapMigrationRequest,
+} from '../../../nodes/shared/engine/imap/runImapMigration';
 import { newOwnerId } from '../../../nodes/shared/engine/migrateMailbox';
 import type { MailboxReport, MigrationMode } from '../../../nodes/shared/engine/types';
 import type { ImapEndpoint } from '../../../nodes/shared/imap/endpoint';
@@ -72,28 +75,61 @@ export function comparable(snapshot: Snapshot): Record<string, string[]> {
 }
 
 /** A varied mailbox: what real mailboxes hold and naive tools get wrong. */
-export function variedCorpus(): Record<string, { raw: Buffer; flags?: string[]; internalDate?: Date }[]> {
+export function variedCorpus(): Record<
+	string,
+	{ raw: Buffer; flags?: string[]; internalDate?: Date }[]
+> {
 	const date = (day: number) => new Date(Date.UTC(2019, 0, day, 10, 30, 0));
-	const duplicate = makeMessage({ subject: 'exact duplicate', messageId: '<dup@example.com>', date: date(3) });
+	const duplicate = makeMessage({
+		subject: 'exact duplicate',
+		messageId: '<dup@example.com>',
+		date: date(3),
+	});
 	return {
 		INBOX: [
-			{ raw: makeMessage({ subject: 'hello', date: date(1) }), flags: ['\\Seen'], internalDate: date(1) },
-			{ raw: makeMessage({ subject: 'flagged', date: date(2) }), flags: ['\\Flagged', '$Forwarded', 'Work'], internalDate: date(2) },
+			{
+				raw: makeMessage({ subject: 'hello', date: date(1) }),
+				flags: ['\\Seen'],
+				internalDate: date(1),
+			},
+			{
+				raw: makeMessage({ subject: 'flagged', date: date(2) }),
+				flags: ['\\Flagged', '$Forwarded', 'Work'],
+				internalDate: date(2),
+			},
 			{ raw: duplicate, flags: ['\\Seen'], internalDate: date(3) },
 			{ raw: duplicate, flags: ['\\Seen'], internalDate: date(3) },
-			{ raw: makeMessage({ subject: 'no id', messageId: null, date: date(4) }), internalDate: date(4) },
-			{ raw: makeMessage({ subject: 'no id', messageId: null, date: date(4) }), internalDate: date(4) },
+			{
+				raw: makeMessage({ subject: 'no id', messageId: null, date: date(4) }),
+				internalDate: date(4),
+			},
+			{
+				raw: makeMessage({ subject: 'no id', messageId: null, date: date(4) }),
+				internalDate: date(4),
+			},
 			{
 				raw: Buffer.concat([
-					Buffer.from('From: =?broken <x@y>\r\nSubject: caf\xe9 8-bit \xff\r\nX-Odd:: ::\r\n', 'latin1'),
-					Buffer.from('Message-ID: <8bit@example.com>\r\n\r\nBody with 8-bit \xe4\xf6\xfc\r\n', 'latin1'),
+					Buffer.from(
+						'From: =?broken <x@y>\r\nSubject: caf\xe9 8-bit \xff\r\nX-Odd:: ::\r\n',
+						'latin1',
+					),
+					Buffer.from(
+						'Message-ID: <8bit@example.com>\r\n\r\nBody with 8-bit \xe4\xf6\xfc\r\n',
+						'latin1',
+					),
 				]),
 				flags: ['\\Answered'],
 				internalDate: date(5),
 			},
 		],
-		'Entwürfe': [{ raw: makeMessage({ subject: 'draft', date: date(6) }), flags: ['\\Draft'], internalDate: date(6) }],
-		'日本語': [{ raw: makeMessage({ subject: 'こんにちは', date: date(7) }), internalDate: date(7) }],
+		Entwürfe: [
+			{
+				raw: makeMessage({ subject: 'draft', date: date(6) }),
+				flags: ['\\Draft'],
+				internalDate: date(6),
+			},
+		],
+		日本語: [{ raw: makeMessage({ subject: 'こんにちは', date: date(7) }), internalDate: date(7) }],
 		'a.b': [{ raw: makeMessage({ subject: 'dotted', date: date(8) }), internalDate: date(8) }],
 		'Projects/Alpha/Specs': [
 			{

@@ -13,7 +13,11 @@ import {
 	variedCorpus,
 } from './engineFixtures';
 
-async function withClient<T>(server: DovecotServer, user: string, work: (client: ImapFlow) => Promise<T>): Promise<T> {
+async function withClient<T>(
+	server: DovecotServer,
+	user: string,
+	work: (client: ImapFlow) => Promise<T>,
+): Promise<T> {
 	const client = new ImapFlow({
 		host: server.host,
 		port: server.port,
@@ -56,7 +60,12 @@ describe('Migrate Mailbox engine against real Dovecot', () => {
 		for (const [folder, messages] of Object.entries(corpus)) {
 			await appendMessages(from, sourceUser, PASSWORD, folder, messages);
 		}
-		return { sourceUser, targetUser, sourceEndpoint: endpointOf(from, sourceUser), targetEndpoint: endpointOf(target, targetUser) };
+		return {
+			sourceUser,
+			targetUser,
+			sourceEndpoint: endpointOf(from, sourceUser),
+			targetEndpoint: endpointOf(target, targetUser),
+		};
 	}
 
 	it('copies every folder exactly: bytes, flags, keywords and internal dates, duplicates included', async () => {
@@ -135,7 +144,10 @@ describe('Migrate Mailbox engine against real Dovecot', () => {
 		});
 		const verify = await migrate(pair.sourceEndpoint, pair.targetEndpoint, ledger, 'verify');
 		expect(verify.status).toBe('partial');
-		const differences = (verify.differences ?? []).map((difference) => [difference.folder, difference.kind]);
+		const differences = (verify.differences ?? []).map((difference) => [
+			difference.folder,
+			difference.kind,
+		]);
 		expect(differences.sort()).toEqual([
 			['INBOX', 'missing'],
 			['日本語', 'extra'],
@@ -149,8 +161,14 @@ describe('Migrate Mailbox engine against real Dovecot', () => {
 	it('re-matches after the source UIDVALIDITY changed, instead of copying again', async () => {
 		const corpus = {
 			Projects: [
-				{ raw: makeMessage({ subject: 'with id' }), internalDate: new Date('2020-02-03T04:05:06Z') },
-				{ raw: makeMessage({ subject: 'without id', messageId: null }), internalDate: new Date('2020-02-03T04:05:06Z') },
+				{
+					raw: makeMessage({ subject: 'with id' }),
+					internalDate: new Date('2020-02-03T04:05:06Z'),
+				},
+				{
+					raw: makeMessage({ subject: 'without id', messageId: null }),
+					internalDate: new Date('2020-02-03T04:05:06Z'),
+				},
 				{
 					raw: makeMessage({ subject: 'without id', messageId: null, body: 'other body' }),
 					internalDate: new Date('2020-02-03T04:05:06Z'),
@@ -180,7 +198,12 @@ describe('Migrate Mailbox engine against real Dovecot', () => {
 
 	it('Dry run plans and counts without writing anything', async () => {
 		const pair = await seededPair();
-		const report = await migrate(pair.sourceEndpoint, pair.targetEndpoint, tempLedgerPath(), 'dryRun');
+		const report = await migrate(
+			pair.sourceEndpoint,
+			pair.targetEndpoint,
+			tempLedgerPath(),
+			'dryRun',
+		);
 		expect(report.counts.sourceItems).toBe(11);
 		expect(report.counts.copied).toBe(0);
 		const targetSnapshot = await snapshotMailbox(target, pair.targetUser, PASSWORD);
@@ -216,7 +239,10 @@ describe('Migrate Mailbox engine against real Dovecot', () => {
 
 	it('fails one mailbox of a batch with a clear reason and leaves no secret in it', async () => {
 		const pair = await seededPair({ INBOX: [{ raw: makeMessage({ subject: 'x' }) }] });
-		const wrong = { ...pair.sourceEndpoint, login: { ...pair.sourceEndpoint.login, password: 'wrong-Secret-9' } };
+		const wrong = {
+			...pair.sourceEndpoint,
+			login: { ...pair.sourceEndpoint.login, password: 'wrong-Secret-9' },
+		};
 		await expect(migrate(wrong, pair.targetEndpoint, tempLedgerPath())).rejects.toThrow(/source/i);
 		await migrate(wrong, pair.targetEndpoint, tempLedgerPath()).catch((error: Error) => {
 			expect(error.message).not.toContain('wrong-Secret-9');

@@ -20,14 +20,20 @@ describe('messageIdFromHeader', () => {
 	});
 
 	it('keeps 8-bit and malformed values as they are', () => {
-		expect(messageIdFromHeader(Buffer.from('Message-Id: not <valid\xff\r\n', 'latin1'))).toBe('not <valid\xff');
+		expect(messageIdFromHeader(Buffer.from('Message-Id: not <valid\xff\r\n', 'latin1'))).toBe(
+			'not <valid\xff',
+		);
 	});
 });
 
 describe('parseImapDate', () => {
 	it('honours the zone offset', () => {
-		expect(new Date(parseImapDate('17-Jul-1996 02:44:25 -0700')).toISOString()).toBe('1996-07-17T09:44:25.000Z');
-		expect(new Date(parseImapDate(' 1-Jan-2020 00:00:00 +0130')).toISOString()).toBe('2019-12-31T22:30:00.000Z');
+		expect(new Date(parseImapDate('17-Jul-1996 02:44:25 -0700')).toISOString()).toBe(
+			'1996-07-17T09:44:25.000Z',
+		);
+		expect(new Date(parseImapDate(' 1-Jan-2020 00:00:00 +0130')).toISOString()).toBe(
+			'2019-12-31T22:30:00.000Z',
+		);
 	});
 
 	it('gives NaN for garbage', () => {
@@ -37,9 +43,21 @@ describe('parseImapDate', () => {
 
 describe('matchKey', () => {
 	it('is the same for the same message in two zones, and differs by size', () => {
-		const a = matchKey({ messageId: '<x>', size: 10, internalDateMs: parseImapDate('17-Jul-1996 02:44:25 -0700') });
-		const b = matchKey({ messageId: '<x>', size: 10, internalDateMs: parseImapDate('17-Jul-1996 09:44:25 +0000') });
-		const c = matchKey({ messageId: '<x>', size: 11, internalDateMs: parseImapDate('17-Jul-1996 09:44:25 +0000') });
+		const a = matchKey({
+			messageId: '<x>',
+			size: 10,
+			internalDateMs: parseImapDate('17-Jul-1996 02:44:25 -0700'),
+		});
+		const b = matchKey({
+			messageId: '<x>',
+			size: 10,
+			internalDateMs: parseImapDate('17-Jul-1996 09:44:25 +0000'),
+		});
+		const c = matchKey({
+			messageId: '<x>',
+			size: 11,
+			internalDateMs: parseImapDate('17-Jul-1996 09:44:25 +0000'),
+		});
 		expect(a).toBe(b);
 		expect(a).not.toBe(c);
 	});

@@ -30,7 +30,7 @@ describe('planFolderRoutes', () => {
 			INBOX: 'INBOX',
 			Projects: 'Projects',
 			'Projects/Alpha': 'Projects/Alpha',
-			'Entwürfe': 'Entw&APw-rfe',
+			Entwürfe: 'Entw&APw-rfe',
 		});
 	});
 
@@ -44,7 +44,7 @@ describe('planFolderRoutes', () => {
 	it('maps a dot inside a name to a dot-separated target without creating hierarchy', () => {
 		const source = listing('', '/', [folder('a.b', '/'), folder('&ZeVnLIqe-', '/')]);
 		const target = listing('INBOX.', '.', []);
-		expect(targets(source, target)).toEqual({ 'a.b': 'INBOX.a_b', '日本語': 'INBOX.&ZeVnLIqe-' });
+		expect(targets(source, target)).toEqual({ 'a.b': 'INBOX.a_b', 日本語: 'INBOX.&ZeVnLIqe-' });
 	});
 
 	it('maps localized special folders onto the target special folders, subfolders included', () => {
@@ -66,7 +66,10 @@ describe('planFolderRoutes', () => {
 			folder('Outbox copies', '/', { specialUse: '\\Sent' }),
 			folder('Gesendet', '/'),
 		]);
-		expect(targets(source, dovecotTarget())).toEqual({ 'Outbox copies': 'Sent', Gesendet: 'Gesendet' });
+		expect(targets(source, dovecotTarget())).toEqual({
+			'Outbox copies': 'Sent',
+			Gesendet: 'Gesendet',
+		});
 	});
 
 	it('excludes by pattern, renames by rule, and lets rules win over special-use mapping', () => {
@@ -101,7 +104,11 @@ describe('planFolderRoutes', () => {
 			folder('Gone', '/', { attributes: ['\\NonExistent'] }),
 		]);
 		const routes = planFolderRoutes(source, dovecotTarget(), {});
-		expect(routes.filter((route) => !route.skipReason).map((route) => [route.targetPath, route.selectable])).toEqual([
+		expect(
+			routes
+				.filter((route) => !route.skipReason)
+				.map((route) => [route.targetPath, route.selectable]),
+		).toEqual([
 			['Kunden', false],
 			['Kunden/Müller GmbH', true],
 		]);
@@ -109,7 +116,12 @@ describe('planFolderRoutes', () => {
 	});
 
 	it('supports * and % include patterns', () => {
-		const source = listing('', '/', [folder('INBOX', '/'), folder('P', '/'), folder('P/a', '/'), folder('P/a/b', '/')]);
+		const source = listing('', '/', [
+			folder('INBOX', '/'),
+			folder('P', '/'),
+			folder('P/a', '/'),
+			folder('P/a/b', '/'),
+		]);
 		const routes = planFolderRoutes(source, dovecotTarget(), { include: ['inbox', 'P/%'] });
 		const migrated = routes.filter((route) => !route.skipReason);
 		// P itself is not migrated, but P/a needs it as a parent on the target.

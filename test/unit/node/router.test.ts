@@ -56,8 +56,8 @@ describe('Migrate Mailbox router', () => {
 	});
 
 	it('without Continue On Fail, throws a NodeOperationError carrying the item index', async () => {
-		const error = await new MigrateMailbox()
-			.execute.call(context([{ mailbox: 'carol' }], false))
+		const error = await new MigrateMailbox().execute
+			.call(context([{ mailbox: 'carol' }], false))
 			.catch((caught: unknown) => caught);
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect((error as NodeOperationError).message).toMatch(/carol/);

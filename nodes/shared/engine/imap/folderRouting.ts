@@ -1,4 +1,8 @@
-import { planFolders, type FolderPlanOptions, type MailboxLayout } from '../../folders/FolderMapper';
+import {
+	planFolders,
+	type FolderPlanOptions,
+	type MailboxLayout,
+} from '../../folders/FolderMapper';
 import type { MappedSpecialUseRole } from '../../folders/specialUse';
 import type { FolderListing, FolderRouter } from '../migrateMailbox';
 import type { FolderRoute } from '../types';
@@ -31,7 +35,11 @@ function layoutOf(listing: FolderListing): MailboxLayout {
 }
 
 /** Plans every source folder's target, parents first, including parents the target needs but the source lacks. */
-export function planFolderRoutes(source: FolderListing, target: FolderListing, rules: FolderRules): FolderRoute[] {
+export function planFolderRoutes(
+	source: FolderListing,
+	target: FolderListing,
+	rules: FolderRules,
+): FolderRoute[] {
 	const options: FolderPlanOptions = {
 		specialUseAutomap: rules.specialUse !== false,
 		detectSpecialUseByName: rules.specialUse !== false,

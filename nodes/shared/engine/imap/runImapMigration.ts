@@ -1,7 +1,13 @@
 import { describeEndpoint, type ImapEndpoint } from '../../imap/endpoint';
 import type { LedgerStore } from '../../ledger/types';
 import { migrateMailbox } from '../migrateMailbox';
-import type { CopyTuning, EngineLogger, MailboxReport, MigrationMode, MigrationProgress } from '../types';
+import type {
+	CopyTuning,
+	EngineLogger,
+	MailboxReport,
+	MigrationMode,
+	MigrationProgress,
+} from '../types';
 import { routeFolders, type FolderRules } from './folderRouting';
 import { ImapMailSource, ImapMailTarget } from './imapStores';
 
@@ -28,9 +34,12 @@ export function sourceAccountOf(endpoint: ImapEndpoint): string {
 
 /** One IMAP-to-IMAP mailbox migration: the engine wired to IMAP sessions and folder rules. */
 export async function runImapMigration(request: ImapMigrationRequest): Promise<MailboxReport> {
-	request.logger?.info(`Migrating ${describeEndpoint(request.source)} to ${describeEndpoint(request.target)}`, {
-		mode: request.mode,
-	});
+	request.logger?.info(
+		`Migrating ${describeEndpoint(request.source)} to ${describeEndpoint(request.target)}`,
+		{
+			mode: request.mode,
+		},
+	);
 	return await migrateMailbox(
 		{
 			migrationId: request.migrationId,

@@ -1,20 +1,37 @@
 /**
  * The content engine's own IMAP client: one authenticated connection with tagged pipelining, non-synchronizing
- * literals and MULTIAPPEND (imapflow sends one command at a time and has no MULTIAPPEND; see the bench notes).
+ * literals and MULTIAPPEND (imapflow 2.10 sends one command at a time, uses synchronizing literals above 4 KB
+ * and has no MULTIAPPEND; measured here, MULTIAPPEND with the target SELECTed copies 2.5x faster).
  *
- * API (all commands may be issued concurrently; they go out in call order and resolve independently):
- * - `ImapSession.connect(endpoint, { commandTimeoutMs?, logger? })`: TCP/TLS/STARTTLS, greeting, CAPABILITY,
- *   AUTHENTICATE PLAIN (SASL-IR when offered, authzid when asked) or LOGIN. Resolves authenticated.
- * - `capabilities`, `has(cap)`, `appendLimit`, `selected`, `isClosed`.
+ * API (all commands may be issued concurrently; they go out in call order and resolve independently, by tag):
+ * - `ImapSession.connect(endpoint, { commandTimeoutMs?, logger? })`: TCP (no Nagle), implicit TLS or STARTTLS
+ *   (certificates verified unless `allowSelfSigned`), greeting (PREAUTH skips the login, BYE fails), CAPABILITY,
+ *   AUTHENTICATE PLAIN (SASL-IR when offered; authzid when asked) or LOGIN, CAPABILITY again. Resolves
+ *   authenticated. `endpoint.connectTimeoutMs` (default 30 s) bounds all of that.
+ * - `capabilities`, `enabled`, `has(cap)`, `appendLimit` (APPENDLIMIT=n or null), `selected`, `isClosed`.
  * - `list()`, `namespace()`, `status(name, items?)`, `select(name)`, `examine(name)`, `create(name)`,
- *   `subscribe(name)`, `enable(caps)`, `getQuotaRoot(name)`.
- * - `uidFetch(set, items, onMessage, { changedSince? })`: calls `onMessage` per message as it arrives.
- * - `uidSearch(criteria)`, `uidStore(set, '+FLAGS' | '-FLAGS' | 'FLAGS', flags)`, `noop()`.
- * - `append(name, messages)`: one MULTIAPPEND when offered and more than one message, else pipelined APPENDs;
- *   resolves to `{ uid, uidValidity }` per message (null without UIDPLUS).
- * - `logout()` (polite) and `close()` (drops the connection at once).
- * Mailbox names are wire strings (modified UTF-7). Every failure is an `ImapError`; a lost connection rejects
- * every pending command with kind 'closed' (or 'timeout').
+ *   `subscribe(name)`, `enable(caps)`, `getQuotaRoot(name)`, `uidSearch(criteria)`, `uidStore(set, op, flags)`,
+ *   `noop()`, `logout()` (polite, never throws) and `close()` (drops the connection at once).
+ * - `uidFetch(set, items, onMessage, { changedSince? })`: `onMessage` gets each message as it arrives. Memory is
+ *   bounded by backpressure: while a promise returned by `onMessage` is pending, the session stops reading the
+ *   socket, so at most about two messages are held (the one being consumed, the one arriving) plus socket
+ *   buffers, whatever the folder size. Do not await other commands of this session inside `onMessage`: their
+ *   answers queue behind the FETCH, which waits for you. If `onMessage` throws, the rest of the FETCH is read
+ *   and dropped and `uidFetch` rejects with that error.
+ * - `append(name, messages)`: more than one message goes as ONE MULTIAPPEND (RFC 3502) when offered, else as
+ *   pipelined single APPENDs. Resolves `{ uid, uidValidity }` per message from APPENDUID (null without UIDPLUS).
+ *   Failure is an `ImapAppendError` whose `outcomes[i]` is message i's result or the error that kept it out.
+ *   A refused MULTIAPPEND is atomic (nothing of the batch is stored, every outcome is that error): retry the
+ *   batch one message per call to isolate the message the server refuses. A message above APPENDLIMIT is
+ *   refused before anything is sent (kind 'no', code TOOBIG). Internal dates given as the server's INTERNALDATE
+ *   string keep their zone offset; Dates are sent in UTC. SELECT the target first: Dovecot appends faster.
+ * Literals: LITERAL+ (or LITERAL- up to 4096 bytes) are sent without waiting; otherwise the writer waits for
+ * the server's `+`, holding back later commands, and stops a command whose literal is refused.
+ * Errors are `ImapError`s (imapErrors.ts): kind, the server's response code (`code`) and text, the command
+ * name without arguments; never a password. A BYE or a lost connection rejects every pending command with kind
+ * 'closed'; no byte from the server for `commandTimeoutMs` (default 120 s) while commands wait (a paused consumer
+ * does not count) rejects them with kind 'timeout' and destroys the session.
+ * Mailbox names are wire strings (modified UTF-7, UTF-8 after ENABLE UTF8=ACCEPT), quoted or sent as literals.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -22,6 +39,7 @@ import tls from 'node:tls';
 import {
 	flagList,
 	internalDateArg,
+	parseInternalDate,
 	stringArg,
 	uidSetMatcher,
 	expandUidSet,
@@ -79,6 +97,8 @@ export interface MailboxStatus {
 	/** Decimal string (64-bit). */
 	highestModseq?: string;
 	appendLimit?: number | null;
+	/** Total size in bytes (STATUS=SIZE). */
+	size?: number;
 }
 
 export interface SelectedMailbox {
@@ -97,8 +117,10 @@ export interface FetchedMessage {
 	seq: number;
 	uid: number;
 	flags?: string[];
-	/** Verbatim INTERNALDATE string as the server sent it. */
+	/** Verbatim INTERNALDATE string as the server sent it (keeps its zone offset: pass it to `append`). */
 	internalDate?: string;
+	/** The same instant as a Date. */
+	internalDateParsed?: Date;
 	size?: number;
 	modseq?: string;
 	body?: Buffer;
@@ -193,6 +215,19 @@ function responseKeyOf(item: string): string {
 		.replace(/^BODY\.PEEK\[/, 'BODY[')
 		.replace(/^BINARY\.PEEK\[/, 'BINARY[')
 		.replace(/<(\d+)\.\d+>$/, '<$1>');
+}
+
+function fetchUidOf(response: ImapResponse): number {
+	const list = response.values[0];
+	if (!Array.isArray(list)) return -1;
+	for (let i = 0; i + 1 < list.length; i += 2) {
+		if (text(list[i]).toUpperCase() === 'UID') return Number(text(list[i + 1]));
+	}
+	return -1;
+}
+
+function sameMailbox(a: string, b: string): boolean {
+	return a === b || (a.toUpperCase() === 'INBOX' && b.toUpperCase() === 'INBOX');
 }
 
 function isIpAddress(host: string): boolean {
@@ -898,11 +933,16 @@ export class ImapSession {
 		return { personal: group(values[0]), other: group(values[1]), shared: group(values[2]) };
 	}
 
-	async list(): Promise<ListEntry[]> {
+	/**
+	 * Folders matching `pattern` under `reference` (default: all), each with its special use and subscription:
+	 * LIST-EXTENDED `RETURN (SPECIAL-USE SUBSCRIBED)` when offered, else LIST plus LSUB.
+	 */
+	async list(reference = '', pattern = '*'): Promise<ListEntry[]> {
 		const isList = (response: ImapResponse) => response.type === 'LIST';
+		const args = [this.mailbox(reference), ' ', this.mailbox(pattern)];
 		if (this.has('LIST-EXTENDED')) {
 			const returns = this.has('SPECIAL-USE') ? 'SPECIAL-USE SUBSCRIBED' : 'SUBSCRIBED';
-			const result = await this.command('LIST', [`LIST "" "*" RETURN (${returns})`], {
+			const result = await this.command('LIST', ['LIST ', ...args, ` RETURN (${returns})`], {
 				claims: isList,
 			});
 			return result.untagged
@@ -910,8 +950,8 @@ export class ImapSession {
 				.filter((entry) => !entry.attributes.some((a) => a.toLowerCase() === '\\nonexistent'));
 		}
 		const [all, subscribed] = await Promise.all([
-			this.command('LIST', ['LIST "" "*"'], { claims: isList }),
-			this.command('LSUB', ['LSUB "" "*"'], { claims: (response) => response.type === 'LSUB' }),
+			this.command('LIST', ['LIST ', ...args], { claims: isList }),
+			this.command('LSUB', ['LSUB ', ...args], { claims: (response) => response.type === 'LSUB' }),
 		]);
 		const subscribedNames = new Set(
 			subscribed.untagged.map((response) => listEntry(response, null).name),
@@ -922,15 +962,19 @@ export class ImapSession {
 	async status(name: string, items?: readonly string[]): Promise<MailboxStatus> {
 		const asked =
 			items ??
-			['MESSAGES', 'UIDNEXT', 'UIDVALIDITY'].concat(this.has('CONDSTORE') ? ['HIGHESTMODSEQ'] : []);
+			['MESSAGES', 'UIDNEXT', 'UIDVALIDITY'].concat(
+				this.has('CONDSTORE') ? ['HIGHESTMODSEQ'] : [],
+				this.has('STATUS=SIZE') ? ['SIZE'] : [],
+			);
 		let claimed = false;
 		const result = await this.command(
 			'STATUS',
 			['STATUS ', this.mailbox(name), ` (${asked.join(' ')})`],
 			{
-				// One STATUS answer per STATUS command, in order: the first unclaimed one is ours.
+				// The answer names its mailbox: pipelined STATUS commands may be answered in any order.
 				claims: (response) => {
 					if (response.type !== 'STATUS' || claimed) return false;
+					if (!sameMailbox(text(response.values[0]), name)) return false;
 					claimed = true;
 					return true;
 				},
@@ -948,6 +992,7 @@ export class ImapSession {
 				else if (key === 'UNSEEN') status.unseen = Number(value);
 				else if (key === 'HIGHESTMODSEQ') status.highestModseq = value;
 				else if (key === 'APPENDLIMIT') status.appendLimit = value ? Number(value) : null;
+				else if (key === 'SIZE') status.size = Number(value);
 			}
 		}
 		return status;
@@ -1082,12 +1127,26 @@ export class ImapSession {
 			.map((value) => Number(value));
 	}
 
+	/**
+	 * Changes flags silently. With `unchangedSince` (CONDSTORE) the server leaves messages changed since then
+	 * alone and lists them in `modified`.
+	 */
 	async uidStore(
 		set: string,
 		mode: '+FLAGS' | '-FLAGS' | 'FLAGS',
 		flags: readonly string[],
-	): Promise<void> {
-		await this.command('UID STORE', [`UID STORE ${set} ${mode}.SILENT ${flagList(flags)}`]);
+		options: { unchangedSince?: string } = {},
+	): Promise<{ modified: number[] }> {
+		const inSet = uidSetMatcher(set);
+		const modifier = options.unchangedSince ? ` (UNCHANGEDSINCE ${options.unchangedSince})` : '';
+		const result = await this.command(
+			'UID STORE',
+			[`UID STORE ${set}${modifier} ${mode}.SILENT ${flagList(flags)}`],
+			// Servers may still echo FETCH for the stored messages; they belong to this command.
+			{ claims: (response) => response.type === 'FETCH' && inSet(fetchUidOf(response)) },
+		);
+		const modified = result.code === 'MODIFIED' ? text(result.codeArgs?.[0]) : '';
+		return { modified: modified ? expandUidSet(modified) : [] };
 	}
 
 	/**
@@ -1184,8 +1243,10 @@ function fetchedMessage(
 		keys.add(key);
 		if (key === 'UID') message.uid = Number(text(value));
 		else if (key === 'FLAGS') message.flags = strings(value);
-		else if (key === 'INTERNALDATE') message.internalDate = text(value);
-		else if (key === 'RFC822.SIZE') message.size = Number(text(value));
+		else if (key === 'INTERNALDATE') {
+			message.internalDate = text(value);
+			message.internalDateParsed = parseInternalDate(message.internalDate);
+		} else if (key === 'RFC822.SIZE') message.size = Number(text(value));
 		else if (key === 'MODSEQ') message.modseq = Array.isArray(value) ? text(value[0]) : text(value);
 		else if (key === 'BODY[]' || key === 'RFC822' || key === 'BINARY[]')
 			message.body = bytes(value) ?? Buffer.alloc(0);

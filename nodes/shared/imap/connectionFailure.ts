@@ -16,6 +16,7 @@ const TLS_CODES =
 
 interface ErrorLike {
 	code?: unknown;
+	systemCode?: unknown;
 	message?: unknown;
 	authenticationFailed?: unknown;
 	serverResponseCode?: unknown;
@@ -35,7 +36,16 @@ function text(value: unknown): string {
 export function describeConnectionFailure(error: unknown, server: ImapServer): ConnectionFailure {
 	const where = `${server.host}:${server.port}`;
 	const err = (error ?? {}) as ErrorLike;
-	const code = text(err.code);
+	// Our own ImapError already knows its layer and says it in a clean sentence.
+	const kind = text(err.kind);
+	if (['dns', 'tcp', 'tls', 'timeout', 'auth'].includes(kind)) {
+		return {
+			layer: kind as FailureLayer,
+			message: text(err.message),
+			serverCode: text(err.code) || undefined,
+		};
+	}
+	const code = text(err.systemCode) || text(err.code);
 	const message = text(err.message);
 	const serverCode = text(err.serverResponseCode) || undefined;
 	const serverText = text(err.responseText);

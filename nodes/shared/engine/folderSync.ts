@@ -8,6 +8,7 @@ import type {
 import { FlagPolicy, flagsKey } from './flagPolicy';
 import type {
 	AppendItem,
+	AppendResult,
 	MailSource,
 	MailTarget,
 	MessageMeta,
@@ -40,13 +41,32 @@ export interface FolderSyncContext {
 	flagsNotKept: Record<string, number>;
 	skippedByReason: Record<string, number>;
 	differences: VerifyDifference[];
-	totals: { copied: number; bytes: number; flagsUpdated: number };
+	totals: { copied: number; bytes: number; flagsUpdated: number; serverBackoffs: number };
 	onProgress?: (progress: MigrationProgress) => void;
 	signal?: AbortSignal;
 	afterAppend?: () => void;
 }
 
 const DONE_STATUSES = new Set(['copied', 'present', 'skipped']);
+
+/** Retries of an item the server refused for now, before it is recorded as failed (the next run tries again). */
+const MAX_BACKOFF_RETRIES = 4;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Exchange says "Suggested Backoff Time: 30000 milliseconds"; other servers give nothing to go by. */
+export function suggestedBackoffMs(text: string): number | null {
+	const match = /backoff time:?\s*(\d+)\s*(ms|milliseconds|s|seconds)?/i.exec(text);
+	if (!match) return null;
+	const value = Number(match[1]);
+	return /^s/i.test(match[2] ?? 'ms') ? value * 1000 : value;
+}
+
+/** Exponential from 1 s, capped at 60 s, with full jitter so many mailboxes do not retry in step. */
+export function backoffDelayMs(attempt: number, hintMs: number | null): number {
+	const ceiling = Math.min(60_000, hintMs ?? 1000 * 2 ** attempt);
+	return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+}
 
 interface Claim {
 	targetUid: number | null;
@@ -355,8 +375,7 @@ class FolderCopy {
 			internalDate: meta.internalDate,
 		}));
 		bodies.clear();
-		const results = await this.target.append(appendItems);
-		this.context.afterAppend?.();
+		const results = await this.appendWithBackoff(appendItems);
 		const outcomes: ItemOutcome[] = [];
 		let copiedBytes = 0;
 		present.forEach((meta, index) => {
@@ -391,6 +410,30 @@ class FolderCopy {
 			bytes: this.context.totals.bytes,
 			sourceItems: this.report.sourceItems,
 		});
+	}
+
+	/**
+	 * Appends, and retries items the server refused for now ([THROTTLED], [UNAVAILABLE], [LIMIT]...) after a jittered,
+	 * growing pause, a bounded number of times; what is still refused after that is reported as failed.
+	 */
+	async appendWithBackoff(items: AppendItem[]): Promise<AppendResult[]> {
+		const results = await this.target.append(items);
+		this.context.afterAppend?.();
+		for (let attempt = 0; attempt < MAX_BACKOFF_RETRIES; attempt++) {
+			const retry = results
+				.map((result, index) => ({ result, index }))
+				.filter(({ result }) => !result.ok && !result.permanent);
+			if (retry.length === 0 || this.context.signal?.aborted) break;
+			this.context.totals.serverBackoffs++;
+			const hint = retry
+				.map(({ result }) => (result.ok ? null : suggestedBackoffMs(result.message)))
+				.find((ms) => ms !== null);
+			await sleep(backoffDelayMs(attempt, hint ?? null));
+			const again = await this.target.append(retry.map(({ index }) => items[index]));
+			this.context.afterAppend?.();
+			retry.forEach(({ index }, position) => (results[index] = again[position]));
+		}
+		return results;
 	}
 
 	async copy(items: MessageMeta[]): Promise<void> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 
 import type { MailboxLease } from '../ledger/types';
-import { syncFolder, verifyFolder, type FolderSyncContext } from './folderSync';
+import { backoffDelayMs, syncFolder, verifyFolder, type FolderSyncContext } from './folderSync';
 import {
 	SessionLostError,
 	type MailSource,
@@ -136,6 +136,7 @@ export async function migrateMailbox(
 		failedItems: [],
 		flagsNotKept: {},
 		reconnects: 0,
+		serverBackoffs: 0,
 		folders: [],
 		...(mode === 'verify' ? { differences: [] } : {}),
 		runId: null,
@@ -237,7 +238,7 @@ export async function migrateMailbox(
 			flagsNotKept: report.flagsNotKept,
 			skippedByReason: report.counts.skippedByReason,
 			differences: report.differences ?? [],
-			totals: { copied: 0, bytes: 0, flagsUpdated: 0 },
+			totals: { copied: 0, bytes: 0, flagsUpdated: 0, serverBackoffs: 0 },
 			onProgress: request.onProgress,
 			signal: request.signal,
 			afterAppend: request.afterAppend,
@@ -297,7 +298,7 @@ export async function migrateMailbox(
 							await closePair(pair);
 							pair = null;
 							queue.unshift(route);
-							await pause(500 * 2 ** (tuning.reconnects - reconnectsLeft - 1));
+							await pause(backoffDelayMs(tuning.reconnects - reconnectsLeft - 1, null));
 							continue;
 						}
 						folderErrors++;
@@ -356,6 +357,7 @@ export async function migrateMailbox(
 		}
 		report.counts.folders = reports.size;
 		report.counts.flagsUpdated = context.totals.flagsUpdated;
+		report.serverBackoffs = context.totals.serverBackoffs;
 		report.bytes = context.totals.bytes;
 		report.status = statusOf(report, folderErrors);
 		if (request.signal?.aborted) {

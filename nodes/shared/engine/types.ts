@@ -119,6 +119,8 @@ export interface MailboxReport {
 	/** Flags the target does not store (not in its PERMANENTFLAGS), with how many messages carried each. */
 	flagsNotKept: Record<string, number>;
 	reconnects: number;
+	/** Times the server said "not now" ([THROTTLED], [UNAVAILABLE], [LIMIT]...) and the engine paused before retrying. */
+	serverBackoffs: number;
 	folders: FolderReport[];
 	/** Verify mode: each item missing from or extra in the target, and flag differences. */
 	differences?: VerifyDifference[];

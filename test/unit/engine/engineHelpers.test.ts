@@ -1,4 +1,5 @@
 import { FlagPolicy, flagsKey } from '../../../nodes/shared/engine/flagPolicy';
+import { backoffDelayMs, suggestedBackoffMs } from '../../../nodes/shared/engine/folderSync';
 import {
 	fingerprintOf,
 	matchKey,
@@ -103,5 +104,22 @@ describe('fingerprintOf', () => {
 		expect(fingerprintOf(Buffer.from('abc'))).toBe(
 			'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
 		);
+	});
+});
+
+describe('server back-off', () => {
+	it("reads Exchange's suggested backoff time", () => {
+		expect(suggestedBackoffMs('NO [THROTTLED] Suggested Backoff Time: 30000 milliseconds')).toBe(30_000);
+		expect(suggestedBackoffMs('NO [UNAVAILABLE] try later')).toBeNull();
+	});
+
+	it('grows, caps at a minute, and jitters within the upper half', () => {
+		for (let attempt = 0; attempt < 10; attempt++) {
+			const ceiling = Math.min(60_000, 1000 * 2 ** attempt);
+			const delay = backoffDelayMs(attempt, null);
+			expect(delay).toBeGreaterThanOrEqual(ceiling / 2);
+			expect(delay).toBeLessThanOrEqual(ceiling);
+		}
+		expect(backoffDelayMs(0, 5000)).toBeGreaterThanOrEqual(2500);
 	});
 });

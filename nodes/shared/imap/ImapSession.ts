@@ -436,7 +436,8 @@ export class ImapSession {
 
 	private async authenticate(endpoint: ImapEndpoint): Promise<void> {
 		const { login } = endpoint;
-		const who = `${this.where} rejected the login for ${login.authUser}`;
+		// Name the mailbox, not the admin or master identity used to open it.
+		const who = `${this.where} rejected the login for ${login.mailbox}`;
 		let result: CommandResult;
 		try {
 			if (this.has('AUTH=PLAIN')) {

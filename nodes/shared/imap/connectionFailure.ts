@@ -73,6 +73,24 @@ export function describeConnectionFailure(error: unknown, server: ImapServer): C
 			message: `TCP: ${where} is unreachable or dropped the connection (${code})`,
 		};
 	}
+	// Before the TLS checks: a greeting timeout's text mentions TLS only as a hint.
+	if (
+		code === 'ETIMEDOUT' ||
+		code === 'GreetingTimeout' ||
+		code === 'GREETING_TIMEOUT' ||
+		code === 'CONNECT_TIMEOUT' ||
+		code === 'ConnectionTimeout' ||
+		/timeout/i.test(code + message)
+	) {
+		const hint =
+			server.security === 'tls'
+				? ''
+				: ' If the port expects implicit TLS (usually 993), set Security to TLS.';
+		return {
+			layer: 'timeout',
+			message: `Timeout: ${where} did not answer as an IMAP server in time.${hint}`,
+		};
+	}
 	if (TLS_CODES.test(code) || /certificate|SSL routines|wrong version number|tls/i.test(message)) {
 		const hint = /self[- ]signed|UNABLE_TO_VERIFY|unable to verify|DEPTH_ZERO/i.test(code + message)
 			? ' The certificate is not trusted: turn on "Allow Self-Signed Certificates" only if you trust this server.'
@@ -96,21 +114,6 @@ export function describeConnectionFailure(error: unknown, server: ImapServer): C
 			layer: 'auth',
 			message: `Authentication: ${where} rejected the login.${said}`,
 			serverCode: serverCode ?? 'AUTHENTICATIONFAILED',
-		};
-	}
-	if (
-		code === 'ETIMEDOUT' ||
-		code === 'GreetingTimeout' ||
-		code === 'ConnectionTimeout' ||
-		/timeout/i.test(code + message)
-	) {
-		const hint =
-			server.security === 'tls'
-				? ''
-				: ' If the port expects implicit TLS (usually 993), set Security to TLS.';
-		return {
-			layer: 'timeout',
-			message: `Timeout: ${where} did not answer as an IMAP server in time.${hint}`,
 		};
 	}
 	if (/STARTTLS/i.test(message)) {

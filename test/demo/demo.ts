@@ -57,7 +57,7 @@ type Json = Record<string, any>;
 
 function printPreflight(reports: Json[]): void {
 	say(
-		`  ${padEnd('mailbox', 26)}${pad('folders', 8)}${pad('messages', 10)}${pad('MB', 8)}  ${padEnd('largest message', 30)}${pad('estimate', 9)}`,
+		`  ${padEnd('mailbox', 26)}${pad('folders', 8)}${pad('messages', 10)}${pad('MB', 8)}  ${padEnd('largest message', 38)}${pad('estimate', 9)}`,
 	);
 	for (const report of reports) {
 		if (report.error) {
@@ -69,7 +69,7 @@ function printPreflight(reports: Json[]): void {
 			? `${megabytes(largestMessage.bytes)} MB in ${largestMessage.folder}`
 			: '-';
 		say(
-			`  ${padEnd(report.mailbox, 26)}${pad(totals.folders, 8)}${pad(totals.messages, 10)}${pad(megabytes(totals.bytes), 8)}  ${padEnd(largest, 30)}${pad(`${report.estimate.seconds} s`, 9)}`,
+			`  ${padEnd(report.mailbox, 26)}${pad(totals.folders, 8)}${pad(totals.messages, 10)}${pad(megabytes(totals.bytes), 8)}  ${padEnd(largest, 38)}${pad(`${report.estimate.seconds} s`, 9)}`,
 		);
 		for (const warning of report.warnings as string[]) say(`    warning: ${warning}`);
 	}

@@ -158,7 +158,6 @@ export async function createN8nHome(tarball: string): Promise<N8nHome> {
 		N8N_RUNNERS_ENABLED: 'false',
 		N8N_LOG_LEVEL: 'info',
 		N8N_LOG_OUTPUT: 'console',
-		DB_SQLITE_POOL_SIZE: '0',
 		NODE_OPTIONS: '',
 		// Jest sets NODE_ENV=test, which makes n8n's CLI commands skip their work (no database, no output).
 		NODE_ENV: 'production',
@@ -251,15 +250,18 @@ interface RawTaskData {
 /** Runs a workflow headless with `n8n execute --rawOutput` and returns each node's output. */
 export async function executeWorkflow(home: N8nHome, workflowId: string): Promise<WorkflowRun> {
 	const result = await n8nCommand(home, ['execute', `--id=${workflowId}`, '--rawOutput']);
-	const start = result.stdout.indexOf('{');
+	// The run data is printed indented, from a line `{` to a line `}`; n8n logs around it, sometimes after it
+	// (its task runner registers asynchronously), so take exactly that block.
+	const start = result.stdout.search(/^\{$/m);
+	const end = result.stdout.lastIndexOf('\n}');
 	let parsed: {
 		data?: {
 			resultData?: { runData?: Record<string, RawTaskData[]>; error?: { message?: string } };
 		};
 	} | null = null;
-	if (start >= 0) {
+	if (start >= 0 && end > start) {
 		try {
-			parsed = JSON.parse(result.stdout.slice(start));
+			parsed = JSON.parse(result.stdout.slice(start, end + 2));
 		} catch {
 			parsed = null;
 		}

@@ -12,7 +12,9 @@ function isRoot(): boolean {
 function hasBinary(name: string): boolean {
 	const candidates = name.includes('/')
 		? [name]
-		: [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin'].map((dir) => path.join(dir, name));
+		: [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/sbin'].map((dir) =>
+				path.join(dir, name),
+			);
 	return candidates.some((candidate) => {
 		try {
 			fs.accessSync(candidate, fs.constants.X_OK);
@@ -27,7 +29,8 @@ function missingPackages(packages: string[]): string[] {
 	const query = spawnSync('dpkg-query', ['-W', '-f=${Package} ${Status}\\n', ...packages], {
 		encoding: 'utf8',
 	});
-	if (query.error) throw new Error(`dpkg-query is not available (${query.error.message}): is this Debian?`);
+	if (query.error)
+		throw new Error(`dpkg-query is not available (${query.error.message}): is this Debian?`);
 	const installed = new Set(
 		query.stdout
 			.split('\n')
@@ -76,7 +79,9 @@ export function ensureDebianPackages(packages: string[], binariesToCheck: string
 	if (missing.length === 0) return;
 	const command = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
 	if (!isRoot()) {
-		throw new Error(`Missing Debian packages: ${missing.join(' ')}. Install them as root: ${command}`);
+		throw new Error(
+			`Missing Debian packages: ${missing.join(' ')}. Install them as root: ${command}`,
+		);
 	}
 	const install = ['install', '-y', '--no-install-recommends', ...missing];
 	withServicesBlocked(() => {
@@ -96,6 +101,8 @@ export function ensureDebianPackages(packages: string[], binariesToCheck: string
 	});
 	const stillMissing = missingPackages(missing);
 	if (stillMissing.length > 0) {
-		throw new Error(`apt-get reported success but these are not installed: ${stillMissing.join(' ')}`);
+		throw new Error(
+			`apt-get reported success but these are not installed: ${stillMissing.join(' ')}`,
+		);
 	}
 }

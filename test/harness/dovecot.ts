@@ -156,10 +156,23 @@ function generateCertificate(tlsDir: string): string {
 	execFileSync(
 		'openssl',
 		[
-			'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-			'-days', '30', '-subj', '/CN=localhost',
-			'-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-			'-keyout', key, '-out', cert,
+			'req',
+			'-x509',
+			'-newkey',
+			'ec',
+			'-pkeyopt',
+			'ec_paramgen_curve:prime256v1',
+			'-nodes',
+			'-days',
+			'30',
+			'-subj',
+			'/CN=localhost',
+			'-addext',
+			'subjectAltName=DNS:localhost,IP:127.0.0.1',
+			'-keyout',
+			key,
+			'-out',
+			cert,
 		],
 		{ stdio: ['ignore', 'ignore', 'pipe'] },
 	);
@@ -186,7 +199,9 @@ function buildConfig(input: ConfigInput): string {
 	// Without root Dovecot cannot chroot its login and helper processes.
 	const noChroot = isRoot()
 		? ''
-		: ['anvil', 'imap-urlauth-login', 'ipc'].map((service) => `service ${service} {\n  chroot =\n}\n`).join('');
+		: ['anvil', 'imap-urlauth-login', 'ipc']
+				.map((service) => `service ${service} {\n  chroot =\n}\n`)
+				.join('');
 	const masterPassdb = input.master
 		? `passdb {\n  driver = passwd-file\n  master = yes\n  pass = yes\n  args = scheme=PLAIN ${dir}/masters\n}\n`
 		: '';
@@ -257,6 +272,12 @@ plugin {
   listescape_char = "\\\\"
 }
 
+# No auth penalty: after one wrong password Dovecot would delay every login from 127.0.0.1 by 2-15 s.
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
 service imap-login {
   chroot =
   inet_listener imap {
@@ -302,7 +323,12 @@ function readGreeting(socket: net.Socket | tls.TLSSocket, timeoutMs: number): Pr
 	});
 }
 
-async function waitForGreetings(port: number, tlsPort: number, certPem: string, deadline: number): Promise<void> {
+async function waitForGreetings(
+	port: number,
+	tlsPort: number,
+	certPem: string,
+	deadline: number,
+): Promise<void> {
 	let lastError: unknown = null;
 	while (Date.now() < deadline) {
 		try {
@@ -323,13 +349,22 @@ async function waitForGreetings(port: number, tlsPort: number, certPem: string, 
 
 function runDoveadm(confPath: string, args: string[]): Promise<string> {
 	return new Promise((resolve, reject) => {
-		execFile(DOVEADM, ['-c', confPath, ...args], { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-			if (error) {
-				const output = `${stderr}\n${stdout}`.trim();
-				// Only the command name: arguments may hold passwords (doveadm auth test).
-				reject(new Error(`doveadm ${args[0] ?? ''} failed (${error.code ?? error.message}): ${output}`));
-			} else resolve(stdout);
-		});
+		execFile(
+			DOVEADM,
+			['-c', confPath, ...args],
+			{ maxBuffer: 64 * 1024 * 1024 },
+			(error, stdout, stderr) => {
+				if (error) {
+					const output = `${stderr}\n${stdout}`.trim();
+					// Only the command name: arguments may hold passwords (doveadm auth test).
+					reject(
+						new Error(
+							`doveadm ${args[0] ?? ''} failed (${error.code ?? error.message}): ${output}`,
+						),
+					);
+				} else resolve(stdout);
+			},
+		);
 	});
 }
 
@@ -360,7 +395,13 @@ class DovecotInstance implements DovecotServer {
 	private readonly removableDir: string;
 	private readonly userMtimes = new Map<string, number>();
 
-	constructor(options: DovecotOptions, dir: string, removableDir: string, owner: MailOwner, certPem: string) {
+	constructor(
+		options: DovecotOptions,
+		dir: string,
+		removableDir: string,
+		owner: MailOwner,
+		certPem: string,
+	) {
 		this.options = options;
 		this.name = options.name;
 		this.dir = dir;
@@ -411,7 +452,10 @@ class DovecotInstance implements DovecotServer {
 		const logSizeBefore = this.log().length;
 		const output = fs.openSync(startupLog, 'w');
 		// The daemon keeps the stdio it inherits: a file, never a pipe we would wait on forever.
-		const child = spawn(DOVECOT, ['-c', this.confPath], { stdio: ['ignore', output, output], detached: true });
+		const child = spawn(DOVECOT, ['-c', this.confPath], {
+			stdio: ['ignore', output, output],
+			detached: true,
+		});
 		fs.closeSync(output);
 		const exitCode = await new Promise<number | null>((resolve, reject) => {
 			child.once('error', reject);
@@ -430,7 +474,9 @@ class DovecotInstance implements DovecotServer {
 			const details = failure();
 			await this.stop().catch(() => undefined);
 			if (/Address already in use/i.test(details)) return { retryablePortClash: true };
-			throw new Error(`dovecot "${this.name}" did not come up: ${(error as Error).message}\n${details}`);
+			throw new Error(
+				`dovecot "${this.name}" did not come up: ${(error as Error).message}\n${details}`,
+			);
 		}
 		return { retryablePortClash: false };
 	}
@@ -451,7 +497,11 @@ class DovecotInstance implements DovecotServer {
 			fs.rmSync(file, { force: true });
 		} else {
 			const home = path.join(this.dir, 'mail', user);
-			writeSecretFile(`${file}.new`, `${passwdLine(user, password, this.owner, home)}\n`, this.owner);
+			writeSecretFile(
+				`${file}.new`,
+				`${passwdLine(user, password, this.owner, home)}\n`,
+				this.owner,
+			);
 			fs.renameSync(`${file}.new`, file);
 			const mtime = Math.max(Math.floor(Date.now() / 1000), (this.userMtimes.get(user) ?? 0) + 1);
 			this.userMtimes.set(user, mtime);
@@ -489,7 +539,8 @@ class DovecotInstance implements DovecotServer {
 		const lines = (await this.doveadm(['who', '-1'])).split('\n').slice(1);
 		return lines
 			.map((line) => line.trim().split(/\s+/))
-			.filter(([name, protocol]) => protocol === 'imap' && (user === undefined || name === user)).length;
+			.filter(([name, protocol]) => protocol === 'imap' && (user === undefined || name === user))
+			.length;
 	}
 
 	pids(): number[] {
@@ -501,7 +552,9 @@ class DovecotInstance implements DovecotServer {
 		await this.stop();
 		const { retryablePortClash } = await this.launch();
 		if (retryablePortClash) {
-			throw new Error(`dovecot "${this.name}" cannot restart: port ${this.port} or ${this.tlsPort} was taken meanwhile`);
+			throw new Error(
+				`dovecot "${this.name}" cannot restart: port ${this.port} or ${this.tlsPort} was taken meanwhile`,
+			);
 		}
 	}
 
@@ -517,7 +570,9 @@ class DovecotInstance implements DovecotServer {
 		if (await waitUntilGone(pidsOf(group), 3_000)) return;
 		signalSame(group, 'SIGKILL');
 		if (!(await waitUntilGone(pidsOf(group), 5_000))) {
-			throw new Error(`dovecot "${this.name}": processes ${pidsOf(group).filter(isAlive).join(', ')} outlived SIGKILL`);
+			throw new Error(
+				`dovecot "${this.name}": processes ${pidsOf(group).filter(isAlive).join(', ')} outlived SIGKILL`,
+			);
 		}
 	}
 
@@ -530,7 +585,8 @@ class DovecotInstance implements DovecotServer {
 
 /** Starts a private Dovecot; resolves when both ports greet. Throws with the log on startup errors. */
 export async function startDovecot(options: DovecotOptions): Promise<DovecotServer> {
-	if (!INSTANCE_NAME.test(options.name)) throw new Error(`invalid instance name ${JSON.stringify(options.name)}`);
+	if (!INSTANCE_NAME.test(options.name))
+		throw new Error(`invalid instance name ${JSON.stringify(options.name)}`);
 	ensureDebianPackages(
 		['dovecot-core', 'dovecot-imapd', 'openssl'],
 		[DOVECOT, DOVEADM, '/usr/lib/dovecot/imap', '/usr/lib/dovecot/imap-login', 'openssl'],
@@ -538,9 +594,11 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
 	const ownTempDir = options.parentDir === undefined;
 	const parent = options.parentDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mm-test-'));
 	const dir = path.join(parent, options.name);
-	if (fs.existsSync(dir)) throw new Error(`instance folder ${dir} exists already: names must be unique`);
+	if (fs.existsSync(dir))
+		throw new Error(`instance folder ${dir} exists already: names must be unique`);
 	const owner = mailOwner();
-	for (const sub of ['run', 'state', 'log', 'mail', 'users']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+	for (const sub of ['run', 'state', 'log', 'mail', 'users'])
+		fs.mkdirSync(path.join(dir, sub), { recursive: true });
 	// Mail processes run unprivileged and must reach their homes under our (root-owned, 0700) temp dirs.
 	for (const traversed of ownTempDir ? [parent, dir] : [dir]) fs.chmodSync(traversed, 0o755);
 	fs.chownSync(path.join(dir, 'mail'), owner.uid, owner.gid);
@@ -553,6 +611,7 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
 		server.writeConfig();
 		const { retryablePortClash } = await server.launch();
 		if (!retryablePortClash) return server;
-		if (attempt >= START_ATTEMPTS) throw new Error(`dovecot "${options.name}": no free ports after ${attempt} tries`);
+		if (attempt >= START_ATTEMPTS)
+			throw new Error(`dovecot "${options.name}": no free ports after ${attempt} tries`);
 	}
 }

@@ -69,14 +69,16 @@ function crlf(text: string): string {
 function base64Lines(bytes: Buffer): string {
 	const encoded = bytes.toString('base64');
 	const lines: string[] = [];
-	for (let offset = 0; offset < encoded.length; offset += 76) lines.push(encoded.slice(offset, offset + 76));
+	for (let offset = 0; offset < encoded.length; offset += 76)
+		lines.push(encoded.slice(offset, offset + 76));
 	return lines.join('\r\n');
 }
 
 /** An RFC 5322 message; identical specs (with a fixed or null messageId) give identical bytes. */
 export function makeMessage(spec: MessageSpec = {}): Buffer {
 	const subject = spec.subject ?? 'test message';
-	const messageId = spec.messageId === undefined ? `<${randomUUID()}@mm-test.example>` : spec.messageId;
+	const messageId =
+		spec.messageId === undefined ? `<${randomUUID()}@mm-test.example>` : spec.messageId;
 	const body = crlf(spec.body ?? `Body of ${subject}.\n`);
 	const textHeaders = [
 		`Content-Type: text/plain; charset=${NON_ASCII.test(body.replace(/\r\n/g, '')) ? 'utf-8' : 'us-ascii'}`,
@@ -88,7 +90,9 @@ export function makeMessage(spec: MessageSpec = {}): Buffer {
 		`Subject: ${encodeHeaderText(subject)}`,
 		`Date: ${rfc5322Date(spec.date ?? new Date(Date.UTC(2020, 0, 1, 12, 0, 0)))}`,
 		...(messageId === null ? [] : [`Message-ID: ${messageId}`]),
-		...Object.entries(spec.headers ?? {}).map(([name, value]) => `${name}: ${encodeHeaderText(value)}`),
+		...Object.entries(spec.headers ?? {}).map(
+			([name, value]) => `${name}: ${encodeHeaderText(value)}`,
+		),
 		'MIME-Version: 1.0',
 	];
 	const attachments = spec.attachments ?? [];
@@ -174,7 +178,9 @@ export async function appendMessages(
 	return withClient(server, user, password, async (client) => {
 		if (folder.toUpperCase() !== 'INBOX') {
 			const existing = await client.list();
-			if (!existing.some((mailbox) => mailbox.path === folder && !mailbox.flags.has('\\NonExistent'))) {
+			if (
+				!existing.some((mailbox) => mailbox.path === folder && !mailbox.flags.has('\\NonExistent'))
+			) {
 				await client.mailboxCreate(folder);
 			}
 		}
@@ -222,7 +228,8 @@ export async function snapshotMailbox(
 						sha256: createHash('sha256').update(source).digest('hex'),
 						size: message.size ?? source.length,
 						flags: [...(message.flags ?? [])].filter((flag) => flag !== '\\Recent').sort(),
-						internalDate: internalDate instanceof Date ? internalDate.toISOString() : String(internalDate),
+						internalDate:
+							internalDate instanceof Date ? internalDate.toISOString() : String(internalDate),
 					});
 				}
 			}

@@ -19,7 +19,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves once something accepts TCP connections on the port, or rejects after the timeout. */
-export async function waitForPort(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<void> {
+export async function waitForPort(
+	port: number,
+	timeoutMs: number,
+	host = '127.0.0.1',
+): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const connected = await new Promise<boolean>((resolve) => {

@@ -33,7 +33,10 @@ interface Pair {
 	server: net.Socket;
 }
 
-export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<FaultProxy> {
+export async function startFaultProxy(
+	targetPort: number,
+	targetHost = '127.0.0.1',
+): Promise<FaultProxy> {
 	const pairs = new Set<Pair>();
 	let paused = false;
 	let pendingCut: { remaining: number; direction: Direction } | null = null;
@@ -122,7 +125,8 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
 		},
 		cutAll,
 		cutAfterBytes(n: number, direction: Direction = 'down') {
-			if (!Number.isInteger(n) || n < 0) throw new Error(`cutAfterBytes needs a byte count, got ${n}`);
+			if (!Number.isInteger(n) || n < 0)
+				throw new Error(`cutAfterBytes needs a byte count, got ${n}`);
 			pendingCut = { remaining: n, direction };
 		},
 		pause() {

@@ -51,7 +51,9 @@ export class TestServices {
 			try {
 				await service.stop();
 			} catch (error) {
-				failures.push(new Error(`stopping ${service.name ?? 'a service'}: ${(error as Error).message}`));
+				failures.push(
+					new Error(`stopping ${service.name ?? 'a service'}: ${(error as Error).message}`),
+				);
 			}
 		}
 		if (this.root !== null) {
@@ -63,6 +65,7 @@ export class TestServices {
 			this.root = null;
 		}
 		if (failures.length === 1) throw failures[0];
-		if (failures.length > 1) throw new AggregateError(failures, failures.map((failure) => failure.message).join('; '));
+		if (failures.length > 1)
+			throw new AggregateError(failures, failures.map((failure) => failure.message).join('; '));
 	}
 }

@@ -17,7 +17,11 @@ const MASTER = { user: 'migrator', password: 'master:Secret-2' };
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+async function eventually<T>(
+	probe: () => Promise<T>,
+	accept: (value: T) => boolean,
+	timeoutMs = 5000,
+): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const value = await probe();
@@ -81,7 +85,10 @@ describe('test harness: private Dovecot instances', () => {
 		for (const security of ['plain', 'starttls', 'tls'] as const) {
 			const client = await imapClient(main, 'alice', PASSWORD, { security });
 			try {
-				expect({ security, secure: client.secureConnection }).toEqual({ security, secure: security !== 'plain' });
+				expect({ security, secure: client.secureConnection }).toEqual({
+					security,
+					secure: security !== 'plain',
+				});
 				expect(client.capabilities.has('QUOTA')).toBe(true);
 				const quota = await client.getQuota('INBOX');
 				expect(quota && quota.storage?.limit).toBe(1024 * 1024 * 1024);
@@ -135,7 +142,10 @@ describe('test harness: private Dovecot instances', () => {
 
 	it('appends and snapshots exact bytes, flags, keywords and internal dates in every folder', async () => {
 		await main.addUser('dave', PASSWORD);
-		const eightBit = Buffer.from('Subject: caf\xe9\r\nMessage-ID: <8bit@example.com>\r\n\r\n\xe4\xf6\xfc\r\n', 'latin1');
+		const eightBit = Buffer.from(
+			'Subject: caf\xe9\r\nMessage-ID: <8bit@example.com>\r\n\r\n\xe4\xf6\xfc\r\n',
+			'latin1',
+		);
 		const attachment = makeMessage({
 			subject: 'Grüße mit Anhang',
 			attachments: [{ name: 'a.bin', bytes: Buffer.alloc(100_000, 3) }],
@@ -146,7 +156,13 @@ describe('test harness: private Dovecot instances', () => {
 				{ raw: eightBit, flags: ['\\Seen', '$Forwarded', 'Work'], internalDate: date },
 				{ raw: attachment, flags: [] },
 			],
-			'a.b': [{ raw: makeMessage({ subject: 'dot in a name' }), flags: ['\\Flagged'], internalDate: date }],
+			'a.b': [
+				{
+					raw: makeMessage({ subject: 'dot in a name' }),
+					flags: ['\\Flagged'],
+					internalDate: date,
+				},
+			],
 			'Projects/Alpha': [{ raw: makeMessage({ subject: 'nested' }), internalDate: date }],
 			Entwürfe: [{ raw: makeMessage({ subject: 'Entwurf', body: 'Grüße\n' }), flags: ['\\Draft'] }],
 			Empty: [],
@@ -156,7 +172,13 @@ describe('test harness: private Dovecot instances', () => {
 			expect(appended).toHaveLength(messages.length);
 		}
 		const snapshot = await snapshotMailbox(main, 'dave', PASSWORD);
-		expect(Object.keys(snapshot).sort()).toEqual(['Empty', 'Entwürfe', 'INBOX', 'Projects/Alpha', 'a.b']);
+		expect(Object.keys(snapshot).sort()).toEqual([
+			'Empty',
+			'Entwürfe',
+			'INBOX',
+			'Projects/Alpha',
+			'a.b',
+		]);
 		for (const [folder, messages] of Object.entries(corpus)) {
 			expect(snapshot[folder].map(({ sha256: hash, size }) => ({ hash, size }))).toEqual(
 				messages.map(({ raw }) => ({ hash: sha256(raw), size: raw.length })),
@@ -175,15 +197,21 @@ describe('test harness: private Dovecot instances', () => {
 
 	it("keeps '/' inside names and nests on '.' in the dot-separated instance", async () => {
 		await dotted.addUser('erin', PASSWORD);
-		await appendMessages(dotted, 'erin', PASSWORD, 'a/b', [{ raw: makeMessage({ subject: 'slash' }) }]);
-		await appendMessages(dotted, 'erin', PASSWORD, 'Kunden.Müller GmbH', [{ raw: makeMessage({ subject: 'x' }) }]);
+		await appendMessages(dotted, 'erin', PASSWORD, 'a/b', [
+			{ raw: makeMessage({ subject: 'slash' }) },
+		]);
+		await appendMessages(dotted, 'erin', PASSWORD, 'Kunden.Müller GmbH', [
+			{ raw: makeMessage({ subject: 'x' }) },
+		]);
 		const snapshot = await snapshotMailbox(dotted, 'erin', PASSWORD);
 		expect(Object.keys(snapshot).sort()).toEqual(['INBOX', 'Kunden.Müller GmbH', 'a/b']);
 		const client = await imapClient(dotted, 'erin', PASSWORD);
 		try {
 			const folders = await client.list();
 			expect(folders.find((folder) => folder.path === 'a/b')?.delimiter).toBe('.');
-			expect(folders.find((folder) => folder.path === 'Kunden.Müller GmbH')?.parent).toEqual(['Kunden']);
+			expect(folders.find((folder) => folder.path === 'Kunden.Müller GmbH')?.parent).toEqual([
+				'Kunden',
+			]);
 		} finally {
 			await client.logout();
 		}
@@ -192,12 +220,27 @@ describe('test harness: private Dovecot instances', () => {
 	it('counts live IMAP sessions per user', async () => {
 		await main.addUser('frank', PASSWORD);
 		const clients = await Promise.all([1, 2, 3].map(() => imapClient(main, 'frank', PASSWORD)));
-		expect(await eventually(() => main.imapConnections('frank'), (count) => count === 3)).toBe(3);
+		expect(
+			await eventually(
+				() => main.imapConnections('frank'),
+				(count) => count === 3,
+			),
+		).toBe(3);
 		expect(await main.imapConnections()).toBeGreaterThanOrEqual(3);
 		await Promise.all(clients.slice(0, 2).map((client) => client.logout()));
-		expect(await eventually(() => main.imapConnections('frank'), (count) => count === 1)).toBe(1);
+		expect(
+			await eventually(
+				() => main.imapConnections('frank'),
+				(count) => count === 1,
+			),
+		).toBe(1);
 		await clients[2].logout();
-		expect(await eventually(() => main.imapConnections('frank'), (count) => count === 0)).toBe(0);
+		expect(
+			await eventually(
+				() => main.imapConnections('frank'),
+				(count) => count === 0,
+			),
+		).toBe(0);
 	});
 
 	it('restarts on the same ports with the same data', async () => {
@@ -222,7 +265,12 @@ describe('test harness: private Dovecot instances', () => {
 		expect(client.usable).toBe(false);
 		await expect(client.noop()).rejects.toThrow();
 		// The server notices the dropped session too.
-		expect(await eventually(() => main.imapConnections('alice'), (count) => count === 0)).toBe(0);
+		expect(
+			await eventually(
+				() => main.imapConnections('alice'),
+				(count) => count === 0,
+			),
+		).toBe(0);
 		const again = await imapClient(main, 'alice', PASSWORD, { port: proxy.port });
 		await again.logout();
 		expect(proxy.connections).toBe(2);
@@ -230,7 +278,10 @@ describe('test harness: private Dovecot instances', () => {
 
 	it('cuts after a byte budget, and stalls traffic between pause() and resume()', async () => {
 		const proxy = await services.faultProxy(main.port);
-		const big = makeMessage({ subject: 'big', attachments: [{ name: 'b.bin', bytes: Buffer.alloc(200_000, 9) }] });
+		const big = makeMessage({
+			subject: 'big',
+			attachments: [{ name: 'b.bin', bytes: Buffer.alloc(200_000, 9) }],
+		});
 		await appendMessages(main, 'alice', PASSWORD, 'Cut', [{ raw: big }]);
 		const client = await imapClient(main, 'alice', PASSWORD, { port: proxy.port });
 		await client.mailboxOpen('Cut');
@@ -257,9 +308,14 @@ describe('test harness: private Dovecot instances', () => {
 		});
 		await limited.addUser('gina', PASSWORD);
 		const small = makeMessage({ subject: 'small' });
-		const large = makeMessage({ subject: 'large', attachments: [{ name: 'x', bytes: Buffer.alloc(2e6, 1) }] });
+		const large = makeMessage({
+			subject: 'large',
+			attachments: [{ name: 'x', bytes: Buffer.alloc(2e6, 1) }],
+		});
 		await appendMessages(limited, 'gina', PASSWORD, 'INBOX', [{ raw: small }]);
-		await expect(appendMessages(limited, 'gina', PASSWORD, 'INBOX', [{ raw: large }])).rejects.toThrow();
+		await expect(
+			appendMessages(limited, 'gina', PASSWORD, 'INBOX', [{ raw: large }]),
+		).rejects.toThrow();
 		expect((await snapshotMailbox(limited, 'gina', PASSWORD)).INBOX).toHaveLength(1);
 		await limited.stop();
 	});
@@ -293,7 +349,9 @@ describe('test harness: private Dovecot instances', () => {
 			expect(fs.existsSync(server.dir)).toBe(process.env.KEEP_TEST_SERVICES === '1');
 		}
 		const median = [...durations].sort((a, b) => a - b)[2];
-		process.stderr.write(`dovecot startup: median ${median.toFixed(0)} ms of ${durations.map(Math.round).join(', ')}\n`);
+		process.stderr.write(
+			`dovecot startup: median ${median.toFixed(0)} ms of ${durations.map(Math.round).join(', ')}\n`,
+		);
 		expect(median).toBeLessThan(3000);
 	});
 });

@@ -109,7 +109,9 @@ describe('fingerprintOf', () => {
 
 describe('server back-off', () => {
 	it("reads Exchange's suggested backoff time", () => {
-		expect(suggestedBackoffMs('NO [THROTTLED] Suggested Backoff Time: 30000 milliseconds')).toBe(30_000);
+		expect(suggestedBackoffMs('NO [THROTTLED] Suggested Backoff Time: 30000 milliseconds')).toBe(
+			30_000,
+		);
 		expect(suggestedBackoffMs('NO [UNAVAILABLE] try later')).toBeNull();
 	});
 

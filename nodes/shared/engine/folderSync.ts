@@ -589,7 +589,7 @@ export async function syncFolder(
 	if (context.mode === 'dryRun') {
 		report.copied = 0;
 		report.sourceItems = metas.length;
-		(report as FolderReport & { toCopy?: number }).toCopy = todo.length;
+		report.toCopy = todo.length;
 		return report;
 	}
 

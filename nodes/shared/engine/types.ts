@@ -87,6 +87,8 @@ export interface FolderReport {
 	failed: number;
 	targetItems?: number;
 	ledgerItems?: number;
+	/** Dry run: items a Full run would copy now. */
+	toCopy?: number;
 }
 
 export interface MailboxCounts {

@@ -71,6 +71,8 @@ export function backoffDelayMs(attempt: number, hintMs: number | null): number {
 interface Claim {
 	targetUid: number | null;
 	key: string;
+	/** Claimed by an item of the folder being worked on, rather than of another source folder with the same target. */
+	ownFolder: boolean;
 }
 
 function emptyReport(route: FolderRoute, action: FolderReport['action']): FolderReport {
@@ -162,12 +164,12 @@ async function targetClaims(
 		for (const item of items.values()) {
 			if (item.status !== 'copied' && item.status !== 'present') continue;
 			const sameTarget = item.targetUidValidity === targetUidValidity;
+			// A UID under an older target UIDVALIDITY proves nothing: the folder was recreated, so match it again.
 			claims.push({
 				targetUid: sameTarget && item.targetUid ? item.targetUid : null,
 				key: keyOfState(item),
+				ownFolder: sibling.sourceRaw === current.sourceRaw,
 			});
-			// A UID under an older target UIDVALIDITY proves nothing: the folder was recreated, so match it again.
-			if (item.targetUid && !sameTarget) claims[claims.length - 1].targetUid = null;
 		}
 	}
 	return claims;
@@ -757,17 +759,13 @@ export async function verifyFolder(
 			);
 		}
 	}
-	// Target messages that no item of this migration claims are extra, unless a sibling folder's item claims them.
+	// Target messages that no item of this migration claims are extra.
 	if (targetStatus) {
-		const siblingsClaimed = new Set(claimedUids);
-		for (const meta of metas) {
-			const item = items.get(meta.uid);
-			if (item?.targetUid) siblingsClaimed.add(item.targetUid);
-		}
-		const extra = keyless.values().filter((message) => !siblingsClaimed.has(message.uid));
+		// This folder's items without a target UID already took their messages above; other folders' take theirs here.
 		const byKeyClaims = new KeyedBag<boolean>();
-		for (const claim of claims) if (!claim.targetUid) byKeyClaims.add(claim.key, true);
-		for (const message of extra) {
+		for (const claim of claims)
+			if (!claim.targetUid && !claim.ownFolder) byKeyClaims.add(claim.key, true);
+		for (const message of keyless.values()) {
 			if (byKeyClaims.take(keyOfMeta(message))) continue;
 			difference(message, 'extra', 'in the target but not from this migration', message.uid);
 		}

@@ -3,7 +3,7 @@
  * and side-by-side timing with other tools. Prints the mailbox report as one JSON line, with the peak RSS.
  *
  *   node .build/test/tools/migrateCli.js --src imap://user:pass@127.0.0.1:10143 --dst imap://user:pass@127.0.0.1:11143 \
- *     --ledger /tmp/ledger.sqlite [--mode full|delta|verify|dryRun] [--migration NAME] [--connections N] [--depth N] [--batch N]
+ *     --ledger /tmp/ledger.sqlite [--mode full|delta|verify|dryRun] [--migration NAME] [--connections N] [--depth N] [--batch N] [--window N]
  */
 import { readFileSync } from 'node:fs';
 
@@ -72,6 +72,7 @@ async function main(): Promise<void> {
 				...(args.has('connections') ? { connections: Number(args.get('connections')) } : {}),
 				...(args.has('depth') ? { pipelineDepth: Number(args.get('depth')) } : {}),
 				...(args.has('batch') ? { batchMessages: Number(args.get('batch')) } : {}),
+				...(args.has('window') ? { windowMessages: Number(args.get('window')) } : {}),
 			},
 			ledger,
 			owner: newOwnerId('cli'),

@@ -559,80 +559,110 @@ export async function syncFolder(
 		return report;
 	}
 
-	const metas = status.exists > 0 ? await source.scan() : [];
-	report.sourceItems = metas.length;
 	if (state && state.uidValidity !== status.uidValidity && context.mode !== 'dryRun') {
+		const all = status.exists > 0 ? await source.scan() : [];
 		await rebindAfterUidValidityChange(
 			context,
 			route,
 			source,
 			state.uidValidity,
 			status.uidValidity,
-			metas,
+			all,
 		);
 	}
-	const items = await ledger.getFolderItems(
-		migrationId,
-		sourceAccount,
-		route.sourceRaw,
-		status.uidValidity,
-	);
-	const todo = metas.filter((meta) => !DONE_STATUSES.has(items.get(meta.uid)?.status ?? ''));
-	report.alreadyPresent = metas.length - todo.length;
-	for (const meta of metas) {
-		const item = items.get(meta.uid);
-		if (item?.status === 'skipped') {
-			report.alreadyPresent--;
-			report.skipped++;
-			noteSkip(context, item.reason ?? 'skipped');
+	// Large folders are walked in UID windows, so memory follows the window, not the folder.
+	const uids = status.exists > 0 ? await source.uids() : [];
+	report.sourceItems = uids.length;
+	let copy: FolderCopy | null = null;
+	let targetStatus: TargetFolderStatus | null = null;
+	let reconcile: Reconciliation | null | undefined;
+	let open = 0;
+	let toCopy = 0;
+	for (let start = 0; start < uids.length; start += context.tuning.windowMessages) {
+		const range = {
+			from: uids[start],
+			to: uids[Math.min(uids.length, start + context.tuning.windowMessages) - 1],
+		};
+		const metas = await source.scan(range.from, range.to);
+		const items = await ledger.getFolderItems(
+			migrationId,
+			sourceAccount,
+			route.sourceRaw,
+			status.uidValidity,
+			range,
+		);
+		const todo = metas.filter((meta) => !DONE_STATUSES.has(items.get(meta.uid)?.status ?? ''));
+		report.alreadyPresent += metas.length - todo.length;
+		for (const meta of metas) {
+			const item = items.get(meta.uid);
+			if (item?.status === 'skipped') {
+				report.alreadyPresent--;
+				report.skipped++;
+				noteSkip(context, item.reason ?? 'skipped');
+			}
 		}
+		if (context.mode === 'dryRun') {
+			toCopy += todo.length;
+			continue;
+		}
+		if (!copy || !targetStatus) {
+			targetStatus = await target.openFolder(route.targetRaw);
+			copy = new FolderCopy(
+				context,
+				route,
+				source,
+				target,
+				targetStatus,
+				status.uidValidity,
+				report,
+			);
+		}
+		let remaining = todo;
+		if (todo.length > 0 && targetStatus.exists > 0) {
+			if (reconcile === undefined)
+				reconcile = await prepareReconciliation(
+					context,
+					route,
+					target,
+					targetStatus,
+					status.uidValidity,
+				);
+			if (reconcile) {
+				const matches = await matchInTarget(
+					source,
+					target,
+					todo,
+					reconcile.targetMessages,
+					reconcile.claims,
+				);
+				if (matches.size) {
+					await copy.recordPresent(matches, todo);
+					remaining = todo.filter((meta) => !matches.has(meta.uid));
+					// Each target message answers for one item only, also in later windows.
+					for (const found of matches.values()) {
+						reconcile.claims.push({ targetUid: found.uid, key: keyOfMeta(found), ownFolder: true });
+					}
+				}
+			}
+		}
+		await copy.copy(remaining);
+		const after = await ledger.getFolderItems(
+			migrationId,
+			sourceAccount,
+			route.sourceRaw,
+			status.uidValidity,
+			range,
+		);
+		if (context.mode === 'delta') await copy.syncFlags(metas, after);
+		open += metas.filter((meta) => !DONE_STATUSES.has(after.get(meta.uid)?.status ?? '')).length;
+		if (context.signal?.aborted) return report;
 	}
-
 	if (context.mode === 'dryRun') {
-		report.copied = 0;
-		report.sourceItems = metas.length;
-		report.toCopy = todo.length;
+		report.toCopy = toCopy;
 		return report;
 	}
 
-	const targetStatus = await target.openFolder(route.targetRaw);
-	const copy = new FolderCopy(
-		context,
-		route,
-		source,
-		target,
-		targetStatus,
-		status.uidValidity,
-		report,
-	);
-	let remaining = todo;
-	const anyPending = todo.some((meta) => items.get(meta.uid)?.status === 'pending');
-	if (todo.length > 0 && targetStatus.exists > 0) {
-		const claims = await targetClaims(context, route, targetStatus.uidValidity, {
-			sourceRaw: route.sourceRaw,
-			items,
-		});
-		const claimedUids = claims.filter((claim) => claim.targetUid).length;
-		if (anyPending || targetStatus.exists > claimedUids) {
-			const matches = await matchInTarget(source, target, todo, await target.scan(), claims);
-			if (matches.size) {
-				await copy.recordPresent(matches, todo);
-				remaining = todo.filter((meta) => !matches.has(meta.uid));
-			}
-		}
-	}
-	await copy.copy(remaining);
-	const after = await ledger.getFolderItems(
-		migrationId,
-		sourceAccount,
-		route.sourceRaw,
-		status.uidValidity,
-	);
-	if (context.mode === 'delta') await copy.syncFlags(metas, after);
-	if (context.signal?.aborted) return report;
-
 	const counts = await ledger.countsByStatus(migrationId, sourceAccount, route.sourceRaw);
-	const open = metas.filter((meta) => !DONE_STATUSES.has(after.get(meta.uid)?.status ?? '')).length;
 	await ledger.setFolderState({
 		migrationId,
 		sourceAccount,
@@ -642,9 +672,52 @@ export async function syncFolder(
 		highestModseq: status.highestModseq,
 		lastPassCompletedAt: new Date().toISOString(),
 		targetFolder: route.targetRaw,
-		counts: { ...counts, sourceExists: metas.length, open },
+		counts: { ...counts, sourceExists: uids.length, open },
 	});
 	return report;
+}
+
+interface Reconciliation {
+	targetMessages: MessageMeta[];
+	claims: Claim[];
+}
+
+/**
+ * Decides once per folder whether the target may hold items the ledger does not tie to it (a crash between APPEND
+ * and its record, a lost ledger, a pre-filled target) and, only then, loads what matching needs. Counting first
+ * keeps the common case (ledger and target agree) free of a whole-folder load.
+ */
+async function prepareReconciliation(
+	context: FolderSyncContext,
+	route: FolderRoute,
+	target: MailTarget,
+	targetStatus: TargetFolderStatus,
+	uidValidity: number,
+): Promise<Reconciliation | null> {
+	let accounted = 0;
+	let pending = 0;
+	for (const sibling of context.routes) {
+		if (sibling.targetRaw !== route.targetRaw || sibling.skipReason || !sibling.sourceRaw) continue;
+		const counts = await context.ledger.countsByStatus(
+			context.migrationId,
+			context.sourceAccount,
+			sibling.sourceRaw,
+		);
+		accounted += counts.copied + counts.present;
+		pending += counts.pending;
+	}
+	if (pending === 0 && targetStatus.exists <= accounted) return null;
+	const items = await context.ledger.getFolderItems(
+		context.migrationId,
+		context.sourceAccount,
+		route.sourceRaw,
+		uidValidity,
+	);
+	const claims = await targetClaims(context, route, targetStatus.uidValidity, {
+		sourceRaw: route.sourceRaw,
+		items,
+	});
+	return { targetMessages: await target.scan(), claims };
 }
 
 /**

@@ -50,8 +50,10 @@ export interface MailSource {
 	status(rawName: string): Promise<FolderStatus>;
 	/** Opens a folder read-only; the following calls work in it. */
 	openFolder(rawName: string): Promise<FolderStatus>;
-	/** Metadata of the open folder's messages with UID >= fromUid (all when omitted). */
-	scan(fromUid?: number): Promise<MessageMeta[]>;
+	/** Metadata of the open folder's messages with fromUid <= UID <= toUid (all when omitted). */
+	scan(fromUid?: number, toUid?: number): Promise<MessageMeta[]>;
+	/** Every UID of the open folder, ascending: lets the engine walk large folders in windows. */
+	uids(): Promise<number[]>;
 	/** UID and flags of messages whose flags changed since `modseq` (CONDSTORE). */
 	flagChangesSince(
 		modseq: string,

@@ -45,6 +45,8 @@ export interface CopyTuning {
 	batchBytes: number;
 	/** Times a lost connection is reopened within one run before the mailbox ends as failed. */
 	reconnects: number;
+	/** Messages per window when walking a folder: bounds the metadata held in memory. */
+	windowMessages: number;
 }
 
 export const DEFAULT_TUNING: CopyTuning = {
@@ -53,6 +55,7 @@ export const DEFAULT_TUNING: CopyTuning = {
 	batchMessages: 50,
 	batchBytes: 8 * 1024 * 1024,
 	reconnects: 3,
+	windowMessages: 2000,
 };
 
 export interface FailedItem {

@@ -29,6 +29,7 @@ import {
 	type LockAttempt,
 	type MailboxLease,
 	type RebindResult,
+	type UidRange,
 	type RunFinish,
 	type RunRecord,
 	type RunStart,
@@ -89,6 +90,9 @@ const STATEMENTS = {
 	// Column order is read by position in getFolderItems.
 	folderItems: `SELECT uid, status, reason, message_id, size, internal_date, fingerprint, flags, modseq, target_uid_validity, target_uid
 		FROM items WHERE migration_id = ? AND source_account = ? AND source_folder = ? AND uid_validity = ?`,
+	folderItemsInRange: `SELECT uid, status, reason, message_id, size, internal_date, fingerprint, flags, modseq, target_uid_validity, target_uid
+		FROM items WHERE migration_id = ? AND source_account = ? AND source_folder = ? AND uid_validity = ?
+			AND uid BETWEEN ? AND ?`,
 	pending: `SELECT ${ITEM_COLUMNS} FROM items
 		WHERE migration_id = ? AND source_account = ? AND status = 'pending' ORDER BY source_folder, uid_validity, uid`,
 	countsForMailbox: `SELECT status, COUNT(*) AS count FROM items
@@ -337,12 +341,22 @@ export class SqliteLedgerStore implements LedgerStore {
 		sourceAccount: string,
 		sourceFolder: string,
 		uidValidity: number,
+		uidRange?: UidRange,
 	): Promise<FolderItems> {
 		assertMailbox(migrationId, sourceAccount);
 		assertText('sourceFolder', sourceFolder);
 		assertUid32('uidValidity', uidValidity);
-		const statement = this.statement('folderItems');
-		const rows = statement.all(migrationId, sourceAccount, sourceFolder, uidValidity);
+		const statement = this.statement(uidRange ? 'folderItemsInRange' : 'folderItems');
+		const rows = uidRange
+			? statement.all(
+					migrationId,
+					sourceAccount,
+					sourceFolder,
+					uidValidity,
+					uidRange.from,
+					uidRange.to,
+				)
+			: statement.all(migrationId, sourceAccount, sourceFolder, uidValidity);
 		// Rows as arrays take about half the time of rows as objects (100k rows, Node 24: ~150 ms vs ~280 ms).
 		const asArrays = (ROWS_AS_ARRAYS.has(statement)
 			? rows
@@ -641,7 +655,10 @@ export class SqliteLedgerStore implements LedgerStore {
 		if (!prepared) {
 			prepared = this.db.prepare(STATEMENTS[name]);
 			// setReturnArrays arrived in Node 22.16; older Node gets objects and pays for converting them.
-			if (name === 'folderItems' && typeof prepared.setReturnArrays === 'function') {
+			if (
+				(name === 'folderItems' || name === 'folderItemsInRange') &&
+				typeof prepared.setReturnArrays === 'function'
+			) {
 				prepared.setReturnArrays(true);
 				ROWS_AS_ARRAYS.add(prepared);
 			}

@@ -98,6 +98,11 @@ export interface FlagSync extends ItemKey {
 	modseq: string | null;
 }
 
+export interface UidRange {
+	from: number;
+	to: number;
+}
+
 export interface UidMapping {
 	oldUid: number;
 	newUid: number;
@@ -179,11 +184,13 @@ export interface LedgerStore {
 	recordFlags(updates: readonly FlagSync[]): Promise<number>;
 
 	getItem(key: ItemKey): Promise<LedgerItem | null>;
+	/** All of a folder's items, or those with UIDs in `uidRange` (inclusive), for walking large folders in windows. */
 	getFolderItems(
 		migrationId: string,
 		sourceAccount: string,
 		sourceFolder: string,
 		uidValidity: number,
+		uidRange?: UidRange,
 	): Promise<FolderItems>;
 	/** Items whose APPEND may or may not have reached the target. */
 	getPending(migrationId: string, sourceAccount: string): Promise<LedgerItem[]>;

@@ -139,6 +139,8 @@ describe('crashes and faults end in a resumable state that converges to the sour
 			ledger,
 			'--batch',
 			'5',
+			'--window',
+			'300',
 			'--depth',
 			'4',
 		];

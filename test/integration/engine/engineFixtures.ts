@@ -55,6 +55,8 @@ export async function migrate(
 			ledger,
 			owner: newOwnerId('test'),
 			...extra,
+			// Tiny windows, so every test also walks folders window by window.
+			tuning: { windowMessages: 3, ...extra.tuning },
 		});
 	} finally {
 		await ledger.close();

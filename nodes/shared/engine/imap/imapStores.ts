@@ -116,17 +116,25 @@ abstract class ImapStore {
 		return this.openedFolder;
 	}
 
-	async scan(fromUid = 1): Promise<MessageMeta[]> {
+	async scan(fromUid = 1, toUid?: number): Promise<MessageMeta[]> {
 		this.requireOpenFolder();
 		const items = this.session.enabled.has('CONDSTORE') ? [...SCAN_ITEMS, 'MODSEQ'] : SCAN_ITEMS;
+		const first = Math.max(1, fromUid);
+		const last = toUid ?? Number.POSITIVE_INFINITY;
 		const metas: MessageMeta[] = [];
 		await this.guarded(() =>
-			this.session.uidFetch(`${Math.max(1, fromUid)}:*`, items, (message) => {
+			this.session.uidFetch(`${first}:${toUid ?? '*'}`, items, (message) => {
 				// `n:*` also returns the last message when n is above every UID.
-				if (message.uid >= fromUid) metas.push(metaOf(message));
+				if (message.uid >= first && message.uid <= last) metas.push(metaOf(message));
 			}),
 		);
 		return metas.sort((a, b) => a.uid - b.uid);
+	}
+
+	async uids(): Promise<number[]> {
+		this.requireOpenFolder();
+		const uids = await this.guarded(() => this.session.uidSearch('ALL'));
+		return [...uids].sort((a, b) => a - b);
 	}
 
 	async fetchBodies(uids: readonly number[], onBody: (body: MessageBody) => void): Promise<void> {

@@ -43,6 +43,12 @@ function peakRssBytes(): number {
 	return process.resourceUsage().maxRSS * 1024;
 }
 
+/** What is still held after the run (after a GC when node runs with --expose-gc): tells retention from GC slack. */
+function retainedMemory(): NodeJS.MemoryUsage {
+	(globalThis as { gc?: () => void }).gc?.();
+	return process.memoryUsage();
+}
+
 async function main(): Promise<void> {
 	const args = new Map<string, string>();
 	for (let index = 2; index < process.argv.length; index += 2) {
@@ -78,7 +84,9 @@ async function main(): Promise<void> {
 			owner: newOwnerId('cli'),
 			afterAppend,
 		});
-		process.stdout.write(`${JSON.stringify({ ...report, peakRssBytes: peakRssBytes() })}\n`);
+		process.stdout.write(
+			`${JSON.stringify({ ...report, peakRssBytes: peakRssBytes(), memory: retainedMemory() })}\n`,
+		);
 		process.exitCode = report.status === 'completed' ? 0 : 3;
 	} finally {
 		await ledger.close();

@@ -57,13 +57,17 @@ export interface DovecotServer extends StartedService {
 	port: number;
 	/** Implicit TLS with the self-signed certificate `certPem`. */
 	tlsPort: number;
-	/** The instance folder: dovecot.conf, users, tls/, mail/, log/dovecot.log. */
+	/** The instance folder: dovecot.conf, users/<user> (passwd-file), tls/, mail/<user>/Maildir, log/dovecot.log. */
 	dir: string;
 	certPem: string;
 	master?: MasterUser;
 	separator: '/' | '.';
-	/** Creates or replaces a user; new logins see it at once (passwd-file is re-read when it changes). */
+	/**
+	 * Creates or replaces a user, no restart. Resolves once new logins see it: at once for a new user, after
+	 * at most 1 s when replacing one (Dovecot re-reads a passwd-file at most once per second).
+	 */
 	addUser(user: string, password: string): Promise<void>;
+	/** Resolves (within 1 s) once new logins of that user fail; the mail stays on disk. */
 	removeUser(user: string): Promise<void>;
 	/** The Maildir root of that user. */
 	mailboxPath(user: string): string;
@@ -75,7 +79,9 @@ export interface DovecotServer extends StartedService {
 	pids(): number[];
 	/** The log so far (errors, auth failures): attach it to a failing assertion. */
 	log(): string;
+	/** stop() then start again: same ports, config and data; clients see their connections drop. */
 	restart(): Promise<void>;
+	/** Ends the master (by the PID in master.pid) and every process of this instance; a no-op when stopped. */
 	stop(): Promise<void>;
 	/** stop() and delete the instance folder (kept when KEEP_TEST_SERVICES=1). */
 	remove(): Promise<void>;
@@ -86,6 +92,8 @@ interface MailOwner {
 	gid: number;
 	/** Runs Dovecot's own unprivileged processes (auth reads the passwd-files as it): an existing user. */
 	internalUser: string;
+	/** Owns Dovecot's internal sockets. */
+	internalGroup: string;
 	internalUid: number;
 	internalGid: number;
 	loginUser: string;
@@ -115,6 +123,7 @@ function mailOwner(): MailOwner {
 			uid: me.uid,
 			gid: me.gid,
 			internalUser: me.username,
+			internalGroup: execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim(),
 			internalUid: me.uid,
 			internalGid: me.gid,
 			loginUser: me.username,
@@ -127,7 +136,8 @@ function mailOwner(): MailOwner {
 	const internalUid = idsOf('passwd', internalUser) as number;
 	const internalGid = Number(execFileSync('id', ['-g', internalUser], { encoding: 'utf8' }).trim());
 	const loginUser = idsOf('passwd', 'dovenull') === null ? 'nobody' : 'dovenull';
-	return { uid, gid, internalUser, internalUid, internalGid, loginUser };
+	const internalGroup = execFileSync('id', ['-gn', internalUser], { encoding: 'utf8' }).trim();
+	return { uid, gid, internalUser, internalGroup, internalUid, internalGid, loginUser };
 }
 
 function checkUserName(user: string): void {
@@ -225,6 +235,7 @@ listen = 127.0.0.1
 verbose_proctitle = yes
 shutdown_clients = yes
 default_internal_user = ${owner.internalUser}
+default_internal_group = ${owner.internalGroup}
 default_login_user = ${owner.loginUser}
 default_process_limit = 500
 default_client_limit = 2000
@@ -238,7 +249,7 @@ ${fs.existsSync(DH_PARAMS) ? `ssl_dh = <${DH_PARAMS}` : ''}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_verbose = yes
-# Wrong passwords are part of the tests: answer them at once instead of after the default 2 s.
+# Wrong passwords are part of the tests: refuse them in ~0.5 s (the login minimum) instead of 2 s.
 auth_failure_delay = 0
 auth_master_user_separator = *
 
@@ -605,13 +616,19 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
 	const certPem = generateCertificate(path.join(dir, 'tls'));
 	const server = new DovecotInstance(options, dir, ownTempDir ? parent : dir, owner, certPem);
 	server.writeMasters();
-	for (let attempt = 1; ; attempt++) {
-		[server.port, server.tlsPort] = await Promise.all([freePort(), freePort()]);
-		if (server.port === server.tlsPort) continue;
-		server.writeConfig();
-		const { retryablePortClash } = await server.launch();
-		if (!retryablePortClash) return server;
-		if (attempt >= START_ATTEMPTS)
-			throw new Error(`dovecot "${options.name}": no free ports after ${attempt} tries`);
+	try {
+		for (let attempt = 1; ; attempt++) {
+			[server.port, server.tlsPort] = await Promise.all([freePort(), freePort()]);
+			if (server.port === server.tlsPort) continue;
+			server.writeConfig();
+			const { retryablePortClash } = await server.launch();
+			if (!retryablePortClash) return server;
+			if (attempt >= START_ATTEMPTS)
+				throw new Error(`dovecot "${options.name}": no free ports after ${attempt} tries`);
+		}
+	} catch (error) {
+		// A failed start leaves nothing behind (the log is in the error); TestServices removes its own dir.
+		if (ownTempDir) await server.remove();
+		throw error;
 	}
 }

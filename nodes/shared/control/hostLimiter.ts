@@ -41,6 +41,11 @@ export interface HostLimiter {
 	consume(host: string, usage: HostUsage, signal?: AbortSignal): Promise<void>;
 	/** New limits for the host; in force for every later acquisition and for consumers still waiting. */
 	setProfile(host: string, limits: HostLimits): Promise<void>;
+	/**
+	 * True when the host holds more connections than its limits now allow (a lower profile began) and the holder of
+	 * `release` should give its connection back soon. Each excess connection is claimed by one holder only.
+	 */
+	claimExcessConnection(host: string, release: Release): boolean;
 	stats(host: string): HostLimiterStats;
 	/** Rejects everything still waiting. */
 	close(): Promise<void>;
@@ -100,6 +105,8 @@ interface HostState {
 	activeConnections: number;
 	queuedConnections: number;
 	peakConnections: number;
+	/** Connections claimed as excess and not yet released. */
+	shedding: Set<Release>;
 	pendingAcquisitions: Set<PendingAcquisition>;
 	messageLane: PacingLane;
 	byteLane: PacingLane;
@@ -145,6 +152,7 @@ export class InProcessHostLimiter implements HostLimiter {
 				activeConnections: 0,
 				queuedConnections: 0,
 				peakConnections: 0,
+				shedding: new Set(),
 				pendingAcquisitions: new Set(),
 				messageLane: new PacingLane(),
 				byteLane: new PacingLane(),
@@ -201,12 +209,14 @@ export class InProcessHostLimiter implements HostLimiter {
 							state.activeConnections++;
 							state.peakConnections = Math.max(state.peakConnections, state.activeConnections);
 							let released = false;
-							resolve(() => {
+							const release: Release = () => {
 								if (released) return;
 								released = true;
 								state.activeConnections--;
+								state.shedding.delete(release);
 								slotFreed();
-							});
+							};
+							resolve(release);
 						}),
 				)
 				.catch((error: unknown) => abandon(error));
@@ -277,6 +287,15 @@ export class InProcessHostLimiter implements HostLimiter {
 			this.arm(waiter);
 		}
 		await state.connections.updateSettings({ maxConcurrent: limits.maxConnections });
+	}
+
+	claimExcessConnection(host: string, release: Release): boolean {
+		const state = this.hosts.get(host);
+		const max = state?.limits?.maxConnections;
+		if (!state || max === undefined || state.shedding.has(release)) return false;
+		if (state.activeConnections - state.shedding.size <= max) return false;
+		state.shedding.add(release);
+		return true;
 	}
 
 	stats(host: string): HostLimiterStats {

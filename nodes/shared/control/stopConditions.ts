@@ -34,6 +34,18 @@ export interface StopState {
 
 export type BatchCheck = { ok: true } | ({ ok: false } & StopState);
 
+/**
+ * What the engine asks of the stop conditions of an execution; RunGuard is the in-process one. A shared store can
+ * implement it so that byte budgets and error counts span n8n queue-mode workers.
+ */
+export interface ExecutionGuard {
+	signalFor(mailboxKey: string): AbortSignal;
+	stopOf(mailboxKey: string): StopState | null;
+	checkBeforeBatch(mailboxKey: string, batchBytes: number): BatchCheck;
+	recordBytes(copiedBytes: number, batchBytes?: number): void;
+	recordErrors(mailboxKey: string, count: number): void;
+}
+
 /** The reason an AbortSignal from RunGuard fired. */
 export class RunStoppedError extends Error {
 	readonly resumesAt: string | null;
@@ -109,7 +121,7 @@ function assertConditions(conditions: StopConditions): void {
  * when a condition triggers while copying (a window closing, the time budget running out, too many errors). A stop of
  * the execution is final for it: the next execution starts a new guard and resumes where the ledger says.
  */
-export class RunGuard {
+export class RunGuard implements ExecutionGuard {
 	private readonly clock: Clock;
 
 	private readonly startedAt: number;

@@ -99,10 +99,31 @@ export interface MailTarget {
 	close(): Promise<void>;
 }
 
+/** What a server said when it turned work away for now: its response code and any back-off it suggested. */
+export interface ServerBusy {
+	code: string;
+	hintMs: number | null;
+}
+
 /** Thrown for failures that end the session (connection lost, server gone): the mailbox run may resume later. */
 export class SessionLostError extends Error {
-	constructor(message: string) {
+	constructor(
+		message: string,
+		/** Set when the server closed the session to shed load (e.g. BYE [UNAVAILABLE]). */
+		readonly busy: ServerBusy | null = null,
+	) {
 		super(message);
 		this.name = 'SessionLostError';
+	}
+}
+
+/** A login or connection refused for now ([THROTTLED], [UNAVAILABLE]...): worth retrying after a pause. */
+export class ServerBusyError extends Error {
+	constructor(
+		message: string,
+		readonly busy: ServerBusy,
+	) {
+		super(message);
+		this.name = 'ServerBusyError';
 	}
 }

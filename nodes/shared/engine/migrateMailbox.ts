@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 
+import type { Release } from '../control/hostLimiter';
+import { RunStoppedError } from '../control/stopConditions';
 import type { MailboxLease } from '../ledger/types';
-import { backoffDelayMs, syncFolder, verifyFolder, type FolderSyncContext } from './folderSync';
+import { backoffDelayMs, pauseUnlessAborted } from './backoff';
 import {
+	ConnectionYieldError,
+	syncFolder,
+	verifyFolder,
+	type FolderPassOptions,
+	type FolderSyncContext,
+} from './folderSync';
+import {
+	ServerBusyError,
 	SessionLostError,
 	type MailSource,
 	type MailTarget,
@@ -12,6 +22,7 @@ import {
 } from './mailStore';
 import {
 	DEFAULT_TUNING,
+	type EngineControls,
 	type FolderReport,
 	type FolderRoute,
 	type MailboxReport,
@@ -45,32 +56,96 @@ export class MailboxSetupError extends Error {
 	}
 }
 
+/** Logins a server turns away for now ([UNAVAILABLE], [THROTTLED]) retried before the mailbox gives up. */
+const MAX_BUSY_LOGIN_RETRIES = 4;
+
 interface SessionPair {
 	source: MailSource;
 	target: MailTarget;
+	/** Connection slots held from the host limiter, given back when the pair closes. */
+	sourceSlot: Release | null;
+	targetSlot: Release | null;
+	closed: boolean;
 }
 
+/** Closes both sessions, then gives the slots back, so the servers never see more connections than allowed. */
 async function closePair(pair: SessionPair | null): Promise<void> {
-	if (!pair) return;
+	if (!pair || pair.closed) return;
+	pair.closed = true;
 	await Promise.allSettled([pair.source.close(), pair.target.close()]);
+	pair.sourceSlot?.();
+	pair.targetSlot?.();
 }
 
-async function openPair(connector: MailboxConnector): Promise<SessionPair> {
-	let source: MailSource;
-	try {
-		source = await connector.openSource();
-	} catch (error) {
-		throw new MailboxSetupError(`source: ${(error as Error).message}`, 'source', { cause: error });
-	}
-	try {
-		return { source, target: await connector.openTarget() };
-	} catch (error) {
-		await source.close().catch(() => undefined);
-		throw new MailboxSetupError(`target: ${(error as Error).message}`, 'target', { cause: error });
+/** What opening sessions needs besides the connector. */
+interface PairOpening {
+	connector: MailboxConnector;
+	controls?: EngineControls;
+	signal: AbortSignal;
+	/** Called for each login the server turned away for now. */
+	onBusy: () => void;
+}
+
+async function login<T>(
+	side: 'source' | 'target',
+	open: () => Promise<T>,
+	opening: PairOpening,
+): Promise<T> {
+	for (let attempt = 0; ; attempt++) {
+		try {
+			return await open();
+		} catch (error) {
+			const busy = error instanceof ServerBusyError;
+			if (!busy || attempt >= MAX_BUSY_LOGIN_RETRIES || opening.signal.aborted) {
+				throw new MailboxSetupError(`${side}: ${(error as Error).message}`, side, {
+					cause: error,
+				});
+			}
+			opening.onBusy();
+			await pauseUnlessAborted(backoffDelayMs(attempt, error.busy.hintMs), opening.signal);
+		}
 	}
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Takes a connection slot on each host (source first, always, so two pairs never wait on each other), then logs in. */
+async function openPair(opening: PairOpening): Promise<SessionPair> {
+	const { controls, connector, signal } = opening;
+	const limiter = controls?.limiter;
+	let sourceSlot: Release | null = null;
+	let targetSlot: Release | null = null;
+	try {
+		if (limiter && controls) {
+			sourceSlot = await limiter.acquireConnection(controls.sourceHost, signal);
+			targetSlot = await limiter.acquireConnection(controls.targetHost, signal);
+		}
+		const source = await login('source', () => connector.openSource(), opening);
+		try {
+			const target = await login('target', () => connector.openTarget(), opening);
+			return { source, target, sourceSlot, targetSlot, closed: false };
+		} catch (error) {
+			await source.close().catch(() => undefined);
+			throw error;
+		}
+	} catch (error) {
+		sourceSlot?.();
+		targetSlot?.();
+		throw error;
+	}
+}
+
+function notReached(route: FolderRoute, reason: string): FolderReport {
+	return {
+		source: route.sourcePath,
+		target: route.targetPath,
+		action: 'paused',
+		skipReason: reason,
+		sourceItems: 0,
+		copied: 0,
+		alreadyPresent: 0,
+		skipped: 0,
+		failed: 0,
+	};
+}
 
 /** Creates what the target lacks, parents first (routes come parents first), and carries subscriptions over. */
 async function prepareTargetFolders(
@@ -110,8 +185,15 @@ export async function migrateMailbox(
 ): Promise<MailboxReport> {
 	const tuning = { ...DEFAULT_TUNING, ...request.tuning };
 	const started = Date.now();
-	const { ledger, migrationId, sourceAccount, mode, logger } = request;
+	const { ledger, migrationId, sourceAccount, mode, logger, controls } = request;
 	const writes = mode !== 'dryRun';
+	const guard = controls?.guard;
+	// One signal for everything that stops this mailbox: the caller (n8n cancel) and the stop conditions.
+	const signal = AbortSignal.any(
+		[request.signal, guard?.signalFor(sourceAccount)].filter(
+			(one): one is AbortSignal => one !== undefined,
+		),
+	);
 	const report: MailboxReport = {
 		mailbox: request.mailbox,
 		targetMailbox: request.targetMailbox,
@@ -128,6 +210,7 @@ export async function migrateMailbox(
 			skippedByReason: {},
 			failed: 0,
 			flagsUpdated: 0,
+			zipped: 0,
 		},
 		bytes: 0,
 		seconds: 0,
@@ -135,12 +218,22 @@ export async function migrateMailbox(
 		megabytesPerSecond: 0,
 		failedItems: [],
 		flagsNotKept: {},
+		resumesAt: null,
 		reconnects: 0,
 		serverBackoffs: 0,
 		folders: [],
 		...(mode === 'verify' ? { differences: [] } : {}),
 		runId: null,
 	};
+
+	const stoppedBefore = guard?.stopOf(sourceAccount);
+	if (stoppedBefore) {
+		// Nothing may be copied now (a window is closed, a budget used up): say so without touching either server.
+		report.status = 'paused';
+		report.reason = stoppedBefore.reason;
+		report.resumesAt = stoppedBefore.resumesAt;
+		return report;
+	}
 
 	let lease: MailboxLease | null = null;
 	let renewTimer: NodeJS.Timeout | null = null;
@@ -192,8 +285,22 @@ export async function migrateMailbox(
 	const pairs: SessionPair[] = [];
 	let runId: string | null = null;
 	let folderErrors = 0;
+	let serverBackoffs = 0;
+	const opening: PairOpening = {
+		connector,
+		controls,
+		signal,
+		onBusy: () => serverBackoffs++,
+	};
 	try {
-		const first = await openPair(connector);
+		let first: SessionPair;
+		try {
+			first = await openPair(opening);
+		} catch (error) {
+			// Stopped while waiting for a connection slot or a busy server: paused, not failed.
+			if (signal.aborted) return pausedOrStopped(report, signal);
+			throw error;
+		}
 		pairs.push(first);
 		let routes: FolderRoute[];
 		let targetFolders: Set<string>;
@@ -238,9 +345,14 @@ export async function migrateMailbox(
 			flagsNotKept: report.flagsNotKept,
 			skippedByReason: report.counts.skippedByReason,
 			differences: report.differences ?? [],
-			totals: { copied: 0, bytes: 0, flagsUpdated: 0, serverBackoffs: 0 },
+			totals: { copied: 0, bytes: 0, flagsUpdated: 0, serverBackoffs: 0, zipped: 0 },
+			controls,
+			oversize: {
+				maxMessageBytes: request.oversize?.maxMessageBytes ?? null,
+				zipAttachments: request.oversize?.zipAttachments ?? true,
+			},
 			onProgress: request.onProgress,
-			signal: request.signal,
+			signal,
 			afterAppend: request.afterAppend,
 		};
 
@@ -261,16 +373,27 @@ export async function migrateMailbox(
 			}
 		}
 		const reports = new Map<FolderRoute, FolderReport>();
+		const passes = new Map<FolderRoute, FolderPassOptions['progress']>();
 		let reconnectsLeft = tuning.reconnects;
+		const limiter = controls?.limiter;
+		const excess = (pair: SessionPair) => () =>
+			Boolean(
+				limiter &&
+				controls &&
+				((pair.sourceSlot && limiter.claimExcessConnection(controls.sourceHost, pair.sourceSlot)) ||
+					(pair.targetSlot && limiter.claimExcessConnection(controls.targetHost, pair.targetSlot))),
+			);
 
 		const work = async (slot: number) => {
 			let pair: SessionPair | null = slot === 0 ? first : null;
 			try {
-				while (queue.length && !request.signal?.aborted) {
+				while (queue.length && !signal.aborted) {
 					const route = queue.shift() as FolderRoute;
+					const progress = passes.get(route) ?? {};
+					passes.set(route, progress);
 					try {
 						if (!pair) {
-							pair = await openPair(connector);
+							pair = await openPair(opening);
 							pairs.push(pair);
 						}
 						const folderReport =
@@ -282,26 +405,49 @@ export async function migrateMailbox(
 										pair.target,
 										targetFolders.has(route.targetRaw),
 									)
-								: await syncFolder(context, route, pair.source, pair.target);
+								: await syncFolder(context, route, pair.source, pair.target, {
+										progress,
+										shouldYield: excess(pair),
+									});
 						reports.set(route, folderReport);
+						// The budget is for failures in a row: a long run may lose a connection now and then.
+						reconnectsLeft = tuning.reconnects;
 					} catch (error) {
+						if (error instanceof ConnectionYieldError) {
+							// A lower throttle profile began: give the connections back and wait for a slot to go on.
+							logger?.debug(`Giving a connection pair back in ${route.sourcePath}`, {
+								mailbox: request.mailbox,
+							});
+							await closePair(pair);
+							pair = null;
+							queue.unshift(route);
+							continue;
+						}
+						if (signal.aborted) {
+							queue.unshift(route);
+							break;
+						}
 						const lost = error instanceof SessionLostError || error instanceof MailboxSetupError;
 						if (lost && reconnectsLeft > 0) {
 							reconnectsLeft--;
 							report.reconnects++;
+							const busy = error instanceof SessionLostError ? error.busy : null;
+							if (busy) serverBackoffs++;
 							logger?.warn(
 								`Connection lost in ${route.sourcePath}, reconnecting: ${(error as Error).message}`,
-								{
-									mailbox: request.mailbox,
-								},
+								{ mailbox: request.mailbox },
 							);
 							await closePair(pair);
 							pair = null;
 							queue.unshift(route);
-							await pause(backoffDelayMs(tuning.reconnects - reconnectsLeft - 1, null));
+							await pauseUnlessAborted(
+								backoffDelayMs(tuning.reconnects - reconnectsLeft - 1, busy?.hintMs ?? null),
+								signal,
+							);
 							continue;
 						}
 						folderErrors++;
+						guard?.recordErrors(sourceAccount, 1);
 						const reason = (error as Error).message;
 						logger?.warn(`Folder ${route.sourcePath} failed: ${reason}`, {
 							mailbox: request.mailbox,
@@ -343,6 +489,9 @@ export async function migrateMailbox(
 		};
 		const workers = Math.max(1, Math.min(tuning.connections, queue.length));
 		await Promise.all(Array.from({ length: workers }, (_, slot) => work(slot)));
+		for (const route of queue.splice(0)) {
+			reports.set(route, passes.get(route)?.current?.report ?? notReached(route, 'not reached'));
+		}
 
 		for (const route of routes) {
 			const folderReport = reports.get(route);
@@ -357,13 +506,12 @@ export async function migrateMailbox(
 		}
 		report.counts.folders = reports.size;
 		report.counts.flagsUpdated = context.totals.flagsUpdated;
-		report.serverBackoffs = context.totals.serverBackoffs;
+		report.counts.zipped = context.totals.zipped;
+		report.serverBackoffs = context.totals.serverBackoffs + serverBackoffs;
 		report.bytes = context.totals.bytes;
 		report.status = statusOf(report, folderErrors);
-		if (request.signal?.aborted) {
-			report.status = 'partial';
-			report.reason ??= 'stopped before the end; the next run resumes from the last item';
-		}
+		const unfinished = report.folders.some((folder) => folder.action === 'paused');
+		if (signal.aborted && unfinished) pausedOrStopped(report, signal);
 		return report;
 	} finally {
 		if (renewTimer) clearInterval(renewTimer);
@@ -385,6 +533,23 @@ export async function migrateMailbox(
 		}
 		if (lease) await ledger.releaseMailboxLock(lease).catch(() => false);
 	}
+}
+
+/**
+ * A mailbox stopped before its end: `paused` with the stop condition's reason and when it may go on, or `partial`
+ * when the caller cancelled it. The next run resumes from the last item either way.
+ */
+function pausedOrStopped(report: MailboxReport, signal: AbortSignal): MailboxReport {
+	const stop = signal.reason instanceof RunStoppedError ? signal.reason : null;
+	if (stop) {
+		report.status = 'paused';
+		report.reason = stop.message;
+		report.resumesAt = stop.resumesAt;
+	} else {
+		report.status = 'partial';
+		report.reason ??= 'stopped before the end; the next run resumes from the last item';
+	}
+	return report;
 }
 
 /** A ledger owner id for one process and run: unique, so two executions never share a lease. */

@@ -1,3 +1,5 @@
+import type { HostLimiter } from '../control/hostLimiter';
+import type { ExecutionGuard } from '../control/stopConditions';
 import type { LedgerStore } from '../ledger/types';
 
 /**
@@ -81,7 +83,8 @@ export interface VerifyDifference {
 export interface FolderReport {
 	source: string;
 	target: string;
-	action: 'copied' | 'unchanged' | 'skipped' | 'verified' | 'planned';
+	/** `paused`: stopped by a window, budget or threshold before the end (or not reached); the next run goes on. */
+	action: 'copied' | 'unchanged' | 'skipped' | 'verified' | 'planned' | 'paused';
 	skipReason?: string;
 	sourceItems: number;
 	copied: number;
@@ -104,9 +107,12 @@ export interface MailboxCounts {
 	skippedByReason: Record<string, number>;
 	failed: number;
 	flagsUpdated: number;
+	/** Over the target's size limit, copied with their attachments packed into one zip. */
+	zipped: number;
 }
 
-export type MailboxStatus = 'completed' | 'partial' | 'failed';
+/** `paused`: a run window, maintenance window, budget or error threshold stopped it; the next run resumes. */
+export type MailboxStatus = 'completed' | 'partial' | 'paused' | 'failed';
 
 export interface MailboxReport {
 	mailbox: string;
@@ -123,6 +129,8 @@ export interface MailboxReport {
 	failedItems: FailedItem[];
 	/** Flags the target does not store (not in its PERMANENTFLAGS), with how many messages carried each. */
 	flagsNotKept: Record<string, number>;
+	/** Paused: when the windows allow copying again (ISO 8601), or null when the next run may go on at once. */
+	resumesAt: string | null;
 	reconnects: number;
 	/** Times the server said "not now" ([THROTTLED], [UNAVAILABLE], [LIMIT]...) and the engine paused before retrying. */
 	serverBackoffs: number;
@@ -130,6 +138,24 @@ export interface MailboxReport {
 	/** Verify mode: each item missing from or extra in the target, and flag differences. */
 	differences?: VerifyDifference[];
 	runId: string | null;
+}
+
+/** Limits and stop conditions shared by every mailbox of one execution. */
+export interface EngineControls {
+	/** Connection slots and message/byte rates per host. */
+	limiter?: HostLimiter;
+	/** Limiter keys of this mailbox's two servers, e.g. `source:imap.legacy.example`. */
+	sourceHost: string;
+	targetHost: string;
+	/** Run and maintenance windows, budgets and error thresholds. */
+	guard?: ExecutionGuard;
+}
+
+export interface OversizePolicy {
+	/** Largest message to send, in bytes; the target's own limit (APPENDLIMIT) applies too. Null: only the target's. */
+	maxMessageBytes: number | null;
+	/** Pack the attachments of a larger message into one zip to make it fit, rather than skipping it. */
+	zipAttachments: boolean;
 }
 
 export interface MigrationRequest {
@@ -143,6 +169,9 @@ export interface MigrationRequest {
 	/** Who holds the mailbox lock (execution id, worker id). */
 	owner: string;
 	tuning?: Partial<CopyTuning>;
+	controls?: EngineControls;
+	/** Default: the target's limit only, attachments zipped. */
+	oversize?: Partial<OversizePolicy>;
 	/** Most failed items listed in the report (all are in the ledger). */
 	maxFailedItemsReported?: number;
 	logger?: EngineLogger;

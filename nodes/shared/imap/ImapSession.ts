@@ -244,6 +244,9 @@ export class ImapSession {
 	private enabledCaps = new Set<string>();
 	private closedError: ImapError | null = null;
 	private byeText: string | null = null;
+
+	/** Response code of the BYE, e.g. UNAVAILABLE when the server sheds load: callers then back off. */
+	private byeCode: string | undefined;
 	private lastActivity = Date.now();
 	private watchdog: NodeJS.Timeout | null = null;
 	private greetingWaiter: {
@@ -269,7 +272,7 @@ export class ImapSession {
 		this.fail(
 			new ImapError(
 				`IMAP: ${this.where} closed the connection${this.byeText ? ` (${this.byeText})` : ''}`,
-				{ kind: 'closed', serverText: this.byeText ?? undefined },
+				{ kind: 'closed', code: this.byeCode, serverText: this.byeText ?? undefined },
 			),
 		);
 	private tlsStage: 'tcp' | 'tls';
@@ -685,6 +688,7 @@ export class ImapSession {
 		switch (response.type) {
 			case 'BYE':
 				this.byeText = response.text;
+				this.byeCode = response.code;
 				return undefined;
 			case 'CAPABILITY':
 				this.caps = new Set(response.values.map((cap) => text(cap).toUpperCase()));

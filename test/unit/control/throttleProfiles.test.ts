@@ -152,6 +152,7 @@ describe('ProfileClock', () => {
 			acquireConnection: (host, signal) => real.acquireConnection(host, signal),
 			consume: (host, usage, signal) => real.consume(host, usage, signal),
 			stats: (host) => real.stats(host),
+			claimExcessConnection: (host, release) => real.claimExcessConnection(host, release),
 			close: () => real.close(),
 			setProfile: async (host, limits) => {
 				if (refusals-- > 0) throw new Error('store unreachable');

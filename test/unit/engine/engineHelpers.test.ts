@@ -1,5 +1,5 @@
 import { FlagPolicy, flagsKey } from '../../../nodes/shared/engine/flagPolicy';
-import { backoffDelayMs, suggestedBackoffMs } from '../../../nodes/shared/engine/folderSync';
+import { backoffDelayMs, suggestedBackoffMs } from '../../../nodes/shared/engine/backoff';
 import {
 	fingerprintOf,
 	matchKey,

@@ -14,7 +14,9 @@ import {
 	type ImapSessionOptions,
 	type ListEntry,
 } from '../../imap/ImapSession';
+import { suggestedBackoffMs } from '../backoff';
 import {
+	ServerBusyError,
 	SessionLostError,
 	type AppendItem,
 	type AppendResult,
@@ -96,7 +98,10 @@ abstract class ImapStore {
 	protected translate(error: unknown): unknown {
 		if (error instanceof SessionLostError) return error;
 		if (error instanceof ImapError && (CONNECTION_KINDS.has(error.kind) || this.session.isClosed)) {
-			return new SessionLostError(`${describeEndpoint(this.endpoint)}: ${error.message}`);
+			return new SessionLostError(
+				`${describeEndpoint(this.endpoint)}: ${error.message}`,
+				busyOf(error),
+			);
 		}
 		return error;
 	}
@@ -164,7 +169,7 @@ export class ImapMailSource extends ImapStore implements MailSource {
 		endpoint: ImapEndpoint,
 		options: ImapSessionOptions = {},
 	): Promise<ImapMailSource> {
-		const session = await ImapSession.connect(endpoint, options);
+		const session = await connectSession(endpoint, options);
 		try {
 			if (session.has('CONDSTORE') && session.has('ENABLE')) await session.enable(['CONDSTORE']);
 		} catch (error) {
@@ -225,7 +230,7 @@ export class ImapMailTarget extends ImapStore implements MailTarget {
 		endpoint: ImapEndpoint,
 		options: ImapSessionOptions = {},
 	): Promise<ImapMailTarget> {
-		return new ImapMailTarget(await ImapSession.connect(endpoint, options), endpoint);
+		return new ImapMailTarget(await connectSession(endpoint, options), endpoint);
 	}
 
 	get appendLimit(): number | null {
@@ -334,6 +339,26 @@ export class ImapMailTarget extends ImapStore implements MailTarget {
 	async setFlags(uid: number, flags: string[]): Promise<void> {
 		this.requireOpenFolder();
 		await this.guarded(() => this.session.uidStore(String(uid), 'FLAGS', flags));
+	}
+}
+
+/** The server's "not now" (BYE [UNAVAILABLE], NO [THROTTLED]...), or null for any other failure. */
+function busyOf(error: ImapError): { code: string; hintMs: number | null } | null {
+	if (!error.code || !TRANSIENT_CODES.has(error.code)) return null;
+	return { code: error.code, hintMs: suggestedBackoffMs(error.serverText ?? error.message) };
+}
+
+/** Opens a session; a server turning the login away for now becomes ServerBusyError so the engine retries later. */
+async function connectSession(
+	endpoint: ImapEndpoint,
+	options: ImapSessionOptions,
+): Promise<ImapSession> {
+	try {
+		return await ImapSession.connect(endpoint, options);
+	} catch (error) {
+		const busy = error instanceof ImapError ? busyOf(error) : null;
+		if (busy) throw new ServerBusyError((error as Error).message, busy);
+		throw error;
 	}
 }
 

@@ -3,10 +3,12 @@ import type { LedgerStore } from '../../ledger/types';
 import { migrateMailbox } from '../migrateMailbox';
 import type {
 	CopyTuning,
+	EngineControls,
 	EngineLogger,
 	MailboxReport,
 	MigrationMode,
 	MigrationProgress,
+	OversizePolicy,
 } from '../types';
 import { routeFolders, type FolderRules } from './folderRouting';
 import { ImapMailSource, ImapMailTarget } from './imapStores';
@@ -18,6 +20,9 @@ export interface ImapMigrationRequest {
 	mode: MigrationMode;
 	folderRules: FolderRules;
 	tuning?: Partial<CopyTuning>;
+	/** Host limits and stop conditions shared with the other mailboxes of the execution. */
+	controls?: EngineControls;
+	oversize?: Partial<OversizePolicy>;
 	maxFailedItemsReported?: number;
 	ledger: LedgerStore;
 	owner: string;
@@ -50,6 +55,8 @@ export async function runImapMigration(request: ImapMigrationRequest): Promise<M
 			ledger: request.ledger,
 			owner: request.owner,
 			tuning: request.tuning,
+			controls: request.controls,
+			oversize: request.oversize,
 			maxFailedItemsReported: request.maxFailedItemsReported,
 			logger: request.logger,
 			onProgress: request.onProgress,

@@ -266,3 +266,85 @@ describe('Migrate template (nightly wave) in real n8n', () => {
 		}
 	});
 });
+
+describe('Stop conditions in real n8n', () => {
+	const services = new TestServices();
+	let source: DovecotServer;
+	let target: DovecotServer;
+	let home: N8nHome;
+	let ledgerDir: string;
+
+	beforeAll(async () => {
+		[source, target] = await Promise.all([
+			services.dovecot({ name: 'source', master: MASTER }),
+			services.dovecot({ name: 'target', master: MASTER }),
+		]);
+		ledgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-e2e-ledger-'));
+		home = await createN8nHome(packPackage());
+		await importCredentials(home, [
+			imapCredential('mailSource', 'Mail Source (IMAP)', 'mailSourceImap', source),
+			imapCredential('mailTarget', 'Mail Target (IMAP)', 'mailTargetImap', target),
+		]);
+	}, 20 * 60_000);
+
+	afterAll(async () => {
+		if (home) removeN8nHome(home);
+		if (ledgerDir && process.env.KEEP_TEST_SERVICES !== '1')
+			fs.rmSync(ledgerDir, { recursive: true, force: true });
+		await services.stopAll();
+	});
+
+	it('pauses at the byte budget with the reason, skips Verify, and the next run finishes exactly', async () => {
+		await source.addUser('carol', USER_PASSWORD);
+		await target.addUser('carol', USER_PASSWORD);
+		const messages = Array.from({ length: 24 }, (_, index) => ({
+			raw: makeMessage({
+				subject: `Bericht ${index}`,
+				date: day(index + 1),
+				attachments: [{ name: `anhang-${index}.bin`, bytes: Buffer.alloc(100_000, index) }],
+			}),
+			internalDate: day(index + 1),
+		}));
+		await appendMessages(source, 'carol', USER_PASSWORD, 'INBOX', messages);
+		const sourceBytes = messages.reduce((sum, message) => sum + message.raw.length, 0);
+
+		const workflow = migrateWorkflow(
+			[{ sourceMailbox: 'carol', targetMailbox: 'carol' }],
+			path.join(ledgerDir, 'ledger.sqlite'),
+		);
+		const nodes = workflow.nodes as TemplateNode[];
+		const migrateNode = nodes.find((node) => node.name === 'Migrate') as TemplateNode;
+		migrateNode.parameters.stopOptions = { maxMegabytes: 1 };
+		migrateNode.parameters.performance = { batchMessages: 2, pipelineDepth: 1 };
+		workflow.id = 'mmBudgetTest1';
+		await importWorkflow(home, workflow);
+
+		const budgeted = await executeWorkflow(home, 'mmBudgetTest1');
+		expect(budgeted.error).toBeNull();
+		const [paused] = budgeted.nodes.Migrate as Array<Record<string, any>>;
+		expect(paused.status).toBe('paused');
+		expect(paused.reason).toBe('byte budget of 1 MB reached');
+		expect(paused.resumesAt).toBeNull();
+		expect(paused.bytes).toBeLessThanOrEqual(1_000_000);
+		expect(paused.counts.copied).toBeGreaterThan(0);
+		expect(paused.counts.copied).toBeLessThan(messages.length);
+		expect(budgeted.nodes.Verify ?? []).toEqual([]);
+		expect(budgeted.outputs['Paused: resumes next run']?.[0]?.[0]?.mailbox).toBe('carol');
+		const afterBudget = await snapshotMailbox(target, 'carol', USER_PASSWORD);
+		expect(afterBudget.INBOX).toHaveLength(paused.counts.copied);
+
+		migrateNode.parameters.stopOptions = {};
+		await importWorkflow(home, workflow);
+		const finished = await executeWorkflow(home, 'mmBudgetTest1');
+		expect(finished.error).toBeNull();
+		const [completed] = finished.nodes.Migrate as Array<Record<string, any>>;
+		expect(completed.status).toBe('completed');
+		expect(completed.counts.copied + paused.counts.copied).toBe(messages.length);
+		expect(paused.bytes + completed.bytes).toBe(sourceBytes);
+		const [verified] = finished.nodes.Verify as Array<Record<string, any>>;
+		expect(verified.differences).toEqual([]);
+		expect(comparable(await snapshotMailbox(target, 'carol', USER_PASSWORD))).toEqual(
+			comparable(await snapshotMailbox(source, 'carol', USER_PASSWORD)),
+		);
+	});
+});

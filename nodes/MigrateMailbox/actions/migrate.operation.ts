@@ -1,9 +1,29 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeProperties,
+} from 'n8n-workflow';
+
+import {
+	DEFAULT_MAX_CONNECTIONS_PER_HOST,
+	ExecutionControls,
+	type ControlSettings,
+	type ProfileSide,
+} from '../../shared/control/executionControls';
+import { parseWindows, ScheduleError } from '../../shared/control/schedule';
+import { formatBytes } from '../../shared/control/stopConditions';
 
 import type { FolderRules } from '../../shared/engine/imap/folderRouting';
 import { runImapMigration } from '../../shared/engine/imap/runImapMigration';
 import { newOwnerId } from '../../shared/engine/migrateMailbox';
-import type { CopyTuning, MigrationMode, MigrationProgress } from '../../shared/engine/types';
+import type {
+	CopyTuning,
+	MailboxReport,
+	MigrationMode,
+	MigrationProgress,
+	OversizePolicy,
+} from '../../shared/engine/types';
 import { defaultLedgerPath, openLedger } from '../../shared/ledger';
 import { mailboxPairFor } from './mailboxFields';
 
@@ -120,12 +140,12 @@ export const description: INodeProperties[] = [
 		displayOptions: showFor,
 		options: [
 			{
-				displayName: 'Mailboxes in Parallel',
-				name: 'mailboxes',
+				displayName: 'Batches in Flight',
+				name: 'pipelineDepth',
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: 64 },
-				default: 2,
-				description: 'Input items (mailboxes) migrated at the same time',
+				default: 8,
+				description: 'APPEND commands sent ahead of the answers, per connection',
 			},
 			{
 				displayName: 'Connections per Mailbox',
@@ -136,12 +156,21 @@ export const description: INodeProperties[] = [
 				description: 'Folders copied at once, each over its own pair of connections',
 			},
 			{
-				displayName: 'Batches in Flight',
-				name: 'pipelineDepth',
+				displayName: 'Mailboxes in Parallel',
+				name: 'mailboxes',
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: 64 },
-				default: 8,
-				description: 'APPEND commands sent ahead of the answers, per connection',
+				default: 2,
+				description: 'Input items (mailboxes) migrated at the same time',
+			},
+			{
+				displayName: 'Max Connections per Server',
+				name: 'maxConnectionsPerServer',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 256 },
+				default: DEFAULT_MAX_CONNECTIONS_PER_HOST,
+				description:
+					'Cap on connections to each server over all mailboxes of the execution, whenever no throttle profile sets one',
 			},
 			{
 				displayName: 'Messages per Batch',
@@ -151,6 +180,184 @@ export const description: INodeProperties[] = [
 				default: 50,
 				description:
 					'Messages per APPEND command when the target supports MULTIAPPEND (fewer server transactions)',
+			},
+		],
+	},
+	{
+		displayName: 'Oversize Messages',
+		name: 'oversizeOptions',
+		type: 'collection',
+		placeholder: 'Add Oversize Option',
+		default: {},
+		displayOptions: { show: { operation: ['migrate'] } },
+		options: [
+			{
+				displayName: 'Max Message Size (MB)',
+				name: 'maxMessageMegabytes',
+				type: 'number',
+				typeOptions: { minValue: 0, numberPrecision: 1 },
+				default: 0,
+				description:
+					"Largest message to send. 0 uses the target's own limit (its APPENDLIMIT) when it announces one.",
+			},
+			{
+				displayName: 'Zip Attachments to Fit',
+				name: 'zipAttachments',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether to pack the attachments of a message over the limit into one attachments.zip (text and headers unchanged, with a note) so it fits. A message that still does not fit is skipped as oversize and listed with its size.',
+			},
+		],
+	},
+	{
+		displayName: 'Schedule and Stop Conditions',
+		name: 'stopOptions',
+		type: 'collection',
+		placeholder: 'Add Condition',
+		default: {},
+		displayOptions: showFor,
+		description:
+			'Apply to the whole execution (all input mailboxes). A mailbox stopped by one of them ends as paused, with the reason and when it may go on; the next execution resumes from the last item.',
+		options: [
+			{
+				displayName: 'Maintenance Windows',
+				name: 'blackoutWindows',
+				type: 'string',
+				default: '',
+				placeholder: 'Sat 22:00-Sun 04:00',
+				description:
+					'Never copy inside these windows, e.g. planned maintenance of either server. Same format as Run Windows.',
+			},
+			{
+				displayName: 'Run Windows',
+				name: 'runWindows',
+				type: 'string',
+				default: '',
+				placeholder: 'Mon-Fri 20:00-06:00; Weekends 00:00-24:00',
+				description:
+					'Copy only inside these windows; empty copies at any time. Days (Mon-Fri, Weekdays, Weekends, Daily...) and times, entries separated by ; — a window may cross midnight.',
+			},
+			{
+				displayName: 'Stop After Copying (MB)',
+				name: 'maxMegabytes',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description:
+					'Pause once this much has been copied in the execution (never exceeded, except by a single message larger than it). 0 for no limit.',
+			},
+			{
+				displayName: 'Stop After Errors in Total',
+				name: 'maxErrorsPerBatch',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description:
+					'Pause every mailbox of the execution after this many failed items or folders across all of them. 0 for no limit.',
+			},
+			{
+				displayName: 'Stop After Errors per Mailbox',
+				name: 'maxErrorsPerMailbox',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description:
+					'Pause a mailbox after this many failed items or folders; the others go on. 0 for no limit.',
+			},
+			{
+				displayName: 'Time Budget (Minutes)',
+				name: 'timeBudgetMinutes',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description: 'Stop copying after this long; 0 for no limit',
+			},
+			{
+				displayName: 'Time Zone',
+				name: 'timeZone',
+				type: 'string',
+				default: '',
+				placeholder: 'Europe/Paris',
+				description:
+					"IANA time zone of every window (here and in the throttle profiles). Empty uses the workflow's time zone.",
+			},
+		],
+	},
+	{
+		displayName: 'Throttle Profiles',
+		name: 'throttleProfiles',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true, sortable: true },
+		placeholder: 'Add Throttle Profile',
+		default: {},
+		displayOptions: showFor,
+		description:
+			'Limits per server, shared by all mailboxes of the execution. The first profile whose windows contain the current time applies; a profile without windows applies at all other times. A running copy switches profile at the boundary.',
+		options: [
+			{
+				displayName: 'Profile',
+				name: 'profile',
+				values: [
+					{
+						displayName: 'Applies To',
+						name: 'side',
+						type: 'options',
+						options: [
+							{
+								name: 'Both Servers',
+								value: 'both',
+							},
+							{
+								name: 'Source Server',
+								value: 'source',
+							},
+							{
+								name: 'Target Server',
+								value: 'target',
+							},
+						],
+						default: 'both',
+					},
+					{
+						displayName: 'Max Connections per Server',
+						name: 'maxConnections',
+						type: 'number',
+						default: 4,
+						description:
+							'Connections to the server at once, over all mailboxes (each folder being copied uses one on each side)',
+					},
+					{
+						displayName: 'Megabytes per Second',
+						name: 'megabytesPerSecond',
+						type: 'number',
+						default: 0,
+						description: 'Most megabytes per second to or from the server;	0 for no limit',
+					},
+					{
+						displayName: 'Messages per Second',
+						name: 'messagesPerSecond',
+						type: 'number',
+						default: 0,
+						description: 'Most messages per second to or from the server;	0 for no limit',
+					},
+					{
+						displayName: 'Name',
+						name: 'name',
+						type: 'string',
+						default: '',
+						placeholder: 'Office hours',
+					},
+					{
+						displayName: 'Windows',
+						name: 'windows',
+						type: 'string',
+						default: '',
+						placeholder: 'Mon-Fri 08:00-20:00',
+						description:
+							'When this profile applies, in the time zone of Schedule and Stop Conditions. Empty:	whenever no profile above applies.',
+					},
+				],
 			},
 		],
 	},
@@ -192,6 +399,50 @@ export interface MigrateSettings {
 	mailboxesInParallel: number;
 	ledgerPath: string;
 	maxFailedItems: number;
+	oversize: OversizePolicy;
+	controls: ControlSettings;
+}
+
+/** 0 or empty means "no limit" in the editor. */
+function positiveOrUndefined(value: unknown, scale = 1): number | undefined {
+	const number = Number(value ?? 0);
+	return Number.isFinite(number) && number > 0 ? number * scale : undefined;
+}
+
+/** Reads a window text, naming the parameter in any error. */
+function windowsOf(label: string, value: unknown) {
+	return parseWindows(String(value ?? ''), label);
+}
+
+function controlSettingsOf(
+	stop: IDataObject,
+	profiles: IDataObject[],
+	defaultMaxConnections: number,
+	workflowTimeZone: string,
+): ControlSettings {
+	return {
+		timeZone: String(stop.timeZone ?? '').trim() || workflowTimeZone,
+		defaultMaxConnections,
+		profiles: profiles.map((profile, index) => {
+			const name = String(profile.name ?? '').trim() || `profile ${index + 1}`;
+			return {
+				name,
+				side: String(profile.side ?? 'both') as ProfileSide,
+				windows: windowsOf(`Throttle profile "${name}"`, profile.windows),
+				maxConnections: Number(profile.maxConnections ?? 4),
+				messagesPerSecond: positiveOrUndefined(profile.messagesPerSecond),
+				bytesPerSecond: positiveOrUndefined(profile.megabytesPerSecond, 1e6),
+			};
+		}),
+		stop: {
+			runWindows: windowsOf('Run Windows', stop.runWindows),
+			blackoutWindows: windowsOf('Maintenance Windows', stop.blackoutWindows),
+			timeBudgetMs: positiveOrUndefined(stop.timeBudgetMinutes, 60_000),
+			maxErrorsPerMailbox: positiveOrUndefined(stop.maxErrorsPerMailbox),
+			maxErrorsPerBatch: positiveOrUndefined(stop.maxErrorsPerBatch),
+			maxBytesPerExecution: positiveOrUndefined(stop.maxMegabytes, 1e6),
+		},
+	};
 }
 
 function patterns(value: unknown): string[] {
@@ -210,6 +461,14 @@ export function readSettings(this: IExecuteFunctions, itemIndex: number): Migrat
 	const folders = this.getNodeParameter('folderOptions', itemIndex, {}) as IDataObject;
 	const performance = this.getNodeParameter('performance', itemIndex, {}) as IDataObject;
 	const ledger = this.getNodeParameter('ledgerOptions', itemIndex, {}) as IDataObject;
+	const oversize =
+		operation === 'migrate'
+			? (this.getNodeParameter('oversizeOptions', itemIndex, {}) as IDataObject)
+			: {};
+	const stop = this.getNodeParameter('stopOptions', itemIndex, {}) as IDataObject;
+	const profiles = ((
+		this.getNodeParameter('throttleProfiles', itemIndex, {}) as IDataObject | undefined
+	)?.profile ?? []) as IDataObject[];
 	const renames = ((folders.renames as IDataObject | undefined)?.rule ?? []) as IDataObject[];
 	return {
 		mode,
@@ -231,6 +490,16 @@ export function readSettings(this: IExecuteFunctions, itemIndex: number): Migrat
 		mailboxesInParallel: Number(performance.mailboxes ?? 2),
 		ledgerPath: String(ledger.path ?? '').trim(),
 		maxFailedItems: Number(ledger.maxFailedItems ?? 200),
+		oversize: {
+			maxMessageBytes: positiveOrUndefined(oversize.maxMessageMegabytes, 1e6) ?? null,
+			zipAttachments: oversize.zipAttachments !== false,
+		},
+		controls: controlSettingsOf(
+			stop,
+			profiles,
+			Number(performance.maxConnectionsPerServer ?? DEFAULT_MAX_CONNECTIONS_PER_HOST),
+			this.getTimezone(),
+		),
 	};
 }
 
@@ -246,20 +515,45 @@ export async function executeMigrations(
 	itemIndexes: number[],
 	report: ProgressReporter,
 ): Promise<Array<IDataObject | Error>> {
-	const settings = itemIndexes.map((itemIndex) => readSettings.call(this, itemIndex));
-	const parallel = Math.max(1, Math.min(...settings.map((setting) => setting.mailboxesInParallel)));
-	const ledgerPath = settings[0]?.ledgerPath || defaultLedgerPath();
+	const results: Array<IDataObject | Error> = new Array(itemIndexes.length);
+	const settings = itemIndexes.map((itemIndex, position) => {
+		try {
+			return readSettings.call(this, itemIndex);
+		} catch (error) {
+			results[position] = settingsError(this, error, itemIndex);
+			return null;
+		}
+	});
+	const first = settings.find((setting) => setting !== null);
+	if (!first) return results;
+	// Limits, windows and budgets are the execution's: they come from the first item's settings.
+	let controls: ExecutionControls;
+	try {
+		controls = new ExecutionControls(first.controls, {
+			onProfileChange: (profile, host) =>
+				report(`Throttle profile "${profile.name}" now applies to ${host}`),
+			onError: (error, host) =>
+				this.logger.warn(`Could not apply the throttle profile of ${host}: ${String(error)}`),
+		});
+	} catch (error) {
+		throw settingsError(this, error, itemIndexes[settings.indexOf(first)]);
+	}
+	const parallel = Math.max(
+		1,
+		Math.min(...settings.map((setting) => setting?.mailboxesInParallel ?? Infinity)),
+	);
+	const ledgerPath = first.ledgerPath || defaultLedgerPath();
 	const ledger = await openLedger({ kind: 'sqlite', path: ledgerPath });
 	const owner = newOwnerId(`n8n-execution-${this.getExecutionId()}`);
-	const results: Array<IDataObject | Error> = new Array(itemIndexes.length);
 	let next = 0;
 	const worker = async () => {
 		while (next < itemIndexes.length) {
 			const position = next++;
 			const itemIndex = itemIndexes[position];
+			const setting = settings[position];
+			if (!setting) continue;
 			try {
 				const { source, target } = await mailboxPairFor.call(this, itemIndex);
-				const setting = settings[position];
 				const mailboxReport = await runImapMigration({
 					source,
 					target,
@@ -267,6 +561,8 @@ export async function executeMigrations(
 					mode: setting.mode,
 					folderRules: setting.folderRules,
 					tuning: setting.tuning,
+					controls: await controls.forMailbox(source.host, target.host),
+					oversize: setting.oversize,
 					maxFailedItemsReported: setting.maxFailedItems,
 					ledger,
 					owner,
@@ -277,9 +573,7 @@ export async function executeMigrations(
 					},
 					onProgress: throttledProgress(report),
 				});
-				report(
-					`${mailboxReport.mailbox}: ${mailboxReport.status}, ${mailboxReport.counts.copied} copied, ${mailboxReport.counts.failed} failed`,
-				);
+				report(summaryLine(mailboxReport));
 				results[position] = mailboxReport as unknown as IDataObject;
 			} catch (error) {
 				results[position] = error instanceof Error ? error : new Error(String(error));
@@ -289,9 +583,33 @@ export async function executeMigrations(
 	try {
 		await Promise.all(Array.from({ length: Math.min(parallel, itemIndexes.length) }, worker));
 	} finally {
+		await controls.dispose();
 		await ledger.close();
 	}
 	return results;
+}
+
+function settingsError(
+	context: IExecuteFunctions,
+	error: unknown,
+	itemIndex: number,
+): NodeOperationError {
+	if (error instanceof NodeOperationError) return error;
+	const message = error instanceof Error ? error.message : String(error);
+	return new NodeOperationError(context.getNode(), message, {
+		itemIndex,
+		description:
+			error instanceof ScheduleError
+				? 'Check the Schedule and Stop Conditions and the Throttle Profiles.'
+				: undefined,
+	});
+}
+
+function summaryLine(mailboxReport: MailboxReport): string {
+	const { mailbox, status, counts, bytes, reason, resumesAt } = mailboxReport;
+	const line = `${mailbox}: ${status}, ${counts.copied} copied (${formatBytes(bytes)}), ${counts.failed} failed`;
+	if (status !== 'paused') return line;
+	return `${line}; paused: ${reason ?? 'stopped'}${resumesAt ? `, may go on from ${resumesAt}` : ''}`;
 }
 
 /** At most one progress line per mailbox every few seconds: enough to watch, not enough to flood the log. */

@@ -354,16 +354,16 @@ function parseTimeRange(text: string, context: string): { start: string; end: st
 /**
  * Reads windows as typed in the node, e.g. `Mon-Fri 08:00-20:00; Sat,Sun 00:00-24:00` or `Daily 22:00-06:00`.
  * Entries are separated by `;` or new lines; one entry may list several ranges: `Mon-Fri 08:00-12:00, 13:00-17:00`.
- * An empty text gives no windows.
+ * An empty text gives no windows. `label` names the setting in error messages.
  */
-export function parseWindows(text: string): TimeWindow[] {
+export function parseWindows(text: string, label?: string): TimeWindow[] {
 	const windows: TimeWindow[] = [];
 	const entries = text
 		.split(/[;\n]/)
 		.map((entry) => entry.trim())
 		.filter(Boolean);
 	for (const [index, entry] of entries.entries()) {
-		const context = `Window ${index + 1} ("${entry}")`;
+		const context = `${label ? `${label}: window` : 'Window'} ${index + 1} ("${entry}")`;
 		const firstDigit = entry.search(/\d/);
 		if (firstDigit < 0) {
 			throw new ScheduleError(`${context}: no time range; write e.g. "${entry} 08:00-20:00"`);

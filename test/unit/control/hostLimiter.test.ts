@@ -238,3 +238,36 @@ describe('InProcessHostLimiter rate accuracy (real time)', () => {
 		expect(achieved).toBeGreaterThanOrEqual(rate * 0.9);
 	});
 });
+
+describe('InProcessHostLimiter excess connections', () => {
+	it('names exactly the connections above a lowered cap, once each, and frees the claim on release', async () => {
+		const limiter = new InProcessHostLimiter({ defaultLimits: limits(4) });
+		const { granted } = acquireMany(limiter, 'h', 4);
+		await settle();
+		expect(granted).toHaveLength(4);
+		expect(granted.map((release) => limiter.claimExcessConnection('h', release))).toEqual([
+			false,
+			false,
+			false,
+			false,
+		]);
+
+		await limiter.setProfile('h', limits(1));
+		const claims = granted.map((release) => limiter.claimExcessConnection('h', release));
+		expect(claims).toEqual([true, true, true, false]);
+		// A holder asking again is not counted twice.
+		expect(limiter.claimExcessConnection('h', granted[0])).toBe(false);
+
+		granted[0]();
+		granted[1]();
+		expect(limiter.claimExcessConnection('h', granted[3])).toBe(false);
+		granted[2]();
+		expect(limiter.stats('h').activeConnections).toBe(1);
+		expect(limiter.claimExcessConnection('h', granted[3])).toBe(false);
+	});
+
+	it('claims nothing on a host it has never seen', () => {
+		const limiter = new InProcessHostLimiter();
+		expect(limiter.claimExcessConnection('unknown', () => undefined)).toBe(false);
+	});
+});

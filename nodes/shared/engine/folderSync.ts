@@ -937,7 +937,8 @@ export async function syncFolder(
 			}
 		}
 		await copy.copy(remaining, items);
-		if (context.signal?.aborted) {
+		// Stopped with items of this window left: the pass ends here and the next run goes on from the ledger.
+		if (context.signal?.aborted && (progress.unhandled?.size ?? 0) > 0) {
 			report.action = 'paused';
 			return report;
 		}

@@ -536,7 +536,8 @@ export async function executeMigrations(
 				this.logger.warn(`Could not apply the throttle profile of ${host}: ${String(error)}`),
 		});
 	} catch (error) {
-		throw settingsError(this, error, itemIndexes[settings.indexOf(first)]);
+		// Shared by every mailbox, so every item fails with it (each goes to the error output under Continue On Fail).
+		return itemIndexes.map((itemIndex) => settingsError(this, error, itemIndex));
 	}
 	const parallel = Math.max(
 		1,

@@ -384,8 +384,14 @@ class FolderCopy {
 		this.handled(found);
 	}
 
-	private async recordOversize(meta: MessageMeta, limit: number, why: string): Promise<void> {
-		const reason = `oversize ${meta.size} bytes (target limit ${limit})${why ? `: ${why}` : ''}`;
+	/** `limit` null: the target refused the message for its size without announcing a limit. */
+	private async recordOversize(
+		meta: MessageMeta,
+		limit: number | null,
+		why: string,
+	): Promise<void> {
+		const bound = limit === null ? 'target limit not announced' : `target limit ${limit}`;
+		const reason = `oversize ${meta.size} bytes (${bound})${why ? `: ${why}` : ''}`;
 		await this.context.ledger.recordOutcomes([this.outcome(meta, 'skipped', { reason })]);
 		noteSkip(this.context, reason);
 		this.report.skipped++;
@@ -471,6 +477,7 @@ class FolderCopy {
 		bodies.clear();
 		const results = await this.appendWithBackoff(appendItems);
 		const outcomes: ItemOutcome[] = [];
+		const refusedForSize: number[] = [];
 		let copiedBytes = 0;
 		present.forEach((meta, index) => {
 			const result = results[index];
@@ -478,6 +485,11 @@ class FolderCopy {
 			if (result.ok) {
 				outcomes.push(this.outcome(meta, 'copied', { targetUid: result.uid, fingerprint }));
 				copiedBytes += meta.size;
+				return;
+			}
+			// The target has a size limit it did not announce (no APPENDLIMIT): zip this one, below its size.
+			if (result.tooBig && this.context.oversize.zipAttachments) {
+				refusedForSize.push(index);
 				return;
 			}
 			const reason = `${result.code ? `[${result.code}] ` : ''}${result.message}`;
@@ -497,9 +509,16 @@ class FolderCopy {
 		this.report.failed += outcomes.length - copied;
 		this.context.totals.copied += copied;
 		this.context.totals.bytes += copiedBytes;
+		let failures = outcomes.length - copied;
+		for (const index of refusedForSize) {
+			const meta = present[index];
+			const zipped = await this.appendZipped(meta, appendItems[index].raw, meta.size - 1, true);
+			copiedBytes += zipped.copiedBytes;
+			failures += zipped.failures;
+		}
 		this.handled(batch.items);
 		this.progressed();
-		return { copiedBytes, failures: outcomes.length - copied };
+		return { copiedBytes, failures };
 	}
 
 	private progressed(): void {
@@ -575,7 +594,12 @@ class FolderCopy {
 		};
 	}
 
-	async copy(items: MessageMeta[], states: FolderItems): Promise<void> {
+	/**
+	 * Copies the items, those over the target's size limit last and one at a time. `reconcile` holds the target's
+	 * messages when it may hold copies the ledger does not know of.
+	 */
+	async copy(items: MessageMeta[], reconcile: Reconciliation | null): Promise<void> {
+		this.reconcile = reconcile;
 		const limit = this.sizeLimit();
 		const fitting = limit === null ? items : items.filter((meta) => meta.size <= limit);
 		await runBounded(
@@ -588,28 +612,23 @@ class FolderCopy {
 			for (const meta of items) {
 				if (meta.size <= limit) continue;
 				if (this.stopping()) break;
-				await this.copyOversize(meta, limit, states.get(meta.uid));
+				await this.copyOversize(meta, limit);
 			}
 		}
 		if (this.yielding) throw new ConnectionYieldError();
 	}
 
-	/**
-	 * A message over the target's limit: its attachments are packed into one zip so it fits, or, when that cannot be
-	 * done or is not enough, it is skipped as `oversize` with its size. Never dropped silently.
-	 */
-	private async copyOversize(
-		meta: MessageMeta,
-		limit: number,
-		state: FolderItemState | undefined,
-	): Promise<void> {
+	/** Target messages that may be unrecorded copies, for the oversize path; set per window by copy(). */
+	private reconcile: Reconciliation | null = null;
+
+	/** A message over the target's limit, found by its size before any APPEND. */
+	private async copyOversize(meta: MessageMeta, limit: number): Promise<void> {
 		if (!this.context.oversize.zipAttachments) {
 			await this.recordOversize(meta, limit, 'zipping attachments is off');
 			return;
 		}
 		if (!(await this.admit(1, meta.size))) return;
-		let copiedBytes = 0;
-		let failures = 0;
+		let outcome = { copiedBytes: 0, failures: 0 };
 		try {
 			let original: Buffer | null = null;
 			await this.source.fetchBodies([meta.uid], (body) => (original = body.raw));
@@ -617,91 +636,107 @@ class FolderCopy {
 				this.handled([meta]);
 				return;
 			}
-			const fingerprint = fingerprintOf(original);
-			const shrunk = await shrinkByZippingAttachments(original, limit);
-			original = null;
-			if (shrunk.kind === 'unchanged') {
-				await this.recordOversize(meta, limit, shrunk.reason);
-				return;
-			}
-			const parts = shrunk.zippedParts.length;
-			const reason = `${ZIPPED_REASON_PREFIX} ${parts} attachment${parts === 1 ? '' : 's'} packed into one zip, ${meta.size} -> ${shrunk.raw.length} bytes`;
-			const flags = this.keptFlags(meta, true);
-			// Zipping is deterministic: after a crash right after an earlier APPEND, that copy has exactly these bytes.
-			const earlier =
-				state?.status === 'pending' ? await this.findZippedCopy(meta, shrunk.raw) : null;
-			if (earlier) {
-				await this.context.ledger.recordOutcomes([
-					this.outcome(meta, 'present', { targetUid: earlier.uid, fingerprint, reason }),
-				]);
-				this.report.alreadyPresent++;
-				this.handled([meta]);
-				return;
-			}
-			await this.context.ledger.recordIntents([
-				{
-					...this.key,
-					uidValidity: this.uidValidity,
-					uid: meta.uid,
-					...factsOf(meta, this.route, flags, fingerprint),
-				},
-			]);
-			const [result] = await this.appendWithBackoff([
-				{ raw: shrunk.raw, flags, internalDate: meta.internalDate },
-			]);
-			if (result.ok) {
-				await this.context.ledger.recordOutcomes([
-					this.outcome(meta, 'copied', { targetUid: result.uid, fingerprint, reason }),
-				]);
-				this.report.copied++;
-				this.context.totals.copied++;
-				this.context.totals.zipped++;
-				copiedBytes = shrunk.raw.length;
-				this.context.totals.bytes += copiedBytes;
-			} else {
-				const why = `${result.code ? `[${result.code}] ` : ''}${result.message}`;
-				await this.context.ledger.recordOutcomes([
-					this.outcome(meta, 'failed', { reason: why, fingerprint }),
-				]);
-				noteFailure(this.context, {
-					folder: this.route.sourcePath,
-					uid: meta.uid,
-					messageId: meta.messageId,
-					size: meta.size,
-					code: result.code,
-					reason: why,
-				});
-				this.report.failed++;
-				failures = 1;
-			}
-			this.handled([meta]);
-			this.progressed();
+			outcome = await this.appendZipped(meta, original, limit);
 		} finally {
-			this.settle(meta.size, copiedBytes, failures);
+			this.settle(meta.size, outcome.copiedBytes, outcome.failures);
 		}
+	}
+
+	/**
+	 * Packs the attachments of a message into one zip so it fits under `limit`, and appends that; when it cannot be
+	 * done or is not enough, the item is skipped as `oversize` with its size. Never dropped silently.
+	 */
+	private async appendZipped(
+		meta: MessageMeta,
+		original: Buffer,
+		limit: number,
+		refusedUnannounced = false,
+	): Promise<{ copiedBytes: number; failures: number }> {
+		const fingerprint = fingerprintOf(original);
+		const shrunk = await shrinkByZippingAttachments(original, limit);
+		if (shrunk.kind === 'unchanged') {
+			await this.recordOversize(meta, refusedUnannounced ? null : limit, shrunk.reason);
+			return { copiedBytes: 0, failures: 0 };
+		}
+		const parts = shrunk.zippedParts.length;
+		const reason = `${ZIPPED_REASON_PREFIX} ${parts} attachment${parts === 1 ? '' : 's'} packed into one zip, ${meta.size} -> ${shrunk.raw.length} bytes`;
+		const flags = this.keptFlags(meta, true);
+		// Zipping is deterministic: a copy left by a crash or found without a ledger has exactly these bytes.
+		const earlier = await this.findZippedCopy(meta, shrunk.raw);
+		if (earlier) {
+			await this.context.ledger.recordOutcomes([
+				this.outcome(meta, 'present', { targetUid: earlier.uid, fingerprint, reason }),
+			]);
+			this.report.alreadyPresent++;
+			this.handled([meta]);
+			return { copiedBytes: 0, failures: 0 };
+		}
+		await this.context.ledger.recordIntents([
+			{
+				...this.key,
+				uidValidity: this.uidValidity,
+				uid: meta.uid,
+				...factsOf(meta, this.route, flags, fingerprint),
+			},
+		]);
+		const [result] = await this.appendWithBackoff([
+			{ raw: shrunk.raw, flags, internalDate: meta.internalDate },
+		]);
+		this.handled([meta]);
+		if (!result.ok && result.tooBig) {
+			await this.recordOversize(
+				meta,
+				refusedUnannounced ? null : limit,
+				`refused even zipped to ${shrunk.raw.length} bytes`,
+			);
+			return { copiedBytes: 0, failures: 0 };
+		}
+		if (!result.ok) {
+			await this.recordFailure(meta, result, fingerprint);
+			return { copiedBytes: 0, failures: 1 };
+		}
+		await this.context.ledger.recordOutcomes([
+			this.outcome(meta, 'copied', { targetUid: result.uid, fingerprint, reason }),
+		]);
+		this.report.copied++;
+		this.context.totals.copied++;
+		this.context.totals.zipped++;
+		this.context.totals.bytes += shrunk.raw.length;
+		this.progressed();
+		return { copiedBytes: shrunk.raw.length, failures: 0 };
+	}
+
+	private async recordFailure(
+		meta: MessageMeta,
+		result: Extract<AppendResult, { ok: false }>,
+		fingerprint: string,
+	): Promise<void> {
+		const reason = `${result.code ? `[${result.code}] ` : ''}${result.message}`;
+		await this.context.ledger.recordOutcomes([
+			this.outcome(meta, 'failed', { reason, fingerprint }),
+		]);
+		noteFailure(this.context, {
+			folder: this.route.sourcePath,
+			uid: meta.uid,
+			messageId: meta.messageId,
+			size: meta.size,
+			code: result.code,
+			reason,
+		});
+		this.report.failed++;
 	}
 
 	/** The target message an earlier, unrecorded APPEND of this zipped copy left, unless another item claims it. */
 	private async findZippedCopy(meta: MessageMeta, raw: Buffer): Promise<MessageMeta | null> {
+		const reconcile = this.reconcile;
+		if (!reconcile) return null;
 		const key = matchKey({
 			messageId: meta.messageId,
 			size: raw.length,
 			internalDateMs: parseImapDate(meta.internalDate),
 		});
-		const items = await this.context.ledger.getFolderItems(
-			this.context.migrationId,
-			this.context.sourceAccount,
-			this.route.sourceRaw,
-			this.uidValidity,
-		);
-		const claimed = new Set(
-			[...items.values()]
-				.filter(
-					(item) => item.targetUid && item.targetUidValidity === this.targetStatus.uidValidity,
-				)
-				.map((item) => item.targetUid),
-		);
-		const candidates = (await this.target.scan()).filter(
+		const claimed = new Set(reconcile.claims.map((claim) => claim.targetUid));
+		const candidates = reconcile.targetMessages.filter(
 			(message) => !claimed.has(message.uid) && keyOfMeta(message) === key,
 		);
 		if (candidates.length === 0) return null;
@@ -710,7 +745,9 @@ class FolderCopy {
 			this.target,
 			candidates.map((message) => message.uid),
 		);
-		return candidates.find((message) => prints.get(message.uid) === print) ?? null;
+		const found = candidates.find((message) => prints.get(message.uid) === print) ?? null;
+		if (found) reconcile.claims.push({ targetUid: found.uid, key, ownFolder: true });
+		return found;
 	}
 
 	/** Delta: carries flag changes of copied items to the target. */
@@ -824,6 +861,8 @@ export async function syncFolder(
 		state.uidNext === status.uidNext &&
 		state.counts.sourceExists === status.exists &&
 		state.counts.open === 0 &&
+		// Skipped items are counted by reason only when the folder is walked.
+		!state.counts.skipped &&
 		condstoreUnchanged
 	) {
 		report.action = 'unchanged';
@@ -936,7 +975,7 @@ export async function syncFolder(
 				}
 			}
 		}
-		await copy.copy(remaining, items);
+		await copy.copy(remaining, reconcile ?? null);
 		// Stopped with items of this window left: the pass ends here and the next run goes on from the ledger.
 		if (context.signal?.aborted && (progress.unhandled?.size ?? 0) > 0) {
 			report.action = 'paused';

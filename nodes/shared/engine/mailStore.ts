@@ -71,7 +71,14 @@ export interface AppendItem {
 
 export type AppendResult =
 	| { ok: true; uid: number | null; uidValidity: number | null }
-	| { ok: false; code: string | null; message: string; permanent: boolean };
+	| {
+			ok: false;
+			code: string | null;
+			message: string;
+			permanent: boolean;
+			/** Refused for its size (the target's limit, announced or not): a zipped copy may fit. */
+			tooBig?: boolean;
+	  };
 
 export interface TargetFolderStatus extends FolderStatus {
 	/** Flags the folder stores; `\*` means any keyword may be created. */

@@ -317,6 +317,7 @@ export class ImapMailTarget extends ImapStore implements MailTarget {
 					code: 'TOOBIG',
 					message: `message of ${item.raw.length} bytes exceeds the target's APPENDLIMIT of ${limit} bytes`,
 					permanent: true,
+					tooBig: true,
 				},
 			};
 		}
@@ -362,11 +363,25 @@ async function connectSession(
 	}
 }
 
+/**
+ * Dovecot's quota_max_mail_size answers `NO [LIMIT] Mail size is larger than the maximum size allowed...`, others
+ * TOOBIG or a bare NO: a size refusal is permanent for that message, unlike the [LIMIT] of a busy server.
+ */
+const SIZE_REFUSAL = /\b(size|too (large|big)|exceeds)\b/i;
+
 function failureOf(error: ImapError): AppendResult {
+	const message = error.serverText || error.message;
+	const tooBig =
+		error.code === 'TOOBIG' ||
+		(error.kind === 'no' &&
+			(error.code === 'LIMIT' || !error.code) &&
+			SIZE_REFUSAL.test(message) &&
+			!/quota/i.test(message));
 	return {
 		ok: false,
 		code: error.code ?? null,
-		message: error.serverText || error.message,
-		permanent: !(error.code && TRANSIENT_CODES.has(error.code)),
+		message,
+		permanent: tooBig || !(error.code && TRANSIENT_CODES.has(error.code)),
+		...(tooBig ? { tooBig } : {}),
 	};
 }

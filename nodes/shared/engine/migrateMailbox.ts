@@ -484,7 +484,8 @@ export async function migrateMailbox(
 					}
 				}
 			} finally {
-				if (pair && pair !== first) await closePair(pair);
+				// Also the first pair: its slots may be what another worker of this mailbox is waiting for.
+				if (pair) await closePair(pair);
 			}
 		};
 		const workers = Math.max(1, Math.min(tuning.connections, queue.length));

@@ -46,6 +46,11 @@ export interface HostLimiter {
 	 * `release` should give its connection back soon. Each excess connection is claimed by one holder only.
 	 */
 	claimExcessConnection(host: string, release: Release): boolean;
+	/**
+	 * The host asked to slow down ([THROTTLED], [UNAVAILABLE]): nothing more is granted on it for `durationMs`, for any
+	 * mailbox of the execution. A later call can only extend the hold.
+	 */
+	holdOff(host: string, durationMs: number): void;
 	stats(host: string): HostLimiterStats;
 	/** Rejects everything still waiting. */
 	close(): Promise<void>;
@@ -87,6 +92,7 @@ class PacingLane {
 }
 
 interface RateWaiter {
+	state: HostState;
 	messagesAt: number;
 	bytesAt: number;
 	timer: TimerHandle | null;
@@ -111,6 +117,8 @@ interface HostState {
 	messageLane: PacingLane;
 	byteLane: PacingLane;
 	waiters: Set<RateWaiter>;
+	/** No grant before this instant (epoch ms): the server asked for a pause. */
+	heldUntil: number;
 	messages: number;
 	bytes: number;
 	waitedMs: number;
@@ -157,6 +165,7 @@ export class InProcessHostLimiter implements HostLimiter {
 				messageLane: new PacingLane(),
 				byteLane: new PacingLane(),
 				waiters: new Set(),
+				heldUntil: 0,
 				messages: 0,
 				bytes: 0,
 				waitedMs: 0,
@@ -236,6 +245,7 @@ export class InProcessHostLimiter implements HostLimiter {
 			const requested = this.clock.now();
 			// An abandoned wait keeps its reservation: the host then runs below its limit, never above it.
 			const waiter: RateWaiter = {
+				state,
 				messagesAt: state.messageLane.reserve(messages, requested),
 				bytesAt: state.byteLane.reserve(bytes, requested),
 				timer: null,
@@ -266,7 +276,8 @@ export class InProcessHostLimiter implements HostLimiter {
 	/** Resolves the waiter once both of its grants are due; re-arms when a timer fires early. */
 	private arm(waiter: RateWaiter): void {
 		waiter.timer?.cancel();
-		const remaining = Math.max(waiter.messagesAt, waiter.bytesAt) - this.clock.now();
+		const remaining =
+			Math.max(waiter.messagesAt, waiter.bytesAt, waiter.state.heldUntil) - this.clock.now();
 		if (remaining <= 0) {
 			waiter.resolve();
 			return;
@@ -296,6 +307,14 @@ export class InProcessHostLimiter implements HostLimiter {
 		if (state.activeConnections - state.shedding.size <= max) return false;
 		state.shedding.add(release);
 		return true;
+	}
+
+	holdOff(host: string, durationMs: number): void {
+		const state = this.state(host);
+		const untilMs = this.clock.now() + durationMs;
+		if (untilMs <= state.heldUntil) return;
+		state.heldUntil = untilMs;
+		for (const waiter of state.waiters) this.arm(waiter);
 	}
 
 	stats(host: string): HostLimiterStats {

@@ -53,6 +53,8 @@ export interface FolderSyncContext {
 		zipped: number;
 	};
 	controls?: EngineControls;
+	/** Until when (epoch ms) the target asked this mailbox to pause: no batch of any connection starts before. */
+	hold: { until: number };
 	oversize: OversizePolicy;
 	onProgress?: (progress: MigrationProgress) => void;
 	signal?: AbortSignal;
@@ -404,6 +406,8 @@ class FolderCopy {
 	 */
 	private async admit(messages: number, bytes: number): Promise<boolean> {
 		const controls = this.context.controls;
+		const held = this.context.hold.until - Date.now();
+		if (held > 0) await pauseUnlessAborted(held, this.context.signal);
 		if (this.yielding || this.context.signal?.aborted) return false;
 		if (this.shouldYield?.()) {
 			this.yielding = true;
@@ -547,7 +551,12 @@ class FolderCopy {
 			const hint = retry
 				.map(({ result }) => (result.ok ? null : suggestedBackoffMs(result.message)))
 				.find((ms) => ms !== null);
-			await pauseUnlessAborted(backoffDelayMs(attempt, hint ?? null), this.context.signal);
+			// The whole mailbox pauses, and through the limiter every mailbox on this target: not just this batch.
+			const hold = this.context.hold;
+			hold.until = Math.max(hold.until, Date.now() + backoffDelayMs(attempt, hint ?? null));
+			const controls = this.context.controls;
+			controls?.limiter?.holdOff(controls.targetHost, hold.until - Date.now());
+			await pauseUnlessAborted(hold.until - Date.now(), this.context.signal);
 			if (this.context.signal?.aborted) break;
 			const again = await this.target.append(retry.map(({ index }) => items[index]));
 			this.context.afterAppend?.();

@@ -347,6 +347,7 @@ export async function migrateMailbox(
 			differences: report.differences ?? [],
 			totals: { copied: 0, bytes: 0, flagsUpdated: 0, serverBackoffs: 0, zipped: 0 },
 			controls,
+			hold: { until: 0 },
 			oversize: {
 				maxMessageBytes: request.oversize?.maxMessageBytes ?? null,
 				zipAttachments: request.oversize?.zipAttachments ?? true,

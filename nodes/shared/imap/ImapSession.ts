@@ -236,11 +236,14 @@ function isIpAddress(host: string): boolean {
 
 export class ImapSession {
 	private socket: net.Socket;
-	private framer = new ResponseFramer();
+	/** Owns the socket's chunks: each is freed as soon as it is read to its end (see drainInput). */
+	private framer = new ResponseFramer({ releaseConsumedInput: true });
 	private readonly pending: PendingCommand[] = [];
 	private tagCounter = 0;
 	private writeChain: Promise<void> = Promise.resolve();
 	private caps = new Set<string>();
+	/** APPENDLIMIT parsed from `caps` (undefined: not parsed since they last changed); read for every APPEND. */
+	private appendLimitOfCaps: number | null | undefined;
 	private enabledCaps = new Set<string>();
 	private closedError: ImapError | null = null;
 	private byeText: string | null = null;
@@ -261,20 +264,23 @@ export class ImapSession {
 	private readonly onData = (chunk: Buffer) => this.receive(chunk);
 	private readonly onError = (error: Error) =>
 		this.fail(
-			this.established
-				? new ImapError(
-						`IMAP: the connection to ${this.where} broke (${(error as { code?: string }).code ?? error.message})`,
-						{ kind: 'closed', systemCode: (error as { code?: string }).code, cause: error },
-					)
-				: socketFailure(error, this.where, this.tlsStage),
+			// After a BYE the server hung up on purpose (a write racing its close fails with EPIPE): say what it said.
+			this.byeText !== null
+				? this.closedByServer()
+				: this.established
+					? new ImapError(
+							`IMAP: the connection to ${this.where} broke (${(error as { code?: string }).code ?? error.message})`,
+							{ kind: 'closed', systemCode: (error as { code?: string }).code, cause: error },
+						)
+					: socketFailure(error, this.where, this.tlsStage),
 		);
-	private readonly onClose = () =>
-		this.fail(
-			new ImapError(
-				`IMAP: ${this.where} closed the connection${this.byeText ? ` (${this.byeText})` : ''}`,
-				{ kind: 'closed', code: this.byeCode, serverText: this.byeText ?? undefined },
-			),
+	private readonly onClose = () => this.fail(this.closedByServer());
+	private closedByServer(): ImapError {
+		return new ImapError(
+			`IMAP: ${this.where} closed the connection${this.byeText ? ` (${this.byeText})` : ''}`,
+			{ kind: 'closed', code: this.byeCode, serverText: this.byeText ?? undefined },
 		);
+	}
 	private tlsStage: 'tcp' | 'tls';
 	/** Set once authenticated: later socket errors end the session with kind 'closed'. */
 	private established = false;
@@ -322,11 +328,23 @@ export class ImapSession {
 
 	/** APPENDLIMIT from CAPABILITY, in bytes; null when the server names none. */
 	get appendLimit(): number | null {
+		if (this.appendLimitOfCaps !== undefined) return this.appendLimitOfCaps;
+		let limit: number | null = null;
 		for (const cap of this.caps) {
 			const match = /^APPENDLIMIT=(\d+)$/.exec(cap);
-			if (match) return Number(match[1]);
+			if (match) {
+				limit = Number(match[1]);
+				break;
+			}
 		}
-		return null;
+		this.appendLimitOfCaps = limit;
+		return limit;
+	}
+
+	/** Replaces the capabilities (every change goes through here, so the parsed APPENDLIMIT stays in step). */
+	private setCapabilities(caps: Iterable<ImapValue>): void {
+		this.caps = new Set(Array.from(caps, (cap) => text(cap).toUpperCase()));
+		this.appendLimitOfCaps = undefined;
 	}
 
 	get selected(): SelectedMailbox | null {
@@ -393,7 +411,7 @@ export class ImapSession {
 				}
 				await this.command('STARTTLS', ['STARTTLS']);
 				await this.upgradeToTls(endpoint);
-				this.caps.clear();
+				this.setCapabilities([]);
 				await this.capability();
 			}
 			if (greeting.type !== 'PREAUTH') await this.authenticate(endpoint);
@@ -414,7 +432,7 @@ export class ImapSession {
 				command: 'STARTTLS',
 			});
 		}
-		this.framer = new ResponseFramer();
+		this.framer = new ResponseFramer({ releaseConsumedInput: true });
 		this.inputHalted = false;
 		const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
 			const socket = tls.connect({
@@ -492,10 +510,8 @@ export class ImapSession {
 			}
 			throw error;
 		}
-		this.caps.clear();
-		if (result.code === 'CAPABILITY' && result.codeArgs) {
-			for (const cap of result.codeArgs) this.caps.add(text(cap).toUpperCase());
-		} else {
+		this.setCapabilities(result.code === 'CAPABILITY' && result.codeArgs ? result.codeArgs : []);
+		if (result.code !== 'CAPABILITY' || !result.codeArgs) {
 			await this.capability();
 		}
 	}
@@ -597,6 +613,7 @@ export class ImapSession {
 	private drainInput(): void {
 		try {
 			while (!this.readPaused && !this.inputHalted && !this.closedError) {
+				// The framed lines point into socket chunks the next framer.next() frees: parse before asking again.
 				const framed = this.framer.next();
 				if (!framed) return;
 				const busy = this.dispatch(parseResponse(framed));
@@ -680,7 +697,7 @@ export class ImapSession {
 
 	private takeCapabilityCode(response: ImapResponse): void {
 		if (response.code === 'CAPABILITY' && response.codeArgs) {
-			this.caps = new Set(response.codeArgs.map((cap) => text(cap).toUpperCase()));
+			this.setCapabilities(response.codeArgs);
 		}
 	}
 
@@ -691,7 +708,7 @@ export class ImapSession {
 				this.byeCode = response.code;
 				return undefined;
 			case 'CAPABILITY':
-				this.caps = new Set(response.values.map((cap) => text(cap).toUpperCase()));
+				this.setCapabilities(response.values);
 				return undefined;
 			case 'OK':
 			case 'NO':
@@ -1084,22 +1101,33 @@ export class ImapSession {
 		const required = asked.map(responseKeyOf);
 		const inSet = uidSetMatcher(set);
 		let callbackError: unknown;
+		// claims() parses the response; onUntagged() gets the same response right after, so the parse is handed over.
+		let claimed: { response: ImapResponse; message: FetchedMessage } | null = null;
 		const modifier = options.changedSince ? ` (CHANGEDSINCE ${options.changedSince})` : '';
 		await this.command('UID FETCH', [`UID FETCH ${set} (${asked.join(' ')})${modifier}`], {
 			claims: (response) => {
+				claimed = null;
 				if (response.type !== 'FETCH') return false;
-				const message = fetchedMessage(response);
-				return (
-					message !== null &&
-					inSet(message.message.uid) &&
-					required.every((key) => message.keys.has(key))
-				);
+				const parsed = fetchedMessage(response);
+				if (
+					parsed === null ||
+					!inSet(parsed.message.uid) ||
+					!required.every((key) => parsed.keys.has(key))
+				)
+					return false;
+				claimed = { response, message: parsed.message };
+				return true;
 			},
 			onUntagged: (response) => {
-				const message = fetchedMessage(response);
+				const handed: { response: ImapResponse; message: FetchedMessage } | null = claimed;
+				claimed = null;
+				const message =
+					handed !== null && handed.response === response
+						? handed.message
+						: fetchedMessage(response)?.message;
 				if (!message || callbackError !== undefined) return undefined;
 				try {
-					const busy = onMessage(message.message);
+					const busy = onMessage(message);
 					if (busy instanceof Promise) {
 						return busy.then(
 							() => undefined,

@@ -50,12 +50,54 @@ const DATE_TIME =
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
+const MONTH_INDEX = new Map(MONTHS.map((name, index) => [name, index]));
+
+function digitAt(text: string, index: number): number {
+	const code = text.charCodeAt(index) - 48;
+	return code >= 0 && code <= 9 ? code : -1;
+}
+
+function digitsAt(text: string, index: number, count: number): number {
+	let value = 0;
+	for (let i = 0; i < count; i++) {
+		const digit = digitAt(text, index + i);
+		if (digit < 0) return -1;
+		value = value * 10 + digit;
+	}
+	return value;
+}
+
+/**
+ * The month index of `dd-Mon-yyyy hh:mm:ss +zzzz` exactly as servers send it (two-digit or space-padded day,
+ * capitalised month), or -1 for anything else (the general pattern then decides). Checked character by
+ * character: this runs twice for every message copied, and a regex match allocates a dozen strings each time.
+ */
+function canonicalMonth(value: string): number {
+	if (value.length !== 26) return -1;
+	const day = value.charCodeAt(0) === 32 ? digitAt(value, 1) : digitsAt(value, 0, 2);
+	if (day < 0 || value[2] !== '-' || value[6] !== '-' || value[11] !== ' ') return -1;
+	if (value[14] !== ':' || value[17] !== ':' || value[20] !== ' ') return -1;
+	const sign = value.charCodeAt(21);
+	if (sign !== 43 /* + */ && sign !== 45 /* - */) return -1;
+	if (
+		digitsAt(value, 7, 4) < 0 ||
+		digitsAt(value, 12, 2) < 0 ||
+		digitsAt(value, 15, 2) < 0 ||
+		digitsAt(value, 18, 2) < 0 ||
+		digitsAt(value, 22, 4) < 0
+	)
+		return -1;
+	return MONTH_INDEX.get(value.slice(3, 6)) ?? -1;
+}
+
 /**
  * The quoted date-time for APPEND. A server string (as FETCH INTERNALDATE returned it) keeps its own zone
  * offset, so the copy shows the same local time; a Date is written in UTC.
  */
 export function internalDateArg(value: Date | string): string {
 	if (typeof value === 'string') {
+		// Already in the form APPEND wants (zero-padded day): quote it as it is.
+		if (value.charCodeAt(0) !== 32 && canonicalMonth(value) >= 0) return `"${value}"`;
 		const m = DATE_TIME.exec(value);
 		const month = m && MONTHS.findIndex((name) => name.toLowerCase() === m[2].toLowerCase());
 		if (!m || month === null || month < 0) {
@@ -72,6 +114,21 @@ export function internalDateArg(value: Date | string): string {
 
 /** The instant of an INTERNALDATE string, or undefined when it is not one. */
 export function parseInternalDate(text: string): Date | undefined {
+	const canonical = canonicalMonth(text);
+	if (canonical >= 0) {
+		const day = text.charCodeAt(0) === 32 ? digitAt(text, 1) : digitsAt(text, 0, 2);
+		const offsetMinutes =
+			(text.charCodeAt(21) === 45 ? -1 : 1) * (digitsAt(text, 22, 2) * 60 + digitsAt(text, 24, 2));
+		const utc = Date.UTC(
+			digitsAt(text, 7, 4),
+			canonical,
+			day,
+			digitsAt(text, 12, 2),
+			digitsAt(text, 15, 2),
+			digitsAt(text, 18, 2),
+		);
+		return new Date(utc - offsetMinutes * 60_000);
+	}
 	const m = DATE_TIME.exec(text);
 	if (!m) return undefined;
 	const month = MONTHS.findIndex((name) => name.toLowerCase() === m[2].toLowerCase());

@@ -50,10 +50,18 @@ export interface FramerLimits {
 	maxLineBytes?: number;
 	/** Largest single literal accepted (a message body). */
 	maxLiteralBytes?: number;
+	/**
+	 * The framer owns the pushed chunks: once one is read to its end it is freed at the next `next()` call (its
+	 * ArrayBuffer detached), so a response returned by `next()` is only valid until then. Socket chunks otherwise
+	 * stay allocated until a major GC finds them (the session reads a folder's bodies at tens of MB/s).
+	 */
+	releaseConsumedInput?: boolean;
 }
 
 export class ResponseFramer {
 	private readonly input: Buffer[] = [];
+	/** Bytes of `input[0]` already consumed (kept as an offset: a subarray per response is garbage per message). */
+	private inputOffset = 0;
 	private lineParts: Buffer[] = [];
 	private linePartsBytes = 0;
 	private lines: Buffer[] = [];
@@ -62,10 +70,14 @@ export class ResponseFramer {
 	private literalFilled = 0;
 	private readonly maxLineBytes: number;
 	private readonly maxLiteralBytes: number;
+	private readonly releaseConsumedInput: boolean;
+	/** Chunks read to their end, freed at the next `next()` (releaseConsumedInput). */
+	private spent: Buffer[] = [];
 
 	constructor(limits: FramerLimits = {}) {
 		this.maxLineBytes = limits.maxLineBytes ?? 64 * 1024 * 1024;
 		this.maxLiteralBytes = limits.maxLiteralBytes ?? 1024 * 1024 * 1024;
+		this.releaseConsumedInput = limits.releaseConsumedInput ?? false;
 	}
 
 	push(chunk: Buffer): void {
@@ -74,7 +86,7 @@ export class ResponseFramer {
 
 	/** Bytes received but not yet returned inside a response (for memory accounting). */
 	get bufferedBytes(): number {
-		let total = this.linePartsBytes + this.literalFilled;
+		let total = this.linePartsBytes + this.literalFilled - this.inputOffset;
 		for (const chunk of this.input) total += chunk.length;
 		for (const line of this.lines) total += line.length;
 		for (const literal of this.literals) total += literal.length;
@@ -83,30 +95,46 @@ export class ResponseFramer {
 
 	/** The next complete response, or undefined when more bytes are needed. */
 	next(): FramedResponse | undefined {
+		if (this.spent.length > 0) this.releaseSpent();
 		while (this.input.length > 0) {
 			const chunk = this.input[0];
+			const start = this.inputOffset;
 			if (this.literal) {
-				const take = Math.min(chunk.length, this.literal.length - this.literalFilled);
-				chunk.copy(this.literal, this.literalFilled, 0, take);
+				const take = Math.min(chunk.length - start, this.literal.length - this.literalFilled);
+				chunk.copy(this.literal, this.literalFilled, start, start + take);
 				this.literalFilled += take;
 				this.consume(take);
 				if (this.literalFilled === this.literal.length) this.finishLiteral();
 				continue;
 			}
-			const lf = chunk.indexOf(LF);
+			const lf = chunk.indexOf(LF, start);
 			if (lf < 0) {
-				this.addLinePart(chunk);
-				this.input.shift();
+				const tail = start === 0 ? chunk : chunk.subarray(start);
+				// A line continued in the next chunk must not point into this one once it is freed.
+				this.addLinePart(this.releaseConsumedInput ? Buffer.from(tail) : tail);
+				this.consume(chunk.length - start);
 				continue;
 			}
-			this.addLinePart(chunk.subarray(0, lf));
-			this.consume(lf + 1);
-			let line = this.lineParts.length === 1 ? this.lineParts[0] : Buffer.concat(this.lineParts);
-			this.lineParts = [];
-			this.linePartsBytes = 0;
-			if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, -1);
-			this.lines.push(line);
+			let line: Buffer;
+			if (this.lineParts.length === 0) {
+				// The whole line is in this chunk (the usual case): one view, without its CR.
+				if (lf - start > this.maxLineBytes) {
+					throw new ImapParseError(`server sent a line longer than ${this.maxLineBytes} bytes`);
+				}
+				line = chunk.subarray(start, lf > start && chunk[lf - 1] === CR ? lf - 1 : lf);
+			} else {
+				if (lf > start) this.addLinePart(chunk.subarray(start, lf));
+				line = this.lineParts.length === 1 ? this.lineParts[0] : Buffer.concat(this.lineParts);
+				this.lineParts = [];
+				this.linePartsBytes = 0;
+				if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, -1);
+			}
+			this.consume(lf + 1 - start);
 			const literalLength = announcedLiteral(line);
+			// A line announcing a literal waits for it, perhaps beyond this chunk: keep a copy when chunks are freed.
+			this.lines.push(
+				literalLength !== undefined && this.releaseConsumedInput ? Buffer.from(line) : line,
+			);
 			if (literalLength === undefined) {
 				const framed = { lines: this.lines, literals: this.literals };
 				this.lines = [];
@@ -139,9 +167,28 @@ export class ResponseFramer {
 	}
 
 	private consume(bytes: number): void {
-		const chunk = this.input[0];
-		if (bytes >= chunk.length) this.input.shift();
-		else this.input[0] = chunk.subarray(bytes);
+		this.inputOffset += bytes;
+		if (this.inputOffset >= this.input[0].length) {
+			const chunk = this.input.shift() as Buffer;
+			this.inputOffset = 0;
+			if (this.releaseConsumedInput) this.spent.push(chunk);
+		}
+	}
+
+	/** Frees chunks read to their end, when each is the sole view of its own ArrayBuffer (never a pool slice). */
+	private releaseSpent(): void {
+		for (const chunk of this.spent) {
+			const buffer = chunk.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+			if (
+				chunk.byteOffset === 0 &&
+				chunk.byteLength === buffer.byteLength &&
+				typeof buffer.transfer === 'function' &&
+				!(buffer as { detached?: boolean }).detached
+			) {
+				buffer.transfer(0);
+			}
+		}
+		this.spent = [];
 	}
 }
 

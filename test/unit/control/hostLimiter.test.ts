@@ -271,3 +271,26 @@ describe('InProcessHostLimiter excess connections', () => {
 		expect(limiter.claimExcessConnection('unknown', () => undefined)).toBe(false);
 	});
 });
+
+describe('InProcessHostLimiter hold-off', () => {
+	it('grants nothing on a host the server asked to pause, waiting callers included, and leaves other hosts alone', async () => {
+		const clock = new ManualClock(1_000_000);
+		const limiter = new InProcessHostLimiter({ clock, defaultLimits: limits(4) });
+		const granted: string[] = [];
+		const first = limiter.consume('busy', { messages: 1 }).then(() => granted.push('busy 1'));
+		await flushPromises();
+		expect(granted).toEqual(['busy 1']);
+
+		limiter.holdOff('busy', 2000);
+		limiter.holdOff('busy', 500); // a shorter hold never shortens the one in force
+		const second = limiter.consume('busy', { messages: 1 }).then(() => granted.push('busy 2'));
+		const other = limiter.consume('calm', { messages: 1 }).then(() => granted.push('calm'));
+		await flushPromises();
+		expect(granted).toEqual(['busy 1', 'calm']);
+		await clock.advanceTo(1_001_999);
+		expect(granted).toEqual(['busy 1', 'calm']);
+		await clock.advanceTo(1_002_000);
+		expect(granted).toEqual(['busy 1', 'calm', 'busy 2']);
+		await Promise.all([first, second, other]);
+	});
+});

@@ -153,6 +153,7 @@ describe('ProfileClock', () => {
 			consume: (host, usage, signal) => real.consume(host, usage, signal),
 			stats: (host) => real.stats(host),
 			claimExcessConnection: (host, release) => real.claimExcessConnection(host, release),
+			holdOff: (host, durationMs) => real.holdOff(host, durationMs),
 			close: () => real.close(),
 			setProfile: async (host, limits) => {
 				if (refusals-- > 0) throw new Error('store unreachable');

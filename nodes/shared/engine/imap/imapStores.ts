@@ -287,6 +287,12 @@ export class ImapMailTarget extends ImapStore implements MailTarget {
 			} catch (error) {
 				const translated = this.translate(error);
 				if (!(translated instanceof ImapError)) throw translated;
+				// A busy server refuses the batch, not a message: answering with more commands would only add load.
+				if (busyOf(translated)) {
+					const failure = failureOf(translated);
+					for (const entry of sendable) results[entry.index] = failure;
+					return results;
+				}
 				// RFC 3502: nothing of the batch was stored. One by one, each message gets its own answer.
 			}
 		}
@@ -345,7 +351,7 @@ export class ImapMailTarget extends ImapStore implements MailTarget {
 
 /** The server's "not now" (BYE [UNAVAILABLE], NO [THROTTLED]...), or null for any other failure. */
 function busyOf(error: ImapError): { code: string; hintMs: number | null } | null {
-	if (!error.code || !TRANSIENT_CODES.has(error.code)) return null;
+	if (!error.code || !TRANSIENT_CODES.has(error.code) || isSizeRefusal(error)) return null;
 	return { code: error.code, hintMs: suggestedBackoffMs(error.serverText ?? error.message) };
 }
 
@@ -369,18 +375,24 @@ async function connectSession(
  */
 const SIZE_REFUSAL = /\b(size|too (large|big)|exceeds)\b/i;
 
+/** Refused for its size: TOOBIG, or a [LIMIT] (or bare NO) whose text is about size rather than load or quota. */
+function isSizeRefusal(error: ImapError): boolean {
+	if (error.code === 'TOOBIG') return true;
+	const text = error.serverText || error.message;
+	return (
+		error.kind === 'no' &&
+		(error.code === 'LIMIT' || !error.code) &&
+		SIZE_REFUSAL.test(text) &&
+		!/quota/i.test(text)
+	);
+}
+
 function failureOf(error: ImapError): AppendResult {
-	const message = error.serverText || error.message;
-	const tooBig =
-		error.code === 'TOOBIG' ||
-		(error.kind === 'no' &&
-			(error.code === 'LIMIT' || !error.code) &&
-			SIZE_REFUSAL.test(message) &&
-			!/quota/i.test(message));
+	const tooBig = isSizeRefusal(error);
 	return {
 		ok: false,
 		code: error.code ?? null,
-		message,
+		message: error.serverText || error.message,
 		permanent: tooBig || !(error.code && TRANSIENT_CODES.has(error.code)),
 		...(tooBig ? { tooBig } : {}),
 	};

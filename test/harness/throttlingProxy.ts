@@ -1,0 +1,447 @@
+/**
+ * An IMAP-aware TCP proxy on 127.0.0.1 in front of a server, for tests of what clients do when a server says
+ * "not now". It forwards everything, but follows client commands (tags, literals, MULTIAPPEND) and server responses
+ * well enough that a rule script can answer chosen commands itself (`TAG NO [THROTTLED] ...`, never forwarded) or
+ * end the session with `* BYE [UNAVAILABLE] ...` in place of a command, the way Exchange and Gmail shed load.
+ *
+ *   const proxy = services.add(await startThrottlingProxy(target.port, [
+ *     refuse({ command: 'APPEND', every: 5, times: 3, code: 'THROTTLED', text: 'Suggested Backoff Time: 200 milliseconds' }),
+ *   ]));
+ *
+ * Rules are asked in order for each client command; the first that acts takes it, and rules after it do not see it.
+ * Their counters run over all connections, so a client that reconnects meets the same script.
+ */
+import net from 'node:net';
+
+/** Refuses matching commands: the `after`+`every`th, the `after`+2×`every`th... at most `times` of them. */
+export interface RefuseRule {
+	kind: 'refuse';
+	commands: readonly string[];
+	every: number;
+	after: number;
+	times: number;
+	code: string | null;
+	text: string;
+}
+
+/** Sends `* BYE` and closes the connection in place of the `count`th matching command (once). */
+export interface ByeRule {
+	kind: 'bye';
+	commands: readonly string[];
+	count: number;
+	code: string | null;
+	text: string;
+	abrupt: boolean;
+}
+
+export type ThrottleRule = RefuseRule | ByeRule;
+
+/** Command names as the client sends them, upper case; `UID FETCH` for UID commands. */
+type Commands = string | readonly string[];
+
+const names = (commands: Commands): string[] =>
+	(typeof commands === 'string' ? [commands] : [...commands]).map((name) => name.toUpperCase());
+
+function positive(value: number, what: string): number {
+	if (!(value >= 1) || (Number.isFinite(value) && !Number.isInteger(value)))
+		throw new Error(`${what} must be a whole number ≥ 1 (or Infinity), got ${value}`);
+	return value;
+}
+
+export function refuse(options: {
+	command: Commands;
+	/** Refuse every nth matching command; default 1 (all). */
+	every?: number;
+	/** Let this many matching commands through first; default 0. */
+	after?: number;
+	/** Refuse at most this many; default Infinity (a server that never recovers). */
+	times?: number;
+	code?: string | null;
+	text?: string;
+}): RefuseRule {
+	return {
+		kind: 'refuse',
+		commands: names(options.command),
+		every: positive(options.every ?? 1, 'every'),
+		after: options.after ?? 0,
+		times: positive(options.times ?? Infinity, 'times'),
+		code: options.code === undefined ? 'THROTTLED' : options.code,
+		text: options.text ?? 'Server busy, try again later',
+	};
+}
+
+/** Refuses logins (LOGIN and AUTHENTICATE alike), by default all of them with [UNAVAILABLE]. */
+export function refuseLogin(
+	options: Omit<Parameters<typeof refuse>[0], 'command'> = {},
+): RefuseRule {
+	return refuse({ code: 'UNAVAILABLE', ...options, command: ['LOGIN', 'AUTHENTICATE'] });
+}
+
+export function byeAfter(options: {
+	command: Commands;
+	count: number;
+	code?: string | null;
+	text?: string;
+	/**
+	 * Default false: after the BYE the proxy half-closes and reads (and drops) what the client still sends until it
+	 * hangs up, so the client always reads the BYE. True: it closes at once, as a server that just close()s does;
+	 * a client still writing pipelined commands then gets a reset (EPIPE/ECONNRESET), which may swallow the BYE.
+	 */
+	abrupt?: boolean;
+}): ByeRule {
+	return {
+		kind: 'bye',
+		commands: names(options.command),
+		count: positive(options.count, 'count'),
+		code: options.code === undefined ? 'UNAVAILABLE' : options.code,
+		text: options.text ?? 'Server shutting down this connection, try again later',
+		abrupt: options.abrupt ?? false,
+	};
+}
+
+/**
+ * One piece of the byte stream of a command (client → server) or response (server → client): a whole line, or a
+ * piece of a literal. Lines are held until complete so a decision can be taken on the first line of a command
+ * before any of it is forwarded; literal bytes pass as they come.
+ */
+export interface Segment {
+	bytes: Buffer;
+	/** The first line of a command or response. */
+	first: boolean;
+	/** The command or response ends with these bytes. */
+	last: boolean;
+	/** A complete line (latin1, CRLF included), or null for literal bytes. */
+	line: string | null;
+	/** The line announces a literal: its size, and whether the sender waits for "+" before sending it ({n}). */
+	literal: { size: number; synchronizing: boolean } | null;
+}
+
+/** `{12}`, `{12+}` (LITERAL+ and LITERAL-) and `~{12}` (BINARY literal8) at the end of a line. */
+const LITERAL_AT_END = /\{(\d+)(\+)?\}\r\n$/;
+
+/** Splits an IMAP byte stream (either direction) into lines and literals: RFC 3501's grammar, nothing more. */
+export class ImapFramer {
+	private partialLine: Buffer[] = [];
+	private literalLeft = 0;
+	private atStart = true;
+
+	feed(chunk: Buffer): Segment[] {
+		const segments: Segment[] = [];
+		let offset = 0;
+		while (offset < chunk.length) {
+			if (this.literalLeft > 0) {
+				const take = Math.min(this.literalLeft, chunk.length - offset);
+				this.literalLeft -= take;
+				segments.push({
+					bytes: chunk.subarray(offset, offset + take),
+					first: false,
+					last: false,
+					line: null,
+					literal: null,
+				});
+				offset += take;
+				continue;
+			}
+			const lineFeed = chunk.indexOf(0x0a, offset);
+			if (lineFeed < 0) {
+				this.partialLine.push(chunk.subarray(offset));
+				break;
+			}
+			const bytes = Buffer.concat([...this.partialLine, chunk.subarray(offset, lineFeed + 1)]);
+			this.partialLine = [];
+			offset = lineFeed + 1;
+			const line = bytes.toString('latin1');
+			const match = LITERAL_AT_END.exec(line);
+			const literal = match ? { size: Number(match[1]), synchronizing: !match[2] } : null;
+			segments.push({ bytes, first: this.atStart, last: literal === null, line, literal });
+			this.atStart = literal === null;
+			this.literalLeft = literal?.size ?? 0;
+		}
+		return segments;
+	}
+}
+
+/** Tag and command name of a command's first line; `UID FETCH` for UID commands. */
+export function commandOf(line: string): { tag: string; name: string } | null {
+	const words = line.replace(LITERAL_AT_END, '').trimEnd().split(' ');
+	if (words.length < 2 || !words[0] || !words[1]) return null;
+	const name = words[1].toUpperCase();
+	return {
+		tag: words[0],
+		name: name === 'UID' && words[2] ? `UID ${words[2].toUpperCase()}` : name,
+	};
+}
+
+/** After these, client lines answer the server's "+" (SASL, DONE) until the command's tagged response. */
+const EXCHANGE_COMMANDS = new Set(['AUTHENTICATE', 'IDLE']);
+/** After these the stream is TLS or deflate: nothing left to parse, only bytes to pass. */
+const OPAQUE_AFTER = new Set(['STARTTLS', 'COMPRESS']);
+/** Longest a BYE waits for the server to answer the commands forwarded before it. */
+const BYE_WAIT_MS = 2000;
+
+export interface ThrottleCounts {
+	/** Connections accepted so far. */
+	connections: number;
+	/** Commands passed to the server, by name. */
+	forwarded: Record<string, number>;
+	/** Commands answered NO by the proxy, by name. */
+	refused: Record<string, number>;
+	/** Connections ended with a BYE by the proxy. */
+	byes: number;
+	/** Every command in arrival order: to check the pauses a client took between attempts. */
+	log: { at: number; connection: number; command: string; action: Action['kind'] }[];
+}
+
+export interface ThrottlingProxy {
+	name: string;
+	port: number;
+	/** Live counters (read them after the run). */
+	readonly counts: ThrottleCounts;
+	/** Connections open right now. */
+	readonly activeConnections: number;
+	/** Replaces the rule script; counting starts again. Open connections follow the new script from their next command. */
+	setRules(rules: readonly ThrottleRule[]): void;
+	close(): Promise<void>;
+	/** Same as close(): lets TestServices own it. */
+	stop(): Promise<void>;
+}
+
+export type Action =
+	| { kind: 'forward' }
+	| { kind: 'refuse'; response: string }
+	| { kind: 'bye'; response: string; abrupt: boolean };
+
+/** A rule with its counters. */
+interface LiveRule {
+	rule: ThrottleRule;
+	seen: number;
+	fired: number;
+}
+
+function respond(code: string | null, text: string): string {
+	return `${code ? `[${code}] ` : ''}${text}`;
+}
+
+function decide(rules: LiveRule[], name: string): Action {
+	for (const live of rules) {
+		const { rule } = live;
+		if (!rule.commands.includes(name)) continue;
+		live.seen++;
+		const fires =
+			rule.kind === 'refuse'
+				? live.seen > rule.after &&
+					(live.seen - rule.after) % rule.every === 0 &&
+					live.fired < rule.times
+				: live.seen === rule.count && live.fired === 0;
+		if (!fires) continue;
+		live.fired++;
+		const response = respond(rule.code, rule.text);
+		return rule.kind === 'refuse'
+			? { kind: 'refuse', response }
+			: { kind: 'bye', response, abrupt: rule.abrupt };
+	}
+	return { kind: 'forward' };
+}
+
+const bump = (counter: Record<string, number>, name: string) =>
+	(counter[name] = (counter[name] ?? 0) + 1);
+
+/** One client connection and its server connection, with what the proxy follows of the conversation. */
+class ProxiedSession {
+	private readonly commands = new ImapFramer();
+	private readonly responses = new ImapFramer();
+	/** The command whose bytes are coming from the client, and what was decided for it. */
+	private current: { tag: string; name: string; action: Action } | null = null;
+	/** AUTHENTICATE or IDLE under way: client lines are answers to "+", not commands. */
+	private exchangeTag: string | null = null;
+	private opaque = false;
+	/** Everything written to the client so far ends between two responses: our own lines may go in. */
+	private betweenResponses = true;
+	private readonly ownLines: string[] = [];
+	/** Tags forwarded and not yet answered by the server. */
+	private readonly unanswered = new Set<string>();
+	/**
+	 * A BYE is decided: the client is no longer listened to; the BYE goes out once the server has answered what it
+	 * was sent (a real server answers in order before it sheds the connection), then the connection ends.
+	 */
+	private bye: { line: string; abrupt: boolean; sent: boolean } | null = null;
+	private byeTimer: NodeJS.Timeout | null = null;
+	private ended = false;
+
+	constructor(
+		private readonly connection: number,
+		private readonly client: net.Socket,
+		private readonly server: net.Socket,
+		private readonly rules: () => LiveRule[],
+		private readonly counts: ThrottleCounts,
+		private readonly onEnd: () => void,
+	) {
+		client.on('data', (chunk: Buffer) => this.fromClient(chunk));
+		server.on('data', (chunk: Buffer) => this.fromServer(chunk));
+		for (const socket of [client, server]) {
+			socket.on('close', () => this.end());
+			socket.on('error', () => this.end());
+		}
+	}
+
+	end(): void {
+		if (this.ended) return;
+		this.ended = true;
+		if (this.byeTimer) clearTimeout(this.byeTimer);
+		this.client.destroy();
+		this.server.destroy();
+		this.onEnd();
+	}
+
+	private fromClient(chunk: Buffer): void {
+		if (this.bye !== null || this.ended) return;
+		if (this.opaque) {
+			this.server.write(chunk);
+			return;
+		}
+		for (const segment of this.commands.feed(chunk)) {
+			if (this.exchangeTag !== null && this.current === null) {
+				this.server.write(segment.bytes);
+				continue;
+			}
+			if (segment.first) this.begin(segment.line ?? '');
+			const current = this.current;
+			if (this.bye !== null || current === null) return;
+			if (current.action.kind === 'forward') this.server.write(segment.bytes);
+			// A refused command still has its literals coming: ask for each one the client waits for, and drop them.
+			else if (segment.literal?.synchronizing) this.say('+ Ready for literal data');
+			if (!segment.last) continue;
+			this.current = null;
+			if (current.action.kind === 'refuse') {
+				this.say(`${current.tag} NO ${current.action.response}`);
+			} else if (EXCHANGE_COMMANDS.has(current.name)) {
+				this.exchangeTag = current.tag;
+			} else if (OPAQUE_AFTER.has(current.name)) {
+				this.opaque = true;
+			}
+		}
+	}
+
+	private begin(line: string): void {
+		const command = commandOf(line);
+		// Not a command we can read: forward it and let the server answer.
+		const action: Action = command ? decide(this.rules(), command.name) : { kind: 'forward' };
+		const name = command?.name ?? '?';
+		this.current = { tag: command?.tag ?? '*', name, action };
+		this.counts.log.push({
+			at: Date.now(),
+			connection: this.connection,
+			command: name,
+			action: action.kind,
+		});
+		if (action.kind === 'forward') {
+			bump(this.counts.forwarded, name);
+			if (command) this.unanswered.add(command.tag);
+		} else if (action.kind === 'refuse') bump(this.counts.refused, name);
+		else {
+			this.counts.byes++;
+			this.bye = { line: `* BYE ${action.response}\r\n`, abrupt: action.abrupt, sent: false };
+			// A server that never answers (IDLE...) must not keep the BYE back for ever.
+			this.byeTimer = setTimeout(() => this.sayBye(true), BYE_WAIT_MS);
+			this.sayBye(false);
+		}
+	}
+
+	private fromServer(chunk: Buffer): void {
+		if (this.ended) return;
+		if (this.opaque) {
+			this.client.write(chunk);
+			return;
+		}
+		for (const segment of this.responses.feed(chunk)) {
+			const tag = segment.first ? (segment.line ?? '').split(' ', 1)[0] : null;
+			if (tag !== null && tag === this.exchangeTag) this.exchangeTag = null;
+			this.client.write(segment.bytes);
+			this.betweenResponses = segment.last;
+			if (tag !== null && segment.last) this.unanswered.delete(tag);
+			if (this.betweenResponses) this.flushOwnLines();
+			if (this.ended) return;
+		}
+	}
+
+	/** Our own response lines go out between the server's responses, never inside one. */
+	private say(line: string): void {
+		this.ownLines.push(`${line}\r\n`);
+		if (this.betweenResponses) this.flushOwnLines();
+	}
+
+	private flushOwnLines(): void {
+		for (const line of this.ownLines.splice(0)) this.client.write(line);
+		this.sayBye(false);
+	}
+
+	/** Sends the decided BYE and closes, once the server has answered what it was sent (or `now`). */
+	private sayBye(now: boolean): void {
+		const bye = this.bye;
+		if (bye === null || bye.sent || this.ended) return;
+		if (!now && (!this.betweenResponses || this.unanswered.size > 0)) return;
+		bye.sent = true;
+		this.client.write(bye.line);
+		// The server connection goes now; the session ends when the client connection closes.
+		this.server.removeAllListeners('close');
+		this.server.destroy();
+		if (bye.abrupt) {
+			this.client.end(() => this.end());
+			return;
+		}
+		// Half-close and keep reading (fromClient drops it) until the client hangs up, at most BYE_WAIT_MS.
+		this.client.end();
+		if (this.byeTimer) clearTimeout(this.byeTimer);
+		this.byeTimer = setTimeout(() => this.end(), BYE_WAIT_MS);
+	}
+}
+
+export async function startThrottlingProxy(
+	targetPort: number,
+	rules: readonly ThrottleRule[] = [],
+	targetHost = '127.0.0.1',
+): Promise<ThrottlingProxy> {
+	let live: LiveRule[] = [];
+	const setRules = (next: readonly ThrottleRule[]) => {
+		live = next.map((rule) => ({ rule, seen: 0, fired: 0 }));
+	};
+	setRules(rules);
+	const counts: ThrottleCounts = { connections: 0, forwarded: {}, refused: {}, byes: 0, log: [] };
+	const sessions = new Set<ProxiedSession>();
+
+	const server = net.createServer((client) => {
+		counts.connections++;
+		const upstream = net.connect({ host: targetHost, port: targetPort });
+		const session: ProxiedSession = new ProxiedSession(
+			counts.connections,
+			client,
+			upstream,
+			() => live,
+			counts,
+			() => sessions.delete(session),
+		);
+		sessions.add(session);
+	});
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(0, '127.0.0.1', () => resolve());
+	});
+	const { port } = server.address() as net.AddressInfo;
+
+	const close = async () => {
+		for (const session of [...sessions]) session.end();
+		await new Promise<void>((resolve) => server.close(() => resolve()));
+	};
+
+	return {
+		name: `throttling proxy :${port} → ${targetHost}:${targetPort}`,
+		port,
+		counts,
+		get activeConnections() {
+			return sessions.size;
+		},
+		setRules,
+		close,
+		stop: close,
+	};
+}

@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: migrates a seeded corpus between two local Dovecot instances and prints messages/s, MB/s, peak RSS
  * and the no-op rerun time, side by side with mbsync on the same work in the same run (the machine is noisy: compare
- * within one run, quote medians). Every copy is verified against the source (bytes, flags, dates).
+ * within one run, quote medians). Every copy is verified against the source (bytes, flags, dates). Then the limited
+ * runs (limited.ts): a subset copied under 5 msgs/s and under 2 MB/s, the achieved rate checked against the limit.
  *
  *   npm run bench -- [--messages 5000] [--runs 3] [--no-mbsync] [--scale 1000,5000,20000]
+ *                    [--no-limited] [--limited-runs 1] [--limited-dump DIR] [--only main|limited]
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,6 +20,8 @@ import type { DovecotServer } from '../harness/dovecot';
 import { snapshotMailbox } from '../harness/imap-fixtures';
 import { TestServices } from '../harness/services';
 import { generateCorpus, type CorpusMessage } from './corpus';
+import { runLimited } from './limited';
+import { median } from './rates';
 
 const PASSWORD = 'benchpass';
 const CLI = path.resolve(__dirname, '..', 'tools', 'migrateCli.js');
@@ -27,10 +31,23 @@ interface Args {
 	runs: number;
 	mbsync: boolean;
 	scale: number[];
+	/** The unlimited rounds against mbsync (and the scale series). */
+	main: boolean;
+	limited: boolean;
+	limitedRuns: number;
+	limitedDump?: string;
 }
 
 function parseArgs(): Args {
-	const args: Args = { messages: 5000, runs: 3, mbsync: true, scale: [] };
+	const args: Args = {
+		messages: 5000,
+		runs: 3,
+		mbsync: true,
+		scale: [],
+		main: true,
+		limited: true,
+		limitedRuns: 1,
+	};
 	const argv = process.argv.slice(2);
 	for (let index = 0; index < argv.length; index++) {
 		const arg = argv[index];
@@ -38,7 +55,16 @@ function parseArgs(): Args {
 		else if (arg === '--runs') args.runs = Number(argv[++index]);
 		else if (arg === '--no-mbsync') args.mbsync = false;
 		else if (arg === '--scale') args.scale = argv[++index].split(',').map(Number);
-		else throw new Error(`unknown argument ${arg}`);
+		else if (arg === '--no-limited') args.limited = false;
+		else if (arg === '--limited-runs') args.limitedRuns = Number(argv[++index]);
+		else if (arg === '--limited-dump') args.limitedDump = argv[++index];
+		else if (arg === '--only') {
+			const only = argv[++index];
+			if (only !== 'main' && only !== 'limited')
+				throw new Error(`--only main|limited, not ${only}`);
+			args.main = only === 'main';
+			args.limited = only === 'limited';
+		} else throw new Error(`unknown argument ${arg}`);
 	}
 	return args;
 }
@@ -203,12 +229,6 @@ function mbsyncConfig(
 	return file;
 }
 
-function median(values: number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 interface Row {
 	tool: string;
 	seconds: number[];
@@ -216,9 +236,126 @@ interface Row {
 	verify: string[];
 }
 
+/** The unlimited rounds, ours against mbsync, and the scale series: the lines of their table. */
+async function runMain(
+	args: Args,
+	source: DovecotServer,
+	target: DovecotServer,
+	work: string,
+	corpus: CorpusMessage[],
+): Promise<string[]> {
+	await source.addUser('alice', PASSWORD);
+	const corpusBytes = corpus.reduce((sum, message) => sum + message.raw.length, 0);
+	log(`loading ${corpus.length} messages, ${(corpusBytes / 1e6).toFixed(1)} MB`);
+	await load(source, 'alice', corpus);
+
+	const rows = new Map<string, Row>();
+	const row = (tool: string) => {
+		if (!rows.has(tool)) rows.set(tool, { tool, seconds: [], rss: [], verify: [] });
+		return rows.get(tool) as Row;
+	};
+	let targetIndex = 0;
+	for (let round = 0; round <= args.runs; round++) {
+		const kind = round === 0 ? 'warm-up' : `round ${round}`;
+		const ourUser = `ours${++targetIndex}`;
+		await target.addUser(ourUser, PASSWORD);
+		const ledger = path.join(work, `${ourUser}.sqlite`);
+		const cliArgs = [
+			CLI,
+			'--src',
+			`imap://alice:${PASSWORD}@${source.host}:${source.port}`,
+			'--dst',
+			`imap://${ourUser}:${PASSWORD}@${target.host}:${target.port}`,
+			'--ledger',
+			ledger,
+			'--special-use',
+			'off',
+		];
+		const full = await timed(process.execPath, cliArgs);
+		if (full.code !== 0) throw new Error(`our migration failed: ${full.stderr || full.stdout}`);
+		const report = JSON.parse(full.stdout) as {
+			peakRssBytes: number;
+			counts: { copied: number };
+		};
+		const noop = await timed(process.execPath, cliArgs);
+		const noopReport = JSON.parse(noop.stdout) as { counts: { copied: number } };
+		if (noopReport.counts.copied !== 0) throw new Error('the no-op rerun copied messages');
+		const ourVerify = await verify(source, 'alice', target, ourUser);
+		log(
+			`${kind}: ours ${full.seconds.toFixed(2)} s (${report.counts.copied} copied), rerun ${noop.seconds.toFixed(2)} s, ${ourVerify}`,
+		);
+		if (round > 0) {
+			row('ours').seconds.push(full.seconds);
+			row('ours').rss.push(report.peakRssBytes);
+			row('ours').verify.push(ourVerify);
+			row('ours no-op rerun').seconds.push(noop.seconds);
+		}
+		if (args.mbsync) {
+			const mbsyncUser = `mbsync${++targetIndex}`;
+			await target.addUser(mbsyncUser, PASSWORD);
+			const config = mbsyncConfig(path.join(work, mbsyncUser), source, target, 'alice', mbsyncUser);
+			const run = await timed('mbsync', ['-q', '-c', config, '-a']);
+			const mbsyncVerify = await verify(source, 'alice', target, mbsyncUser);
+			log(`${kind}: mbsync ${run.seconds.toFixed(2)} s, ${mbsyncVerify}`);
+			if (round > 0) {
+				row('mbsync').seconds.push(run.seconds);
+				row('mbsync').verify.push(mbsyncVerify);
+			}
+		}
+	}
+
+	const messages = corpus.length;
+	const mb = corpusBytes / 1e6;
+	const lines = [
+		`corpus: ${messages} messages, ${mb.toFixed(1)} MB, ${args.runs} timed rounds after a warm-up (medians; min-max)`,
+		'tool                 seconds (min-max)        msgs/s    MB/s   peak RSS   verify',
+	];
+	for (const entry of rows.values()) {
+		const seconds = median(entry.seconds);
+		const rss = entry.rss.length ? `${(median(entry.rss) / 1e6).toFixed(0)} MB` : '-';
+		const rate = entry.tool.includes('rerun') ? '-' : (messages / seconds).toFixed(0);
+		const mbRate = entry.tool.includes('rerun') ? '-' : (mb / seconds).toFixed(1);
+		lines.push(
+			`${entry.tool.padEnd(20)} ${seconds.toFixed(2).padStart(6)} (${Math.min(...entry.seconds).toFixed(2)}-${Math.max(...entry.seconds).toFixed(2)})`.padEnd(
+				45,
+			) +
+				`${rate.padStart(6)} ${mbRate.padStart(7)} ${rss.padStart(10)}   ${entry.verify[0] ?? '-'}`,
+		);
+	}
+	const ours = rows.get('ours');
+	const mbsync = rows.get('mbsync');
+	if (ours && mbsync) {
+		lines.push(
+			`throughput ratio ours/mbsync: ${(median(mbsync.seconds) / median(ours.seconds)).toFixed(2)}x`,
+		);
+	}
+
+	for (const size of args.scale) {
+		const user = `scale${size}`;
+		await source.addUser(user, PASSWORD);
+		await load(source, user, generateCorpus(size, 7, { smallOnly: true }));
+		const targetUser = `scaledst${size}`;
+		await target.addUser(targetUser, PASSWORD);
+		const run = await timed(process.execPath, [
+			CLI,
+			'--src',
+			`imap://${user}:${PASSWORD}@${source.host}:${source.port}`,
+			'--dst',
+			`imap://${targetUser}:${PASSWORD}@${target.host}:${target.port}`,
+			'--ledger',
+			path.join(work, `${user}.sqlite`),
+		]);
+		const report = JSON.parse(run.stdout) as { peakRssBytes: number; counts: { copied: number } };
+		lines.push(
+			`scale ${size} small messages: ${run.seconds.toFixed(2)} s, peak RSS ${(report.peakRssBytes / 1e6).toFixed(0)} MB`,
+		);
+	}
+	return lines;
+}
+
 async function main(): Promise<void> {
 	const args = parseArgs();
-	if (args.mbsync) ensureDebianPackages(['isync']);
+	if (args.main && args.mbsync) ensureDebianPackages(['isync']);
 	const services = new TestServices();
 	const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-'));
 	try {
@@ -226,120 +363,26 @@ async function main(): Promise<void> {
 			services.dovecot({ name: 'bench-source' }),
 			services.dovecot({ name: 'bench-target' }),
 		]);
-		await source.addUser('alice', PASSWORD);
 		const corpus = generateCorpus(args.messages);
-		const corpusBytes = corpus.reduce((sum, message) => sum + message.raw.length, 0);
-		log(`loading ${corpus.length} messages, ${(corpusBytes / 1e6).toFixed(1)} MB`);
-		await load(source, 'alice', corpus);
-
-		const rows = new Map<string, Row>();
-		const row = (tool: string) => {
-			if (!rows.has(tool)) rows.set(tool, { tool, seconds: [], rss: [], verify: [] });
-			return rows.get(tool) as Row;
-		};
-		let targetIndex = 0;
-		for (let round = 0; round <= args.runs; round++) {
-			const kind = round === 0 ? 'warm-up' : `round ${round}`;
-			const ourUser = `ours${++targetIndex}`;
-			await target.addUser(ourUser, PASSWORD);
-			const ledger = path.join(work, `${ourUser}.sqlite`);
-			const cliArgs = [
-				CLI,
-				'--src',
-				`imap://alice:${PASSWORD}@${source.host}:${source.port}`,
-				'--dst',
-				`imap://${ourUser}:${PASSWORD}@${target.host}:${target.port}`,
-				'--ledger',
-				ledger,
-				'--special-use',
-				'off',
-			];
-			const full = await timed(process.execPath, cliArgs);
-			if (full.code !== 0) throw new Error(`our migration failed: ${full.stderr || full.stdout}`);
-			const report = JSON.parse(full.stdout) as {
-				peakRssBytes: number;
-				counts: { copied: number };
-			};
-			const noop = await timed(process.execPath, cliArgs);
-			const noopReport = JSON.parse(noop.stdout) as { counts: { copied: number } };
-			if (noopReport.counts.copied !== 0) throw new Error('the no-op rerun copied messages');
-			const ourVerify = await verify(source, 'alice', target, ourUser);
-			log(
-				`${kind}: ours ${full.seconds.toFixed(2)} s (${report.counts.copied} copied), rerun ${noop.seconds.toFixed(2)} s, ${ourVerify}`,
-			);
-			if (round > 0) {
-				row('ours').seconds.push(full.seconds);
-				row('ours').rss.push(report.peakRssBytes);
-				row('ours').verify.push(ourVerify);
-				row('ours no-op rerun').seconds.push(noop.seconds);
-			}
-			if (args.mbsync) {
-				const mbsyncUser = `mbsync${++targetIndex}`;
-				await target.addUser(mbsyncUser, PASSWORD);
-				const config = mbsyncConfig(
-					path.join(work, mbsyncUser),
+		// Each section prints its table when it ends, so a failing later section loses nothing.
+		const print = (lines: string[]) => process.stdout.write(`${lines.join('\n')}\n`);
+		if (args.main) print(await runMain(args, source, target, work, corpus));
+		if (args.limited) {
+			print(
+				await runLimited({
 					source,
 					target,
-					'alice',
-					mbsyncUser,
-				);
-				const run = await timed('mbsync', ['-q', '-c', config, '-a']);
-				const mbsyncVerify = await verify(source, 'alice', target, mbsyncUser);
-				log(`${kind}: mbsync ${run.seconds.toFixed(2)} s, ${mbsyncVerify}`);
-				if (round > 0) {
-					row('mbsync').seconds.push(run.seconds);
-					row('mbsync').verify.push(mbsyncVerify);
-				}
-			}
-		}
-
-		const messages = corpus.length;
-		const mb = corpusBytes / 1e6;
-		const lines = [
-			`corpus: ${messages} messages, ${mb.toFixed(1)} MB, ${args.runs} timed rounds after a warm-up (medians; min-max)`,
-			'tool                 seconds (min-max)        msgs/s    MB/s   peak RSS   verify',
-		];
-		for (const entry of rows.values()) {
-			const seconds = median(entry.seconds);
-			const rss = entry.rss.length ? `${(median(entry.rss) / 1e6).toFixed(0)} MB` : '-';
-			const rate = entry.tool.includes('rerun') ? '-' : (messages / seconds).toFixed(0);
-			const mbRate = entry.tool.includes('rerun') ? '-' : (mb / seconds).toFixed(1);
-			lines.push(
-				`${entry.tool.padEnd(20)} ${seconds.toFixed(2).padStart(6)} (${Math.min(...entry.seconds).toFixed(2)}-${Math.max(...entry.seconds).toFixed(2)})`.padEnd(
-					45,
-				) +
-					`${rate.padStart(6)} ${mbRate.padStart(7)} ${rss.padStart(10)}   ${entry.verify[0] ?? '-'}`,
+					password: PASSWORD,
+					work,
+					corpus,
+					runs: args.limitedRuns,
+					dumpDir: args.limitedDump,
+					load,
+					verify,
+					log,
+				}),
 			);
 		}
-		const ours = rows.get('ours');
-		const mbsync = rows.get('mbsync');
-		if (ours && mbsync) {
-			lines.push(
-				`throughput ratio ours/mbsync: ${(median(mbsync.seconds) / median(ours.seconds)).toFixed(2)}x`,
-			);
-		}
-
-		for (const size of args.scale) {
-			const user = `scale${size}`;
-			await source.addUser(user, PASSWORD);
-			await load(source, user, generateCorpus(size, 7, { smallOnly: true }));
-			const targetUser = `scaledst${size}`;
-			await target.addUser(targetUser, PASSWORD);
-			const run = await timed(process.execPath, [
-				CLI,
-				'--src',
-				`imap://${user}:${PASSWORD}@${source.host}:${source.port}`,
-				'--dst',
-				`imap://${targetUser}:${PASSWORD}@${target.host}:${target.port}`,
-				'--ledger',
-				path.join(work, `${user}.sqlite`),
-			]);
-			const report = JSON.parse(run.stdout) as { peakRssBytes: number; counts: { copied: number } };
-			lines.push(
-				`scale ${size} small messages: ${run.seconds.toFixed(2)} s, peak RSS ${(report.peakRssBytes / 1e6).toFixed(0)} MB`,
-			);
-		}
-		process.stdout.write(`${lines.join('\n')}\n`);
 	} finally {
 		await services.stopAll();
 		fs.rmSync(work, { recursive: true, force: true });

@@ -270,6 +270,9 @@ async function runMain(
 			ledger,
 			'--special-use',
 			'off',
+			// As the n8n node runs it: in a worker with a capped young generation.
+			'--isolated',
+			'yes',
 		];
 		const full = await timed(process.execPath, cliArgs);
 		if (full.code !== 0) throw new Error(`our migration failed: ${full.stderr || full.stdout}`);
@@ -334,21 +337,25 @@ async function runMain(
 		const user = `scale${size}`;
 		await source.addUser(user, PASSWORD);
 		await load(source, user, generateCorpus(size, 7, { smallOnly: true }));
-		const targetUser = `scaledst${size}`;
-		await target.addUser(targetUser, PASSWORD);
-		const run = await timed(process.execPath, [
-			CLI,
-			'--src',
-			`imap://${user}:${PASSWORD}@${source.host}:${source.port}`,
-			'--dst',
-			`imap://${targetUser}:${PASSWORD}@${target.host}:${target.port}`,
-			'--ledger',
-			path.join(work, `${user}.sqlite`),
-		]);
-		const report = JSON.parse(run.stdout) as { peakRssBytes: number; counts: { copied: number } };
-		lines.push(
-			`scale ${size} small messages: ${run.seconds.toFixed(2)} s, peak RSS ${(report.peakRssBytes / 1e6).toFixed(0)} MB`,
-		);
+		// The node's way (a worker with a capped young generation) and the engine alone in the process, for contrast.
+		for (const isolated of [true, false]) {
+			const targetUser = `scaledst${size}${isolated ? 'w' : 'p'}`;
+			await target.addUser(targetUser, PASSWORD);
+			const run = await timed(process.execPath, [
+				CLI,
+				'--src',
+				`imap://${user}:${PASSWORD}@${source.host}:${source.port}`,
+				'--dst',
+				`imap://${targetUser}:${PASSWORD}@${target.host}:${target.port}`,
+				'--ledger',
+				path.join(work, `${targetUser}.sqlite`),
+				...(isolated ? ['--isolated', 'yes'] : []),
+			]);
+			const report = JSON.parse(run.stdout) as { peakRssBytes: number };
+			lines.push(
+				`scale ${size} small messages, ${isolated ? 'worker (as in n8n)' : 'in-process       '}: ${run.seconds.toFixed(2)} s, peak RSS ${(report.peakRssBytes / 1e6).toFixed(0)} MB`,
+			);
+		}
 	}
 	return lines;
 }

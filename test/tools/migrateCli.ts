@@ -4,12 +4,24 @@
  *
  *   node .build/test/tools/migrateCli.js --src imap://user:pass@127.0.0.1:10143 --dst imap://user:pass@127.0.0.1:11143 \
  *     --ledger /tmp/ledger.sqlite [--mode full|delta|verify|dryRun] [--migration NAME] [--connections N] [--depth N] [--batch N] [--window N]
+ *     [--isolated yes]
+ *
+ * `--isolated yes` runs the migration as the n8n node does: in a worker thread with a capped young generation
+ * (isolatedExecution.ts). Without it the engine runs in this process, which the crash tests need for their kill hook.
+ *
+ * Memory diagnostics (issue 3), all off unless set: MM_MEM_LOG (+ MM_MEM_SAMPLE_MS, MM_MEM_SMAPS), MM_HEAP_SNAPSHOT_AT
+ * (+ MM_HEAP_SNAPSHOT_DIR), MM_ALLOC_PROFILE; see the functions below. migrateWorkerCli.js runs this in a worker.
  */
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import v8 from 'node:v8';
 
+import { runImapExecutionIsolated } from '../../nodes/shared/engine/imap/isolatedExecution';
+import type { ExecutionEvent } from '../../nodes/shared/engine/imap/runImapExecution';
 import { runImapMigration } from '../../nodes/shared/engine/imap/runImapMigration';
 import { newOwnerId } from '../../nodes/shared/engine/migrateMailbox';
-import type { MigrationMode } from '../../nodes/shared/engine/types';
+import type { CopyTuning, MailboxReport, MigrationMode } from '../../nodes/shared/engine/types';
 import type { ImapEndpoint } from '../../nodes/shared/imap/endpoint';
 import { openLedger } from '../../nodes/shared/ledger';
 
@@ -49,7 +61,120 @@ function retainedMemory(): NodeJS.MemoryUsage {
 	return process.memoryUsage();
 }
 
+/**
+ * Diagnostics (issue 3): MM_MEM_LOG=file samples process.memoryUsage() and the V8 heap spaces every MM_MEM_SAMPLE_MS
+ * (default 200) as JSON lines; MM_HEAP_SNAPSHOT_AT=n[,m] writes a heap snapshot once n messages were copied.
+ */
+function startMemorySampler(): () => void {
+	const file = process.env.MM_MEM_LOG;
+	if (!file) return () => undefined;
+	const started = Date.now();
+	const sample = (label?: string) => {
+		const spaces: Record<string, number> = {};
+		for (const space of v8.getHeapSpaceStatistics())
+			spaces[space.space_name.replace(/_space$/, '')] = Math.round(space.space_size / 1e5) / 10;
+		const memory = process.memoryUsage();
+		const smaps = process.env.MM_MEM_SMAPS ? residentByKind() : undefined;
+		appendFileSync(
+			file,
+			`${JSON.stringify({
+				t: Date.now() - started,
+				label,
+				rss: Math.round(memory.rss / 1e5) / 10,
+				heapTotal: Math.round(memory.heapTotal / 1e5) / 10,
+				heapUsed: Math.round(memory.heapUsed / 1e5) / 10,
+				external: Math.round(memory.external / 1e5) / 10,
+				arrayBuffers: Math.round(memory.arrayBuffers / 1e5) / 10,
+				spaces,
+				smaps,
+			})}\n`,
+		);
+	};
+	const timer = setInterval(sample, Number(process.env.MM_MEM_SAMPLE_MS ?? 200));
+	timer.unref();
+	return () => {
+		clearInterval(timer);
+		sample('end');
+	};
+}
+
+/** Resident MB by mapping kind: brk heap (malloc main arena), anonymous mappings by size, file-backed. */
+function residentByKind(): Record<string, number> {
+	const totals: Record<string, number> = {};
+	let kind = '';
+	for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+		const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+		if (head) {
+			const size = (parseInt(head[2], 16) - parseInt(head[1], 16)) / 1048576;
+			const name = head[3];
+			kind =
+				name === '[heap]'
+					? 'brk'
+					: name.startsWith('/')
+						? 'file'
+						: name
+							? name
+							: size >= 60 && size <= 64
+								? 'anon64M'
+								: size >= 1
+									? 'anon>=1M'
+									: 'anon<1M';
+			continue;
+		}
+		const rss = /^Rss:\s+(\d+) kB/.exec(line);
+		if (rss) totals[kind] = Math.round(((totals[kind] ?? 0) + Number(rss[1]) / 1024) * 10) / 10;
+	}
+	return totals;
+}
+
+function snapshotTrigger(): ((copied: number) => void) | undefined {
+	const marks = (process.env.MM_HEAP_SNAPSHOT_AT ?? '')
+		.split(',')
+		.filter(Boolean)
+		.map(Number)
+		.sort((a, b) => a - b);
+	if (marks.length === 0) return undefined;
+	let copiedSoFar = 0;
+	return (copied) => {
+		copiedSoFar = copied;
+		while (marks.length && copiedSoFar >= marks[0]) {
+			const mark = marks.shift() as number;
+			const file = v8.writeHeapSnapshot(
+				path.join(
+					process.env.MM_HEAP_SNAPSHOT_DIR ?? os.tmpdir(),
+					`heap-${process.pid}-${mark}.heapsnapshot`,
+				),
+			);
+			process.stderr.write(`heap snapshot at ${copiedSoFar}: ${file}\n`);
+		}
+	};
+}
+
+/** MM_ALLOC_PROFILE=file: a sampling allocation profile that keeps garbage (what the young generation sees). */
+async function startAllocationProfile(): Promise<() => Promise<void>> {
+	const file = process.env.MM_ALLOC_PROFILE;
+	if (!file) return async () => undefined;
+	const { Session } = await import('node:inspector/promises');
+	const session = new Session();
+	session.connect();
+	await session.post('HeapProfiler.startSampling', {
+		samplingInterval: 16384,
+		includeObjectsCollectedByMajorGC: true,
+		includeObjectsCollectedByMinorGC: true,
+	} as never);
+	return async () => {
+		const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: unknown };
+		writeFileSync(file, JSON.stringify(profile));
+		session.disconnect();
+	};
+}
+
 async function main(): Promise<void> {
+	const stopProfile = await startAllocationProfile();
+	const stopSampler = startMemorySampler();
+	const onSnapshot = snapshotTrigger();
+	let totalCopied = 0;
+	const folderCopied = new Map<string, number>();
 	const args = new Map<string, string>();
 	for (let index = 2; index < process.argv.length; index += 2) {
 		args.set(process.argv[index].replace(/^--/, ''), process.argv[index + 1]);
@@ -66,24 +191,42 @@ async function main(): Promise<void> {
 				if (--appendsLeft === 0) process.kill(process.pid, 'SIGKILL');
 			}
 		: undefined;
+	const tuning: Partial<CopyTuning> = {
+		...(args.has('connections') ? { connections: Number(args.get('connections')) } : {}),
+		...(args.has('depth') ? { pipelineDepth: Number(args.get('depth')) } : {}),
+		...(args.has('batch') ? { batchMessages: Number(args.get('batch')) } : {}),
+		...(args.has('window') ? { windowMessages: Number(args.get('window')) } : {}),
+	};
+	const mode = (args.get('mode') ?? 'full') as MigrationMode;
+	const folderRules = { specialUse: args.get('special-use') !== 'off' };
+	if (args.get('isolated') === 'yes') {
+		await runIsolated(required, mode, folderRules, tuning, args.get('migration') ?? 'cli');
+		return;
+	}
 	const ledger = await openLedger({ kind: 'sqlite', path: required('ledger') });
 	try {
 		const report = await runImapMigration({
 			source: endpoint(required('src')),
 			target: endpoint(required('dst')),
 			migrationId: args.get('migration') ?? 'cli',
-			mode: (args.get('mode') ?? 'full') as MigrationMode,
-			folderRules: { specialUse: args.get('special-use') !== 'off' },
-			tuning: {
-				...(args.has('connections') ? { connections: Number(args.get('connections')) } : {}),
-				...(args.has('depth') ? { pipelineDepth: Number(args.get('depth')) } : {}),
-				...(args.has('batch') ? { batchMessages: Number(args.get('batch')) } : {}),
-				...(args.has('window') ? { windowMessages: Number(args.get('window')) } : {}),
-			},
+			mode,
+			folderRules,
+			tuning,
 			ledger,
 			owner: newOwnerId('cli'),
 			afterAppend,
+			...(onSnapshot
+				? {
+						onProgress: (progress: { folder: string; copied: number }) => {
+							totalCopied += progress.copied - (folderCopied.get(progress.folder) ?? 0);
+							folderCopied.set(progress.folder, progress.copied);
+							onSnapshot(totalCopied);
+						},
+					}
+				: {}),
 		});
+		stopSampler();
+		await stopProfile();
 		process.stdout.write(
 			`${JSON.stringify({ ...report, peakRssBytes: peakRssBytes(), memory: retainedMemory() })}\n`,
 		);
@@ -91,6 +234,50 @@ async function main(): Promise<void> {
 	} finally {
 		await ledger.close();
 	}
+}
+
+/** The node's way: one job through runImapExecutionIsolated, no limits or stop conditions. */
+async function runIsolated(
+	required: (name: string) => string,
+	mode: MigrationMode,
+	folderRules: { specialUse: boolean },
+	tuning: Partial<CopyTuning>,
+	migrationId: string,
+): Promise<void> {
+	let report: MailboxReport | null = null;
+	let failure: string | null = null;
+	await runImapExecutionIsolated(
+		{
+			jobs: [
+				{
+					position: 0,
+					source: endpoint(required('src')),
+					target: endpoint(required('dst')),
+					migrationId,
+					mode,
+					folderRules,
+					tuning,
+					oversize: { maxMessageBytes: null, zipAttachments: true },
+					maxFailedItemsReported: 1000,
+				},
+			],
+			mailboxesInParallel: 1,
+			controls: { timeZone: 'UTC', profiles: [], stop: {} },
+			ledgerPath: required('ledger'),
+			owner: newOwnerId('cli'),
+		},
+		(event: ExecutionEvent) => {
+			if (event.type === 'report') report = event.report;
+			if (event.type === 'failure') failure = event.failure.message;
+		},
+	);
+	if (!report) throw new Error(failure ?? 'no report');
+	const done: MailboxReport = report;
+	process.stdout.write(
+		`${JSON.stringify({ ...done, peakRssBytes: peakRssBytes(), memory: retainedMemory() })}
+`,
+	);
+	process.exitCode = done.status === 'completed' ? 0 : 3;
 }
 
 main().catch((error: unknown) => {

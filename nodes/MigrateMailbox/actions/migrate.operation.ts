@@ -15,8 +15,9 @@ import { parseWindows, ScheduleError } from '../../shared/control/schedule';
 import { formatBytes } from '../../shared/control/stopConditions';
 
 import type { FolderRules } from '../../shared/engine/imap/folderRouting';
-import { runImapMigration } from '../../shared/engine/imap/runImapMigration';
-import { newOwnerId } from '../../shared/engine/migrateMailbox';
+import { runImapExecutionIsolated } from '../../shared/engine/imap/isolatedExecution';
+import type { MailboxJob } from '../../shared/engine/imap/runImapExecution';
+import { MailboxSetupError, newOwnerId } from '../../shared/engine/migrateMailbox';
 import type {
 	CopyTuning,
 	MailboxReport,
@@ -24,7 +25,7 @@ import type {
 	MigrationProgress,
 	OversizePolicy,
 } from '../../shared/engine/types';
-import { defaultLedgerPath, openLedger } from '../../shared/ledger';
+import { defaultLedgerPath } from '../../shared/ledger';
 import { mailboxPairFor } from './mailboxFields';
 
 const showFor = { show: { operation: ['migrate', 'verify'] } };
@@ -527,67 +528,85 @@ export async function executeMigrations(
 	const first = settings.find((setting) => setting !== null);
 	if (!first) return results;
 	// Limits, windows and budgets are the execution's: they come from the first item's settings.
-	let controls: ExecutionControls;
 	try {
-		controls = new ExecutionControls(first.controls, {
-			onProfileChange: (profile, host) =>
-				report(`Throttle profile "${profile.name}" now applies to ${host}`),
-			onError: (error, host) =>
-				this.logger.warn(`Could not apply the throttle profile of ${host}: ${String(error)}`),
-		});
+		validateControls(first.controls);
 	} catch (error) {
 		// Shared by every mailbox, so every item fails with it (each goes to the error output under Continue On Fail).
 		return itemIndexes.map((itemIndex) => settingsError(this, error, itemIndex));
 	}
-	const parallel = Math.max(
-		1,
-		Math.min(...settings.map((setting) => setting?.mailboxesInParallel ?? Infinity)),
-	);
-	const ledgerPath = first.ledgerPath || defaultLedgerPath();
-	const ledger = await openLedger({ kind: 'sqlite', path: ledgerPath });
-	const owner = newOwnerId(`n8n-execution-${this.getExecutionId()}`);
-	let next = 0;
-	const worker = async () => {
-		while (next < itemIndexes.length) {
-			const position = next++;
-			const itemIndex = itemIndexes[position];
-			const setting = settings[position];
-			if (!setting) continue;
-			try {
-				const { source, target } = await mailboxPairFor.call(this, itemIndex);
-				const mailboxReport = await runImapMigration({
-					source,
-					target,
-					migrationId: setting.migrationId,
-					mode: setting.mode,
-					folderRules: setting.folderRules,
-					tuning: setting.tuning,
-					controls: await controls.forMailbox(source.host, target.host),
-					oversize: setting.oversize,
-					maxFailedItemsReported: setting.maxFailedItems,
-					ledger,
-					owner,
-					logger: {
-						debug: (message, meta) => this.logger.debug(message, meta),
-						info: (message, meta) => this.logger.info(message, meta),
-						warn: (message, meta) => this.logger.warn(message, meta),
-					},
-					onProgress: throttledProgress(report),
-				});
-				report(summaryLine(mailboxReport));
-				results[position] = mailboxReport as unknown as IDataObject;
-			} catch (error) {
-				results[position] = error instanceof Error ? error : new Error(String(error));
-			}
+	const jobs: MailboxJob[] = [];
+	for (const [position, setting] of settings.entries()) {
+		if (!setting) continue;
+		try {
+			const { source, target } = await mailboxPairFor.call(this, itemIndexes[position]);
+			jobs.push({
+				position,
+				source,
+				target,
+				migrationId: setting.migrationId,
+				mode: setting.mode,
+				folderRules: setting.folderRules,
+				tuning: setting.tuning,
+				oversize: setting.oversize,
+				maxFailedItemsReported: setting.maxFailedItems,
+			});
+		} catch (error) {
+			results[position] = error instanceof Error ? error : new Error(String(error));
 		}
-	};
-	try {
-		await Promise.all(Array.from({ length: Math.min(parallel, itemIndexes.length) }, worker));
-	} finally {
-		await controls.dispose();
-		await ledger.close();
+	}
+	if (jobs.length === 0) return results;
+	const progress = throttledProgress(report);
+	await runImapExecutionIsolated(
+		{
+			jobs,
+			mailboxesInParallel: Math.max(
+				1,
+				Math.min(...settings.map((setting) => setting?.mailboxesInParallel ?? Infinity)),
+			),
+			controls: first.controls,
+			ledgerPath: first.ledgerPath || defaultLedgerPath(),
+			owner: newOwnerId(`n8n-execution-${this.getExecutionId()}`),
+		},
+		(event) => {
+			switch (event.type) {
+				case 'log':
+					this.logger[event.level](event.message, event.meta);
+					break;
+				case 'progress':
+					progress(event.progress);
+					break;
+				case 'profile':
+					report(`Throttle profile "${event.profile}" now applies to ${event.host}`);
+					break;
+				case 'report':
+					report(summaryLine(event.report));
+					results[event.position] = event.report as unknown as IDataObject;
+					break;
+				case 'failure':
+					results[event.position] =
+						event.failure.side === null
+							? new Error(event.failure.message)
+							: new MailboxSetupError(event.failure.message, event.failure.side);
+					break;
+			}
+		},
+		this.getExecutionCancelSignal?.(),
+	).catch((error: unknown) => {
+		// The execution as a whole broke (the ledger could not be opened, the worker ran out of memory): every
+		// mailbox without a result gets that error; those that finished keep theirs.
+		for (const job of jobs) {
+			results[job.position] ??= error instanceof Error ? error : new Error(String(error));
+		}
+	});
+	for (const job of jobs) {
+		results[job.position] ??= new Error('the migration ended without a result for this mailbox');
 	}
 	return results;
+}
+
+/** Throws ScheduleError for controls that make no sense, before any mailbox is touched. */
+function validateControls(controls: ControlSettings): void {
+	new ExecutionControls(controls).dispose().catch(() => undefined);
 }
 
 function settingsError(

@@ -87,8 +87,9 @@ export class ConnectionYieldError extends Error {
 export interface FolderProgress {
 	report: FolderReport;
 	uidValidity: number;
-	/** First UID of the window being worked on. */
+	/** UID range of the window being worked on; an interrupted window is resumed over exactly this range. */
 	windowFrom: number;
+	windowTo: number;
 	/** UIDs of that window not handled yet; null before the window was started. */
 	unhandled: Set<number> | null;
 	/** Items of finished windows not yet done (failed or interrupted). */
@@ -275,6 +276,12 @@ interface Batch {
 	bytes: number;
 }
 
+/** What a batch achieved, for the stop conditions, kept up to date as outcomes are recorded. */
+interface Tally {
+	copiedBytes: number;
+	failures: number;
+}
+
 function makeBatches(items: MessageMeta[], tuning: CopyTuning): Batch[] {
 	const batches: Batch[] = [];
 	let current: Batch = { items: [], bytes: 0 };
@@ -439,28 +446,25 @@ class FolderCopy {
 
 	async copyBatch(batch: Batch): Promise<void> {
 		if (!(await this.admit(batch.items.length, batch.bytes))) return;
-		let settled = false;
+		const tally: Tally = { copiedBytes: 0, failures: 0 };
 		try {
-			const { copiedBytes, failures } = await this.appendBatch(batch);
-			this.settle(batch.bytes, copiedBytes, failures);
-			settled = true;
+			await this.appendBatch(batch, tally);
 		} finally {
-			if (!settled) this.settle(batch.bytes, 0, 0);
+			// Also when the session broke halfway: what was recorded as copied counts against the byte budget.
+			this.settle(batch.bytes, tally.copiedBytes, tally.failures);
 		}
 	}
 
-	private async appendBatch(batch: Batch): Promise<{ copiedBytes: number; failures: number }> {
+	private async appendBatch(batch: Batch, tally: Tally): Promise<void> {
 		const bodies = new Map<number, Buffer>();
 		await this.source.fetchBodies(
 			batch.items.map((meta) => meta.uid),
 			(body) => bodies.set(body.uid, body.raw),
 		);
 		// Messages expunged from the source since the scan are gone: nothing to copy, nothing to record.
+		this.handled(batch.items.filter((meta) => !bodies.has(meta.uid)));
 		const present = batch.items.filter((meta) => bodies.has(meta.uid));
-		if (present.length === 0) {
-			this.handled(batch.items);
-			return { copiedBytes: 0, failures: 0 };
-		}
+		if (present.length === 0) return;
 		const prints = new Map(
 			present.map((meta) => [meta.uid, fingerprintOf(bodies.get(meta.uid) as Buffer)]),
 		);
@@ -481,6 +485,7 @@ class FolderCopy {
 		bodies.clear();
 		const results = await this.appendWithBackoff(appendItems);
 		const outcomes: ItemOutcome[] = [];
+		const settled: MessageMeta[] = [];
 		const refusedForSize: number[] = [];
 		let copiedBytes = 0;
 		present.forEach((meta, index) => {
@@ -488,16 +493,20 @@ class FolderCopy {
 			const fingerprint = prints.get(meta.uid) ?? null;
 			if (result.ok) {
 				outcomes.push(this.outcome(meta, 'copied', { targetUid: result.uid, fingerprint }));
+				settled.push(meta);
 				copiedBytes += meta.size;
 				return;
 			}
-			// The target has a size limit it did not announce (no APPENDLIMIT): zip this one, below its size.
-			if (result.tooBig && this.context.oversize.zipAttachments) {
+			// The target has a size limit it did not announce (no APPENDLIMIT): the oversize path decides.
+			if (result.tooBig) {
 				refusedForSize.push(index);
 				return;
 			}
+			// Stopped while the server asked for a pause: not a failure, the item stays pending for the next run.
+			if (!result.permanent && this.context.signal?.aborted) return;
 			const reason = `${result.code ? `[${result.code}] ` : ''}${result.message}`;
 			outcomes.push(this.outcome(meta, 'failed', { reason, fingerprint }));
+			settled.push(meta);
 			noteFailure(this.context, {
 				folder: this.route.sourcePath,
 				uid: meta.uid,
@@ -513,16 +522,18 @@ class FolderCopy {
 		this.report.failed += outcomes.length - copied;
 		this.context.totals.copied += copied;
 		this.context.totals.bytes += copiedBytes;
-		let failures = outcomes.length - copied;
+		tally.copiedBytes += copiedBytes;
+		tally.failures += outcomes.length - copied;
+		this.handled(settled);
 		for (const index of refusedForSize) {
 			const meta = present[index];
-			const zipped = await this.appendZipped(meta, appendItems[index].raw, meta.size - 1, true);
-			copiedBytes += zipped.copiedBytes;
-			failures += zipped.failures;
+			if (this.context.oversize.zipAttachments) {
+				await this.appendZipped(meta, appendItems[index].raw, meta.size - 1, tally, true);
+			} else {
+				await this.recordOversize(meta, null, 'zipping attachments is off');
+			}
 		}
-		this.handled(batch.items);
 		this.progressed();
-		return { copiedBytes, failures };
 	}
 
 	private progressed(): void {
@@ -637,7 +648,7 @@ class FolderCopy {
 			return;
 		}
 		if (!(await this.admit(1, meta.size))) return;
-		let outcome = { copiedBytes: 0, failures: 0 };
+		const tally: Tally = { copiedBytes: 0, failures: 0 };
 		try {
 			let original: Buffer | null = null;
 			await this.source.fetchBodies([meta.uid], (body) => (original = body.raw));
@@ -645,31 +656,45 @@ class FolderCopy {
 				this.handled([meta]);
 				return;
 			}
-			outcome = await this.appendZipped(meta, original, limit);
+			await this.appendZipped(meta, original, limit, tally);
 		} finally {
-			this.settle(meta.size, outcome.copiedBytes, outcome.failures);
+			this.settle(meta.size, tally.copiedBytes, tally.failures);
 		}
 	}
 
 	/**
 	 * Packs the attachments of a message into one zip so it fits under `limit`, and appends that; when it cannot be
 	 * done or is not enough, the item is skipped as `oversize` with its size. Never dropped silently.
+	 * `unannounced`: the target refused the message for its size without saying its limit.
 	 */
 	private async appendZipped(
 		meta: MessageMeta,
 		original: Buffer,
 		limit: number,
-		refusedUnannounced = false,
-	): Promise<{ copiedBytes: number; failures: number }> {
+		tally: Tally,
+		unannounced = false,
+	): Promise<void> {
 		const fingerprint = fingerprintOf(original);
+		const flags = this.keptFlags(meta, true);
+		// The source's size was off and the message fits as it is.
+		if (!unannounced && original.length <= limit) {
+			const result = await this.appendOne(
+				meta,
+				{ raw: original, flags, fingerprint, reason: null },
+				tally,
+			);
+			if (!result || result.ok || !result.tooBig) return;
+			// Refused for its size after all: zip it below its real size.
+			await this.appendZipped(meta, original, original.length - 1, tally, true);
+			return;
+		}
 		const shrunk = await shrinkByZippingAttachments(original, limit);
 		if (shrunk.kind === 'unchanged') {
-			await this.recordOversize(meta, refusedUnannounced ? null : limit, shrunk.reason);
-			return { copiedBytes: 0, failures: 0 };
+			await this.recordOversize(meta, unannounced ? null : limit, shrunk.reason);
+			return;
 		}
 		const parts = shrunk.zippedParts.length;
 		const reason = `${ZIPPED_REASON_PREFIX} ${parts} attachment${parts === 1 ? '' : 's'} packed into one zip, ${meta.size} -> ${shrunk.raw.length} bytes`;
-		const flags = this.keptFlags(meta, true);
 		// Zipping is deterministic: a copy left by a crash or found without a ledger has exactly these bytes.
 		const earlier = await this.findZippedCopy(meta, shrunk.raw);
 		if (earlier) {
@@ -678,41 +703,65 @@ class FolderCopy {
 			]);
 			this.report.alreadyPresent++;
 			this.handled([meta]);
-			return { copiedBytes: 0, failures: 0 };
+			return;
 		}
+		const result = await this.appendOne(
+			meta,
+			{ raw: shrunk.raw, flags, fingerprint, reason },
+			tally,
+		);
+		if (result?.ok) this.context.totals.zipped++;
+		if (result && !result.ok && result.tooBig) {
+			await this.recordOversize(
+				meta,
+				unannounced ? null : limit,
+				`refused even zipped to ${shrunk.raw.length} bytes`,
+			);
+		}
+	}
+
+	/**
+	 * Appends one message (as it is, or its zipped copy) with its ledger intent and outcome. A size refusal is left to
+	 * the caller (returned, nothing recorded); a pause the run was stopped in leaves the item pending.
+	 */
+	private async appendOne(
+		meta: MessageMeta,
+		copy: { raw: Buffer; flags: string[]; fingerprint: string; reason: string | null },
+		tally: Tally,
+	): Promise<AppendResult | null> {
 		await this.context.ledger.recordIntents([
 			{
 				...this.key,
 				uidValidity: this.uidValidity,
 				uid: meta.uid,
-				...factsOf(meta, this.route, flags, fingerprint),
+				...factsOf(meta, this.route, copy.flags, copy.fingerprint),
 			},
 		]);
 		const [result] = await this.appendWithBackoff([
-			{ raw: shrunk.raw, flags, internalDate: meta.internalDate },
+			{ raw: copy.raw, flags: copy.flags, internalDate: meta.internalDate },
 		]);
+		if (result.ok) {
+			await this.context.ledger.recordOutcomes([
+				this.outcome(meta, 'copied', {
+					targetUid: result.uid,
+					fingerprint: copy.fingerprint,
+					reason: copy.reason,
+				}),
+			]);
+			this.report.copied++;
+			this.context.totals.copied++;
+			this.context.totals.bytes += copy.raw.length;
+			tally.copiedBytes += copy.raw.length;
+			this.handled([meta]);
+			this.progressed();
+			return result;
+		}
+		if (result.tooBig) return result;
+		if (!result.permanent && this.context.signal?.aborted) return null;
+		await this.recordFailure(meta, result, copy.fingerprint);
+		tally.failures++;
 		this.handled([meta]);
-		if (!result.ok && result.tooBig) {
-			await this.recordOversize(
-				meta,
-				refusedUnannounced ? null : limit,
-				`refused even zipped to ${shrunk.raw.length} bytes`,
-			);
-			return { copiedBytes: 0, failures: 0 };
-		}
-		if (!result.ok) {
-			await this.recordFailure(meta, result, fingerprint);
-			return { copiedBytes: 0, failures: 1 };
-		}
-		await this.context.ledger.recordOutcomes([
-			this.outcome(meta, 'copied', { targetUid: result.uid, fingerprint, reason }),
-		]);
-		this.report.copied++;
-		this.context.totals.copied++;
-		this.context.totals.zipped++;
-		this.context.totals.bytes += shrunk.raw.length;
-		this.progressed();
-		return { copiedBytes: shrunk.raw.length, failures: 0 };
+		return result;
 	}
 
 	private async recordFailure(
@@ -897,6 +946,7 @@ export async function syncFolder(
 		report,
 		uidValidity: status.uidValidity,
 		windowFrom: 0,
+		windowTo: 0,
 		unhandled: null,
 		open: 0,
 	};
@@ -905,17 +955,19 @@ export async function syncFolder(
 	let targetStatus: TargetFolderStatus | null = null;
 	let reconcile: Reconciliation | null | undefined;
 	let toCopy = 0;
-	let first = uids.findIndex((uid) => uid >= progress.windowFrom);
-	if (first < 0) first = uids.length;
-	for (let start = first; start < uids.length; start += context.tuning.windowMessages) {
-		const range = {
-			from: uids[start],
-			to: uids[Math.min(uids.length, start + context.tuning.windowMessages) - 1],
-		};
-		if (progress.windowFrom !== range.from) {
-			progress.windowFrom = range.from;
-			progress.unhandled = null;
-		}
+	let start = uids.findIndex((uid) => uid >= progress.windowFrom);
+	if (start < 0) start = uids.length;
+	while (start < uids.length) {
+		// An interrupted window goes on over the same range, whatever was expunged or added in between.
+		const range = progress.unhandled
+			? { from: progress.windowFrom, to: progress.windowTo }
+			: {
+					from: uids[start],
+					to: uids[Math.min(uids.length, start + context.tuning.windowMessages) - 1],
+				};
+		progress.windowFrom = range.from;
+		progress.windowTo = range.to;
+		while (start < uids.length && uids[start] <= range.to) start++;
 		const metas = await source.scan(range.from, range.to);
 		const items = await ledger.getFolderItems(
 			migrationId,
@@ -937,11 +989,11 @@ export async function syncFolder(
 				noteSkip(context, item.reason ?? 'skipped');
 			}
 		}
-		progress.unhandled = new Set(todo.map((meta) => meta.uid));
 		if (context.mode === 'dryRun') {
 			toCopy += todo.length;
 			continue;
 		}
+		progress.unhandled = new Set(todo.map((meta) => meta.uid));
 		if (!copy || !targetStatus) {
 			targetStatus = await target.openFolder(route.targetRaw);
 			copy = new FolderCopy(

@@ -491,8 +491,11 @@ export async function migrateMailbox(
 		};
 		const workers = Math.max(1, Math.min(tuning.connections, queue.length));
 		await Promise.all(Array.from({ length: workers }, (_, slot) => work(slot)));
+		// Left when the run stopped: started ones keep their counts, all are paused.
 		for (const route of queue.splice(0)) {
-			reports.set(route, passes.get(route)?.current?.report ?? notReached(route, 'not reached'));
+			const started = passes.get(route)?.current?.report;
+			if (started) started.action = 'paused';
+			reports.set(route, started ?? notReached(route, 'not reached'));
 		}
 
 		for (const route of routes) {

@@ -224,10 +224,11 @@ describe('server back-off: THROTTLED, UNAVAILABLE, BYE and refused logins', () =
 		expect(run.proxy.counts.byes).toBe(2);
 		expect(run.report.reconnects).toBeGreaterThanOrEqual(2);
 		await expectExactCopy(run.targetUser);
-		// The server said "not now" twice (types.ts: serverBackoffs counts BYE [UNAVAILABLE]); its hint sets the pause.
-		expect({ serverBackoffs: run.report.serverBackoffs, summary: run.summary }).toMatchObject({
-			serverBackoffs: 2,
-		});
+		// The server said "not now" twice (serverBackoffs counts BYE [UNAVAILABLE]). The orderly BYE is always read; the
+		// abrupt one races our writes, and when the reset wins, its BYE line is lost with the socket: then it counts as
+		// a plain reconnect.
+		expect(run.report.serverBackoffs).toBeGreaterThanOrEqual(1);
+		expect(run.report.serverBackoffs).toBeLessThanOrEqual(2);
 	}, 60_000);
 
 	it('retries a source login refused with NO [UNAVAILABLE] after a pause and finishes', async () => {

@@ -169,7 +169,7 @@ describe('shrinkByZippingAttachments: a message with three attachments over the 
 	it('adds one header at the top and keeps the original header block byte for byte', () => {
 		const total = 300_000 + pdfLike.length + latin1Text.length;
 		expect(headerLine(result)).toBe(
-			`X-Mailbox-Migration-Zipped: 3 attachments (${(total / 1e6).toFixed(1)} MB) packed into attachments.zip to fit the target's 1 MB limit\r\n`,
+			`X-Mailbox-Migration-Zipped: 3 attachments (${(total / 1e6).toFixed(1)} MB) packed into attachments.zip to fit the target's size limit\r\n`,
 		);
 		const originalHead = raw.subarray(0, raw.indexOf('\r\n\r\n') + 4);
 		const afterAdded = result.raw.subarray(headerLine(result).length);

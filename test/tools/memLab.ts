@@ -1,0 +1,120 @@
+/**
+ * Memory lab for issue 3 (peak RSS against corpus size). Starts two private Dovecots, loads seeded small-message
+ * corpora into source users `scale<N>`, creates target users `dst1..dst<targets>`, writes the endpoints to
+ * `<out>/env.json` and stays up until SIGTERM/SIGINT (then stops both servers and removes their dir).
+ *
+ *   node .build-mem/test/tools/memLab.js --out /tmp/memlab --sizes 1000,5000,20000 --targets 80
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { ImapMailTarget } from '../../nodes/shared/engine/imap/imapStores';
+import { encodeMutf7 } from '../../nodes/shared/folders/mutf7';
+import type { ImapEndpoint } from '../../nodes/shared/imap/endpoint';
+import { generateCorpus, type CorpusMessage } from '../bench/corpus';
+import type { DovecotServer } from '../harness/dovecot';
+import { TestServices } from '../harness/services';
+
+const PASSWORD = 'benchpass';
+
+function endpoint(server: DovecotServer, user: string): ImapEndpoint {
+	return {
+		host: server.host,
+		port: server.port,
+		security: 'none',
+		allowSelfSigned: true,
+		login: { mailbox: user, authUser: user, password: PASSWORD },
+	};
+}
+
+const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
+function imapDate(date: Date): string {
+	const pad = (value: number) => String(value).padStart(2, '0');
+	return `${pad(date.getUTCDate())}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+async function load(server: DovecotServer, user: string, corpus: CorpusMessage[]): Promise<void> {
+	const target = await ImapMailTarget.open(endpoint(server, user));
+	try {
+		const byFolder = new Map<string, CorpusMessage[]>();
+		for (const message of corpus) {
+			const list = byFolder.get(message.folder) ?? [];
+			list.push(message);
+			byFolder.set(message.folder, list);
+		}
+		const existing = new Set((await target.listFolders()).map((folder) => folder.rawName));
+		for (const [folder, messages] of byFolder) {
+			const parts = encodeMutf7(folder).split('/');
+			for (let depth = 1; depth <= parts.length; depth++) {
+				const name = parts.slice(0, depth).join('/');
+				if (!existing.has(name)) {
+					await target.createFolder(name);
+					existing.add(name);
+				}
+			}
+			await target.openFolder(encodeMutf7(folder));
+			for (let start = 0; start < messages.length; start += 50) {
+				const results = await target.append(
+					messages.slice(start, start + 50).map((message) => ({
+						raw: message.raw,
+						flags: message.flags,
+						internalDate: imapDate(message.internalDate),
+					})),
+				);
+				if (results.some((result) => !result.ok)) throw new Error('loading failed');
+			}
+		}
+	} finally {
+		await target.close();
+	}
+}
+
+async function main(): Promise<void> {
+	const args = new Map<string, string>();
+	for (let index = 2; index < process.argv.length; index += 2)
+		args.set(process.argv[index].replace(/^--/, ''), process.argv[index + 1]);
+	const out = args.get('out') ?? '/tmp/memlab';
+	const sizes = (args.get('sizes') ?? '1000,5000,20000').split(',').map(Number);
+	const targets = Number(args.get('targets') ?? 80);
+	fs.mkdirSync(out, { recursive: true });
+	const services = new TestServices();
+	const stop = async () => {
+		await services.stopAll().catch(() => undefined);
+		process.exit(0);
+	};
+	process.on('SIGTERM', () => void stop());
+	process.on('SIGINT', () => void stop());
+	const [source, target] = await Promise.all([
+		services.dovecot({ name: 'lab-source' }),
+		services.dovecot({ name: 'lab-target' }),
+	]);
+	for (const size of sizes) {
+		const user = `scale${size}`;
+		await source.addUser(user, PASSWORD);
+		const started = Date.now();
+		await load(source, user, generateCorpus(size, 7, { smallOnly: true }));
+		process.stderr.write(
+			`[lab] loaded ${size} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+		);
+	}
+	for (let index = 1; index <= targets; index++) await target.addUser(`dst${index}`, PASSWORD);
+	fs.writeFileSync(
+		path.join(out, 'env.json'),
+		JSON.stringify({
+			password: PASSWORD,
+			source: { host: source.host, port: source.port },
+			target: { host: target.host, port: target.port, dir: target.dir },
+			sizes,
+			targets,
+		}),
+	);
+	process.stderr.write(`[lab] ready: ${path.join(out, 'env.json')}\n`);
+	setInterval(() => undefined, 1 << 30);
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(
+		`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+	);
+	process.exit(1);
+});

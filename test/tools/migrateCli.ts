@@ -10,7 +10,7 @@
  * (isolatedExecution.ts). Without it the engine runs in this process, which the crash tests need for their kill hook.
  *
  * Memory diagnostics (issue 3), all off unless set: MM_MEM_LOG (+ MM_MEM_SAMPLE_MS, MM_MEM_SMAPS), MM_HEAP_SNAPSHOT_AT
- * (+ MM_HEAP_SNAPSHOT_DIR), MM_ALLOC_PROFILE; see the functions below. migrateWorkerCli.js runs this in a worker.
+ * (+ MM_HEAP_SNAPSHOT_DIR), MM_ALLOC_PROFILE; see the functions below. `--isolated yes` runs it in a worker as the node does.
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

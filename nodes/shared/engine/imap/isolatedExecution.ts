@@ -10,11 +10,23 @@ import { Worker } from 'node:worker_threads';
 
 import { runImapExecution, type ExecutionEvent, type ExecutionInput } from './runImapExecution';
 
+/** A positive number from the environment, for operators tuning memory against speed; else the default. */
+function fromEnvironment(name: string, fallback: number): number {
+	const value = Number(process.env[name]);
+	return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
 /** Young generation of the worker (three semi-space-sized areas): 12 MB means 4 MB semi-spaces. */
-export const WORKER_YOUNG_GENERATION_MB = 12;
+export const WORKER_YOUNG_GENERATION_MB = fromEnvironment(
+	'MAILBOX_MIGRATION_YOUNG_GENERATION_MB',
+	12,
+);
 
 /** Generous, only so that a runaway execution fails alone instead of taking n8n down. */
-export const WORKER_OLD_GENERATION_MB = 1024;
+export const WORKER_OLD_GENERATION_MB = fromEnvironment(
+	'MAILBOX_MIGRATION_OLD_GENERATION_MB',
+	1024,
+);
 
 const WORKER_FILE = path.join(__dirname, 'executionWorker.js');
 

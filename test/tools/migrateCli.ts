@@ -19,11 +19,9 @@ import v8 from 'node:v8';
 
 import { runImapExecutionIsolated } from '../../nodes/shared/engine/imap/isolatedExecution';
 import type { ExecutionEvent } from '../../nodes/shared/engine/imap/runImapExecution';
-import { runImapMigration } from '../../nodes/shared/engine/imap/runImapMigration';
-import { newOwnerId } from '../../nodes/shared/engine/migrateMailbox';
+import { newOwnerId } from '../../nodes/shared/engine/owner';
 import type { CopyTuning, MailboxReport, MigrationMode } from '../../nodes/shared/engine/types';
 import type { ImapEndpoint } from '../../nodes/shared/imap/endpoint';
-import { openLedger } from '../../nodes/shared/ledger';
 
 function endpoint(url: string): ImapEndpoint {
 	const parsed = new URL(url);
@@ -203,6 +201,9 @@ async function main(): Promise<void> {
 		await runIsolated(required, mode, folderRules, tuning, args.get('migration') ?? 'cli');
 		return;
 	}
+	// Loaded here, not at the top: an --isolated run loads the engine in its worker only, as the node does.
+	const { openLedger } = await import('../../nodes/shared/ledger');
+	const { runImapMigration } = await import('../../nodes/shared/engine/imap/runImapMigration');
 	const ledger = await openLedger({ kind: 'sqlite', path: required('ledger') });
 	try {
 		const report = await runImapMigration({

@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-
 import type { Release } from '../control/hostLimiter';
 import { RunStoppedError } from '../control/stopConditions';
 import type { MailboxLease } from '../ledger/types';
+import { isDeadLocalOwner } from './owner';
 import { backoffDelayMs, pauseUnlessAborted } from './backoff';
 import {
 	ConnectionYieldError,
@@ -557,21 +555,4 @@ function pausedOrStopped(report: MailboxReport, signal: AbortSignal): MailboxRep
 	return report;
 }
 
-/** A ledger owner id for one process and run: unique, so two executions never share a lease. */
-export function newOwnerId(prefix: string): string {
-	return `${prefix}@${hostname()}:${process.pid}:${randomUUID()}`;
-}
-
-/** True when the owner id names a process of this host that no longer exists. */
-export function isDeadLocalOwner(owner: string): boolean {
-	const match = /@([^:@]+):(\d+):[0-9a-f-]+$/.exec(owner);
-	if (!match || match[1] !== hostname()) return false;
-	const pid = Number(match[2]);
-	if (pid === process.pid) return false;
-	try {
-		process.kill(pid, 0);
-		return false;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'ESRCH';
-	}
-}
+export { isDeadLocalOwner, newOwnerId } from './owner';

@@ -8,7 +8,7 @@
  * the top-level Content-Type, and the message then no longer says what it is.
  */
 import { deflateRawSync } from 'node:zlib';
-import JSZip from 'jszip';
+import type JSZipType from 'jszip';
 import { formatBytes } from '../control/stopConditions';
 import { uniqueFileNames, declaredFileName } from './attachmentNames';
 import { headerValue, parseStructuredHeader } from './headerFields';
@@ -227,6 +227,8 @@ async function packZip(names: string[], contents: Buffer[], date: Date): Promise
 		0,
 	);
 	const level = deflatedBytes > THOROUGH_DEFLATE_LIMIT ? 1 : 6;
+	// Loaded on first use: most migrations never zip, and every run pays for what it loads at start.
+	const { default: JSZip } = (await import('jszip')) as unknown as { default: typeof JSZipType };
 	const zip = new JSZip();
 	names.forEach((name, index) => {
 		zip.file(name, contents[index], {

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { runImapExecution, type ExecutionEvent, type ExecutionInput } from './runImapExecution';
+// Types only: the engine itself is loaded in the worker, not in the n8n process.
+import type { ExecutionEvent, ExecutionInput } from './runImapExecution';
 
 /** A positive number from the environment, for operators tuning memory against speed; else the default. */
 function fromEnvironment(name: string, fallback: number): number {
@@ -43,6 +44,7 @@ export async function runImapExecutionIsolated(
 	signal?: AbortSignal,
 ): Promise<void> {
 	if (!fs.existsSync(WORKER_FILE)) {
+		const { runImapExecution } = await import('./runImapExecution');
 		await runImapExecution(input, emit, signal);
 		return;
 	}

@@ -157,6 +157,31 @@ function factsOf(
 	};
 }
 
+/** The largest message the target takes: its own limit or the configured one, whichever is smaller. */
+function sizeLimitOf(context: FolderSyncContext, target: MailTarget): number | null {
+	const limits = [target.appendLimit, context.oversize.maxMessageBytes].filter(
+		(limit): limit is number => limit !== null && limit > 0,
+	);
+	return limits.length ? Math.min(...limits) : null;
+}
+
+/**
+ * An item skipped as oversize is tried again once the settings would let it through: a higher limit than the one
+ * it was skipped under, or zipping turned on. Otherwise it stays skipped, without being fetched again every run.
+ */
+function retryableOversize(
+	context: FolderSyncContext,
+	target: MailTarget,
+	state: FolderItemState | undefined,
+): boolean {
+	if (state?.status !== 'skipped' || !state.reason?.startsWith('oversize')) return false;
+	if (state.reason.includes('zipping attachments is off')) return context.oversize.zipAttachments;
+	const skippedUnder = /target limit (\d+)/.exec(state.reason);
+	if (!skippedUnder) return false;
+	const limit = sizeLimitOf(context, target);
+	return limit === null || limit > Number(skippedUnder[1]);
+}
+
 function noteSkip(context: FolderSyncContext, reason: string): void {
 	const label = reason.split(' ')[0];
 	context.skippedByReason[label] = (context.skippedByReason[label] ?? 0) + 1;
@@ -580,12 +605,8 @@ class FolderCopy {
 		return this.yielding || Boolean(this.context.signal?.aborted);
 	}
 
-	/** The largest message the target takes: its own limit or the configured one, whichever is smaller. */
 	private sizeLimit(): number | null {
-		const limits = [this.target.appendLimit, this.context.oversize.maxMessageBytes].filter(
-			(limit): limit is number => limit !== null && limit > 0,
-		);
-		return limits.length ? Math.min(...limits) : null;
+		return sizeLimitOf(this.context, this.target);
 	}
 
 	/** Under a message or byte rate, batches shrink to about a second's worth so the pace stays even. */
@@ -979,11 +1000,14 @@ export async function syncFolder(
 		// Items an interrupted attempt of this window already counted are not counted (or tried) again.
 		const unhandled = progress.unhandled;
 		const fresh = unhandled ? metas.filter((meta) => unhandled.has(meta.uid)) : metas;
-		const todo = fresh.filter((meta) => !DONE_STATUSES.has(items.get(meta.uid)?.status ?? ''));
+		const todo = fresh.filter((meta) => {
+			const item = items.get(meta.uid);
+			return !DONE_STATUSES.has(item?.status ?? '') || retryableOversize(context, target, item);
+		});
 		report.alreadyPresent += fresh.length - todo.length;
 		for (const meta of fresh) {
 			const item = items.get(meta.uid);
-			if (item?.status === 'skipped') {
+			if (item?.status === 'skipped' && !retryableOversize(context, target, item)) {
 				report.alreadyPresent--;
 				report.skipped++;
 				noteSkip(context, item.reason ?? 'skipped');

@@ -358,6 +358,44 @@ describe('oversize messages against real Dovecot: zipped to fit, or skipped with
 		expect(rerun.counts.copied).toBe(0);
 	});
 
+	it('tries a message skipped as oversize again once the settings let it through, and only then', async () => {
+		const pair = await seededPair();
+		const ledgerPath = tempLedgerPath();
+		const run = (oversize: { maxMessageBytes: number | null; zipAttachments: boolean }) =>
+			migrate(pair.sourceEndpoint, pair.targetEndpoint, ledgerPath, 'full', { oversize });
+		const zipOff = await run({ maxMessageBytes: LIMIT, zipAttachments: false });
+		expect(zipOff.counts.skippedByReason).toEqual({ oversize: 2 });
+
+		// Zipping turned on: the zippable one now arrives zipped; the other is still too big.
+		const zipOn = await run({ maxMessageBytes: LIMIT, zipAttachments: true });
+		expect({ copied: zipOn.counts.copied, zipped: zipOn.counts.zipped }).toEqual({
+			copied: 1,
+			zipped: 1,
+		});
+		expect(zipOn.counts.skippedByReason).toEqual({ oversize: 1 });
+		await expectZippedCopy(target, pair.targetUser, zippable);
+		await expectTooBigSkipped(pair, target, ledgerPath, /still too big after zipping/);
+
+		// Same settings: nothing is fetched or tried again.
+		const same = await run({ maxMessageBytes: LIMIT, zipAttachments: true });
+		expect(same.counts.copied).toBe(0);
+		expect(same.counts.skipped).toBe(1);
+
+		// No limit any more: the big one goes as it is, byte for byte.
+		const unlimited = await run({ maxMessageBytes: null, zipAttachments: true });
+		expect({ copied: unlimited.counts.copied, skipped: unlimited.counts.skipped }).toEqual({
+			copied: 1,
+			skipped: 0,
+		});
+		const [arrived] = withMessageId(
+			await fetchFolder(target, pair.targetUser, 'INBOX'),
+			tooBig.messageId,
+		);
+		expect(sha256(arrived.raw)).toBe(sha256(tooBig.raw));
+		const verify = await migrate(pair.sourceEndpoint, pair.targetEndpoint, ledgerPath, 'verify');
+		expect(verify.differences).toEqual([]);
+	});
+
 	it('with zipAttachments off, skips every oversize message as oversize and copies the rest', async () => {
 		const pair = await seededPair();
 		const ledgerPath = tempLedgerPath();

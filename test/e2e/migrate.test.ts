@@ -265,34 +265,6 @@ describe('Migrate template (nightly wave) in real n8n', () => {
 			expect(output).not.toContain(USER_PASSWORD);
 		}
 	});
-});
-
-describe('Stop conditions in real n8n', () => {
-	const services = new TestServices();
-	let source: DovecotServer;
-	let target: DovecotServer;
-	let home: N8nHome;
-	let ledgerDir: string;
-
-	beforeAll(async () => {
-		[source, target] = await Promise.all([
-			services.dovecot({ name: 'source', master: MASTER }),
-			services.dovecot({ name: 'target', master: MASTER }),
-		]);
-		ledgerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-e2e-ledger-'));
-		home = await createN8nHome(packPackage());
-		await importCredentials(home, [
-			imapCredential('mailSource', 'Mail Source (IMAP)', 'mailSourceImap', source),
-			imapCredential('mailTarget', 'Mail Target (IMAP)', 'mailTargetImap', target),
-		]);
-	}, 20 * 60_000);
-
-	afterAll(async () => {
-		if (home) removeN8nHome(home);
-		if (ledgerDir && process.env.KEEP_TEST_SERVICES !== '1')
-			fs.rmSync(ledgerDir, { recursive: true, force: true });
-		await services.stopAll();
-	});
 
 	it('pauses at the byte budget with the reason, skips Verify, and the next run finishes exactly', async () => {
 		await source.addUser('carol', USER_PASSWORD);
@@ -310,7 +282,7 @@ describe('Stop conditions in real n8n', () => {
 
 		const workflow = migrateWorkflow(
 			[{ sourceMailbox: 'carol', targetMailbox: 'carol' }],
-			path.join(ledgerDir, 'ledger.sqlite'),
+			path.join(ledgerDir, 'budget.sqlite'),
 		);
 		const nodes = workflow.nodes as TemplateNode[];
 		const migrateNode = nodes.find((node) => node.name === 'Migrate') as TemplateNode;

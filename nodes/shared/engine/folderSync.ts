@@ -529,17 +529,8 @@ class FolderCopy {
 			}
 			// Stopped while the server asked for a pause: not a failure, the item stays pending for the next run.
 			if (!result.permanent && this.context.signal?.aborted) return;
-			const reason = `${result.code ? `[${result.code}] ` : ''}${result.message}`;
-			outcomes.push(this.outcome(meta, 'failed', { reason, fingerprint }));
+			outcomes.push(this.failedOutcome(meta, result, fingerprint));
 			settled.push(meta);
-			noteFailure(this.context, {
-				folder: this.route.sourcePath,
-				uid: meta.uid,
-				messageId: meta.messageId,
-				size: meta.size,
-				code: result.code,
-				reason,
-			});
 		});
 		await this.context.ledger.recordOutcomes(outcomes);
 		const copied = outcomes.filter((outcome) => outcome.status === 'copied').length;
@@ -779,21 +770,20 @@ class FolderCopy {
 		}
 		if (result.tooBig) return result;
 		if (!result.permanent && this.context.signal?.aborted) return null;
-		await this.recordFailure(meta, result, copy.fingerprint);
+		await this.context.ledger.recordOutcomes([this.failedOutcome(meta, result, copy.fingerprint)]);
+		this.report.failed++;
 		tally.failures++;
 		this.handled([meta]);
 		return result;
 	}
 
-	private async recordFailure(
+	/** The ledger outcome of a refused item, also listed in the report's failed items. */
+	private failedOutcome(
 		meta: MessageMeta,
 		result: Extract<AppendResult, { ok: false }>,
-		fingerprint: string,
-	): Promise<void> {
+		fingerprint: string | null,
+	): ItemOutcome {
 		const reason = `${result.code ? `[${result.code}] ` : ''}${result.message}`;
-		await this.context.ledger.recordOutcomes([
-			this.outcome(meta, 'failed', { reason, fingerprint }),
-		]);
 		noteFailure(this.context, {
 			folder: this.route.sourcePath,
 			uid: meta.uid,
@@ -802,7 +792,7 @@ class FolderCopy {
 			code: result.code,
 			reason,
 		});
-		this.report.failed++;
+		return this.outcome(meta, 'failed', { reason, fingerprint });
 	}
 
 	/** The target message an earlier, unrecorded APPEND of this zipped copy left, unless another item claims it. */

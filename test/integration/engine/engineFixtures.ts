@@ -11,7 +11,12 @@ import type { MailboxReport, MigrationMode } from '../../../nodes/shared/engine/
 import type { ImapEndpoint } from '../../../nodes/shared/imap/endpoint';
 import { openLedger } from '../../../nodes/shared/ledger';
 import type { DovecotServer } from '../../harness/dovecot';
-import { makeMessage, snapshotMailbox } from '../../harness/imap-fixtures';
+import {
+	appendMessages,
+	makeMessage,
+	snapshotMailbox,
+	type AppendInput,
+} from '../../harness/imap-fixtures';
 
 export const PASSWORD = 'pw-Secret-1';
 
@@ -30,6 +35,35 @@ export function endpointOf(server: DovecotServer, user: string, port = server.po
 		allowSelfSigned: false,
 		connectTimeoutMs: 5000,
 		login: { mailbox: user, authUser: user, password: PASSWORD },
+	};
+}
+
+export interface SeededPair {
+	sourceUser: string;
+	targetUser: string;
+	sourceEndpoint: ImapEndpoint;
+	targetEndpoint: ImapEndpoint;
+}
+
+/** A fresh source mailbox filled with `corpus` (folder → messages) and a fresh, empty target mailbox. */
+export async function seedPair(
+	from: DovecotServer,
+	to: DovecotServer,
+	corpus: Record<string, AppendInput[]>,
+	tag = '',
+): Promise<SeededPair> {
+	const sourceUser = uniqueUser(`${tag}src`);
+	const targetUser = uniqueUser(`${tag}dst`);
+	await from.addUser(sourceUser, PASSWORD);
+	await to.addUser(targetUser, PASSWORD);
+	for (const [folder, messages] of Object.entries(corpus)) {
+		await appendMessages(from, sourceUser, PASSWORD, folder, messages);
+	}
+	return {
+		sourceUser,
+		targetUser,
+		sourceEndpoint: endpointOf(from, sourceUser),
+		targetEndpoint: endpointOf(to, targetUser),
 	};
 }
 

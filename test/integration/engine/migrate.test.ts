@@ -8,6 +8,7 @@ import {
 	endpointOf,
 	migrate,
 	PASSWORD,
+	seedPair,
 	tempLedgerPath,
 	uniqueUser,
 	variedCorpus,
@@ -52,21 +53,7 @@ describe('Migrate Mailbox engine against real Dovecot', () => {
 		await services.stopAll();
 	});
 
-	async function seededPair(corpus = variedCorpus(), from = source) {
-		const sourceUser = uniqueUser('src');
-		const targetUser = uniqueUser('dst');
-		await from.addUser(sourceUser, PASSWORD);
-		await target.addUser(targetUser, PASSWORD);
-		for (const [folder, messages] of Object.entries(corpus)) {
-			await appendMessages(from, sourceUser, PASSWORD, folder, messages);
-		}
-		return {
-			sourceUser,
-			targetUser,
-			sourceEndpoint: endpointOf(from, sourceUser),
-			targetEndpoint: endpointOf(target, targetUser),
-		};
-	}
+	const seededPair = (corpus = variedCorpus(), from = source) => seedPair(from, target, corpus);
 
 	it('copies every folder exactly: bytes, flags, keywords and internal dates, duplicates included', async () => {
 		const pair = await seededPair();

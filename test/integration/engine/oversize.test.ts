@@ -19,6 +19,7 @@ import {
 	endpointOf,
 	migrate,
 	PASSWORD,
+	seedPair,
 	tempLedgerPath,
 	uniqueUser,
 	type Snapshot,
@@ -167,21 +168,7 @@ describe('oversize messages against real Dovecot: zipped to fit, or skipped with
 		};
 	}
 
-	async function seededPair(to = target, messages = corpus()) {
-		const sourceUser = uniqueUser('ovsrc');
-		const targetUser = uniqueUser('ovdst');
-		await source.addUser(sourceUser, PASSWORD);
-		await to.addUser(targetUser, PASSWORD);
-		for (const [folder, items] of Object.entries(messages)) {
-			await appendMessages(source, sourceUser, PASSWORD, folder, items);
-		}
-		return {
-			sourceUser,
-			targetUser,
-			sourceEndpoint: endpointOf(source, sourceUser),
-			targetEndpoint: endpointOf(to, targetUser),
-		};
-	}
+	const seededPair = (to = target, messages = corpus()) => seedPair(source, to, messages, 'ov');
 
 	/** The zipped copy: same folder, flags, internal date and Message-ID; byte for byte what it must be. */
 	async function expectZippedCopy(

@@ -12,7 +12,7 @@ import {
 	type ProfileSide,
 } from '../../shared/control/executionControls';
 import { parseWindows, ScheduleError } from '../../shared/control/schedule';
-import { formatBytes } from '../../shared/control/stopConditions';
+import { formatBytes } from '../../shared/format';
 
 import type { FolderRules } from '../../shared/engine/imap/folderRouting';
 import { runImapExecutionIsolated } from '../../shared/engine/imap/isolatedExecution';
@@ -634,11 +634,11 @@ function summaryLine(mailboxReport: MailboxReport): string {
 
 /** At most one progress line per mailbox every few seconds: enough to watch, not enough to flood the log. */
 function throttledProgress(report: ProgressReporter): (progress: MigrationProgress) => void {
-	let last = 0;
+	const last = new Map<string, number>();
 	return (progress) => {
 		const now = Date.now();
-		if (now - last < 5000) return;
-		last = now;
+		if (now - (last.get(progress.mailbox) ?? 0) < 5000) return;
+		last.set(progress.mailbox, now);
 		report(
 			`${progress.mailbox}: ${progress.folder} ${progress.copied}/${progress.sourceItems} copied, ${(progress.bytes / 1e6).toFixed(1)} MB so far`,
 		);

@@ -5,7 +5,7 @@ import type {
 	ItemOutcome,
 	LedgerStore,
 } from '../ledger/types';
-import { backoffDelayMs, pauseUnlessAborted, suggestedBackoffMs } from './backoff';
+import { backoffDelayMs, pauseUnlessAborted } from './backoff';
 import { FlagPolicy, flagsKey } from './flagPolicy';
 import type {
 	AppendItem,
@@ -544,7 +544,12 @@ class FolderCopy {
 		for (const index of refusedForSize) {
 			const meta = present[index];
 			if (this.context.oversize.zipAttachments) {
-				await this.appendZipped(meta, appendItems[index].raw, meta.size - 1, tally, true);
+				const original = {
+					raw: appendItems[index].raw,
+					flags: appendItems[index].flags,
+					fingerprint: prints.get(meta.uid) as string,
+				};
+				await this.appendZipped(meta, original, meta.size - 1, tally, true);
 			} else {
 				await this.recordOversize(meta, null, 'zipping attachments is off');
 			}
@@ -576,7 +581,7 @@ class FolderCopy {
 			if (retry.length === 0 || this.context.signal?.aborted) break;
 			this.context.totals.serverBackoffs++;
 			const hint = retry
-				.map(({ result }) => (result.ok ? null : suggestedBackoffMs(result.message)))
+				.map(({ result }) => (result.ok ? null : (result.hintMs ?? null)))
 				.find((ms) => ms !== null);
 			// The whole mailbox pauses, and through the limiter every mailbox on this target: not just this batch.
 			const hold = this.context.hold;
@@ -662,12 +667,13 @@ class FolderCopy {
 		if (!(await this.admit(1, meta.size))) return;
 		const tally: Tally = { copiedBytes: 0, failures: 0 };
 		try {
-			let original: Buffer | null = null;
-			await this.source.fetchBodies([meta.uid], (body) => (original = body.raw));
-			if (!original) {
+			let raw: Buffer | null = null;
+			await this.source.fetchBodies([meta.uid], (body) => (raw = body.raw));
+			if (!raw) {
 				this.handled([meta]);
 				return;
 			}
+			const original = { raw, flags: this.keptFlags(meta, true), fingerprint: fingerprintOf(raw) };
 			await this.appendZipped(meta, original, limit, tally);
 		} finally {
 			this.settle(meta.size, tally.copiedBytes, tally.failures);
@@ -681,26 +687,21 @@ class FolderCopy {
 	 */
 	private async appendZipped(
 		meta: MessageMeta,
-		original: Buffer,
+		original: { raw: Buffer; flags: string[]; fingerprint: string },
 		limit: number,
 		tally: Tally,
 		unannounced = false,
 	): Promise<void> {
-		const fingerprint = fingerprintOf(original);
-		const flags = this.keptFlags(meta, true);
+		const { flags, fingerprint } = original;
 		// The source's size was off and the message fits as it is.
-		if (!unannounced && original.length <= limit) {
-			const result = await this.appendOne(
-				meta,
-				{ raw: original, flags, fingerprint, reason: null },
-				tally,
-			);
+		if (!unannounced && original.raw.length <= limit) {
+			const result = await this.appendOne(meta, { ...original, reason: null }, tally);
 			if (!result || result.ok || !result.tooBig) return;
 			// Refused for its size after all: zip it below its real size.
-			await this.appendZipped(meta, original, original.length - 1, tally, true);
+			await this.appendZipped(meta, original, original.raw.length - 1, tally, true);
 			return;
 		}
-		const shrunk = await shrinkByZippingAttachments(original, limit);
+		const shrunk = await shrinkByZippingAttachments(original.raw, limit);
 		if (shrunk.kind === 'unchanged') {
 			await this.recordOversize(meta, unannounced ? null : limit, shrunk.reason);
 			return;

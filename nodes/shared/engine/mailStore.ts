@@ -78,6 +78,8 @@ export type AppendResult =
 			permanent: boolean;
 			/** Refused for its size (the target's limit, announced or not): a zipped copy may fit. */
 			tooBig?: boolean;
+			/** The pause the server suggested before trying again, when it said. */
+			hintMs?: number | null;
 	  };
 
 export interface TargetFolderStatus extends FolderStatus {

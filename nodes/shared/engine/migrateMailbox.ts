@@ -426,7 +426,12 @@ export async function migrateMailbox(
 							queue.unshift(route);
 							break;
 						}
-						const lost = error instanceof SessionLostError || error instanceof MailboxSetupError;
+						// A login the server kept turning away was already retried with back-off in login(): not again here.
+						const busyLogin =
+							error instanceof MailboxSetupError && error.cause instanceof ServerBusyError;
+						const lost =
+							error instanceof SessionLostError ||
+							(error instanceof MailboxSetupError && !busyLogin);
 						if (lost && reconnectsLeft > 0) {
 							reconnectsLeft--;
 							report.reconnects++;

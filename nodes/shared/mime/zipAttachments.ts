@@ -9,7 +9,7 @@
  */
 import { deflateRawSync } from 'node:zlib';
 import type JSZipType from 'jszip';
-import { formatBytes } from '../control/stopConditions';
+import { formatBytes, plural } from '../format';
 import { uniqueFileNames, declaredFileName } from './attachmentNames';
 import { headerValue, parseStructuredHeader } from './headerFields';
 import {
@@ -154,10 +154,6 @@ function findAttachments(raw: Buffer): FoundAttachments | { reason: string } {
 
 function unchanged(reason: string): ShrinkResult {
 	return { kind: 'unchanged', reason };
-}
-
-function plural(count: number, word: string): string {
-	return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 function dispositionOf(part: MimePart): string {

@@ -5,12 +5,10 @@ import { appendMessages, makeMessage, snapshotMailbox } from '../../harness/imap
 import { TestServices } from '../../harness/services';
 import {
 	comparable,
-	endpointOf,
 	migrate,
 	PASSWORD,
 	seedPair,
 	tempLedgerPath,
-	uniqueUser,
 	variedCorpus,
 } from './engineFixtures';
 

@@ -16,12 +16,10 @@ import {
 import { TestServices } from '../../harness/services';
 import {
 	comparable,
-	endpointOf,
 	migrate,
 	PASSWORD,
 	seedPair,
 	tempLedgerPath,
-	uniqueUser,
 	type Snapshot,
 } from './engineFixtures';
 import {

@@ -1,7 +1,6 @@
 import { parseWindows } from '../../../nodes/shared/control/schedule';
+import { formatBytes, formatDuration } from '../../../nodes/shared/format';
 import {
-	formatBytes,
-	formatDuration,
 	RunGuard,
 	RunStoppedError,
 	type StopConditions,

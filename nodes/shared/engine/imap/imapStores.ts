@@ -389,11 +389,13 @@ function isSizeRefusal(error: ImapError): boolean {
 
 function failureOf(error: ImapError): AppendResult {
 	const tooBig = isSizeRefusal(error);
+	const busy = busyOf(error);
 	return {
 		ok: false,
 		code: error.code ?? null,
 		message: error.serverText || error.message,
-		permanent: tooBig || !(error.code && TRANSIENT_CODES.has(error.code)),
+		permanent: tooBig || !busy,
 		...(tooBig ? { tooBig } : {}),
+		...(busy ? { hintMs: busy.hintMs } : {}),
 	};
 }

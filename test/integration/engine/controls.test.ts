@@ -251,7 +251,8 @@ describe('execution controls against real Dovecot: profiles, windows, thresholds
 	}
 
 	it('switches 1 -> 4 connections per host at the profile boundary while copying; the rate lifts too', async () => {
-		const [a, b] = await Promise.all([seed('up', 100), seed('up', 100)]);
+		// Enough that the copy is still running well after the boundary, also on a fast machine.
+		const [a, b] = await Promise.all([seed('up', 250), seed('up', 250)]);
 		const clock = new ShiftedClock(5_000);
 		const controls = new ExecutionControls(
 			settings([
@@ -280,7 +281,7 @@ describe('execution controls against real Dovecot: profiles, windows, thresholds
 			for (const report of reports) {
 				expect({ status: report.status, copied: report.counts.copied }).toEqual({
 					status: 'completed',
-					copied: 400,
+					copied: 1000,
 				});
 			}
 			// Before the boundary each server sees at most one session of this execution.

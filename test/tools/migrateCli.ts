@@ -12,7 +12,7 @@
  * Memory diagnostics (issue 3), all off unless set: MM_MEM_LOG (+ MM_MEM_SAMPLE_MS, MM_MEM_SMAPS), MM_HEAP_SNAPSHOT_AT
  * (+ MM_HEAP_SNAPSHOT_DIR), MM_ALLOC_PROFILE; see the functions below. `--isolated yes` runs it in a worker as the node does.
  */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
@@ -182,11 +182,17 @@ async function main(): Promise<void> {
 		if (!value) throw new Error(`--${name} is required`);
 		return value;
 	};
-	// Crash tests: die by SIGKILL right after the target accepted the N-th batch, before the ledger records it.
-	let appendsLeft = Number(process.env.MM_KILL_AFTER_APPENDS ?? 0);
-	const afterAppend = appendsLeft
+	// Crash tests: MM_KILL_AFTER_APPENDS=N dies by SIGKILL right after the target accepted the N-th batch, before the
+	// ledger records it; the first accepted batch is said on stdout, for a test that times its own kill from there.
+	const killAfterAppends = Number(process.env.MM_KILL_AFTER_APPENDS ?? 0);
+	let appends = 0;
+	const afterAppend = killAfterAppends
 		? () => {
-				if (--appendsLeft === 0) process.kill(process.pid, 'SIGKILL');
+				appends++;
+				if (appends === 1) writeSync(1, 'failpoint: first append\n');
+				if (appends < killAfterAppends) return;
+				writeSync(1, 'failpoint: killed after append\n');
+				process.kill(process.pid, 'SIGKILL');
 			}
 		: undefined;
 	const tuning: Partial<CopyTuning> = {

@@ -17,9 +17,29 @@ export default tseslint.config(
 		...communityNodes.configs.recommendedWithoutN8nCloudSupport,
 	},
 	{
-		// The engine is plain TypeScript without n8n: its errors become NodeOperationError at the node boundary.
-		files: ['nodes/shared/**/*.ts'],
-		rules: { '@n8n/community-nodes/require-node-api-error': 'off' },
+		// The library is plain TypeScript without n8n, so it can be tested and reused on its own: its errors become
+		// NodeOperationError/NodeApiError at the node boundary (nodes/common), and n8n's packages are not imported.
+		files: ['nodes/lib/**/*.ts'],
+		rules: {
+			'@n8n/community-nodes/require-node-api-error': 'off',
+			'no-restricted-imports': [
+				'error',
+				{
+					patterns: [
+						{
+							group: ['n8n-workflow', 'n8n-workflow/*', 'n8n-core', 'n8n-core/*', '@n8n/*'],
+							message:
+								'nodes/lib has no n8n types: put n8n-aware code in nodes/common or a node folder.',
+						},
+						{
+							group: ['**/common/**', '**/MigrateMailbox/**', '../../**/*.node'],
+							message:
+								'nodes/lib does not depend on the nodes: move the shared piece into nodes/lib.',
+						},
+					],
+				},
+			],
+		},
 	},
 	{
 		files: ['credentials/**/*.ts'],

@@ -8,8 +8,8 @@ export class MailSourceImap implements ICredentialType {
 	displayName = 'Mail Source (IMAP)';
 
 	icon: Icon = {
-		light: 'file:../nodes/MigrateMailbox/migrateMailbox.svg',
-		dark: 'file:../nodes/MigrateMailbox/migrateMailbox.dark.svg',
+		light: 'file:../nodes/common/icons/imapAccount.svg',
+		dark: 'file:../nodes/common/icons/imapAccount.dark.svg',
 	};
 
 	documentationUrl =

@@ -9,20 +9,11 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { checkImapAccount } from '../shared/imap/checkAccount';
 import { mailboxFields } from './actions/mailboxFields';
 import * as migrate from './actions/migrate.operation';
 import * as preflight from './actions/preflight.operation';
 import { router } from './actions/router';
-import { imapAccountFromCredential, testMailboxOf } from './transport/imapAccount';
-
-async function testImapCredential(
-	credential: ICredentialsDecrypted,
-): Promise<INodeCredentialTestResult> {
-	const data = credential.data ?? {};
-	const check = await checkImapAccount(imapAccountFromCredential(data), testMailboxOf(data));
-	return { status: check.ok ? 'OK' : 'Error', message: check.message };
-}
+import { testImapCredential } from '../common/imapCredentials';
 
 export class MigrateMailbox implements INodeType {
 	description: INodeTypeDescription = {

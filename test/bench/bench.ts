@@ -12,9 +12,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { ImapMailTarget } from '../../nodes/shared/engine/imap/imapStores';
-import type { ImapEndpoint } from '../../nodes/shared/imap/endpoint';
-import { encodeMutf7 } from '../../nodes/shared/folders/mutf7';
+import { ImapMailTarget } from '../../nodes/lib/migration/stores/imap/imapStores';
+import type { ImapEndpoint } from '../../nodes/lib/imap/endpoint';
+import { encodeMutf7 } from '../../nodes/lib/folders/mutf7';
 import { ensureDebianPackages } from '../harness/debian';
 import type { DovecotServer } from '../harness/dovecot';
 import { snapshotMailbox } from '../harness/imap-fixtures';

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { defaultLedgerPath } from '../../nodes/shared/ledger';
+import { defaultLedgerPath } from '../../nodes/lib/ledger';
 import {
 	createN8nHome,
 	executeWorkflow,

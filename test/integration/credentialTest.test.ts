@@ -1,7 +1,7 @@
-import { checkImapAccount } from '../../nodes/shared/imap/checkAccount';
-import type { ImapAccountSettings } from '../../nodes/shared/imap/endpoint';
-import { runPreflight } from '../../nodes/shared/preflight/preflight';
-import { endpointFor } from '../../nodes/shared/imap/endpoint';
+import { checkImapAccount } from '../../nodes/lib/imap/checkAccount';
+import type { ImapAccountSettings } from '../../nodes/lib/imap/endpoint';
+import { runPreflight } from '../../nodes/lib/preflight/preflight';
+import { endpointFor } from '../../nodes/lib/imap/endpoint';
 import type { DovecotServer } from '../harness/dovecot';
 import { appendMessages, makeMessage } from '../harness/imap-fixtures';
 import { freePort } from '../harness/ports';

@@ -8,9 +8,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { ImapMailTarget } from '../../nodes/shared/engine/imap/imapStores';
-import { encodeMutf7 } from '../../nodes/shared/folders/mutf7';
-import type { ImapEndpoint } from '../../nodes/shared/imap/endpoint';
+import { ImapMailTarget } from '../../nodes/lib/migration/stores/imap/imapStores';
+import { encodeMutf7 } from '../../nodes/lib/folders/mutf7';
+import type { ImapEndpoint } from '../../nodes/lib/imap/endpoint';
 import { generateCorpus, type CorpusMessage } from '../bench/corpus';
 import type { DovecotServer } from '../harness/dovecot';
 import { TestServices } from '../harness/services';

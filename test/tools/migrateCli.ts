@@ -17,11 +17,11 @@ import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 
-import { runImapExecutionIsolated } from '../../nodes/shared/engine/imap/isolatedExecution';
-import type { ExecutionEvent } from '../../nodes/shared/engine/imap/runImapExecution';
-import { newOwnerId } from '../../nodes/shared/engine/owner';
-import type { CopyTuning, MailboxReport, MigrationMode } from '../../nodes/shared/engine/types';
-import type { ImapEndpoint } from '../../nodes/shared/imap/endpoint';
+import { runImapExecutionIsolated } from '../../nodes/lib/migration/execution/isolatedExecution';
+import type { ExecutionEvent } from '../../nodes/lib/migration/execution/runImapExecution';
+import { newOwnerId } from '../../nodes/lib/migration/owner';
+import type { CopyTuning, MailboxReport, MigrationMode } from '../../nodes/lib/migration/types';
+import type { ImapEndpoint } from '../../nodes/lib/imap/endpoint';
 
 function endpoint(url: string): ImapEndpoint {
 	const parsed = new URL(url);
@@ -208,8 +208,9 @@ async function main(): Promise<void> {
 		return;
 	}
 	// Loaded here, not at the top: an --isolated run loads the engine in its worker only, as the node does.
-	const { openLedger } = await import('../../nodes/shared/ledger');
-	const { runImapMigration } = await import('../../nodes/shared/engine/imap/runImapMigration');
+	const { openLedger } = await import('../../nodes/lib/ledger');
+	const { runImapMigration } =
+		await import('../../nodes/lib/migration/stores/imap/runImapMigration');
 	const ledger = await openLedger({ kind: 'sqlite', path: required('ledger') });
 	try {
 		const report = await runImapMigration({

@@ -1,11 +1,11 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { endpointFor, type ImapEndpoint } from '../../shared/imap/endpoint';
+import { endpointFor, type ImapEndpoint } from '../../lib/imap/endpoint';
 import {
 	imapAccountFromCredential,
 	SOURCE_CREDENTIAL,
 	TARGET_CREDENTIAL,
-} from '../transport/imapAccount';
+} from '../../common/imapCredentials';
 
 /** Which mailbox to work on, per input item: every operation of this node takes the same four fields. */
 export const mailboxFields: INodeProperties[] = [

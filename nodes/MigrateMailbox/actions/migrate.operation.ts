@@ -10,22 +10,22 @@ import {
 	ExecutionControls,
 	type ControlSettings,
 	type ProfileSide,
-} from '../../shared/control/executionControls';
-import { parseWindows, ScheduleError } from '../../shared/control/schedule';
-import { formatBytes } from '../../shared/format';
+} from '../../lib/limits/executionControls';
+import { parseWindows, ScheduleError } from '../../lib/limits/schedule';
+import { formatBytes } from '../../lib/format';
 
-import type { FolderRules } from '../../shared/engine/imap/folderRouting';
-import { runImapExecutionIsolated } from '../../shared/engine/imap/isolatedExecution';
-import type { MailboxJob } from '../../shared/engine/imap/runImapExecution';
-import { MailboxSetupError, newOwnerId } from '../../shared/engine/migrateMailbox';
+import type { FolderRules } from '../../lib/migration/stores/imap/folderRouting';
+import { runImapExecutionIsolated } from '../../lib/migration/execution/isolatedExecution';
+import type { MailboxJob } from '../../lib/migration/execution/runImapExecution';
+import { MailboxSetupError, newOwnerId } from '../../lib/migration/migrateMailbox';
 import type {
 	CopyTuning,
 	MailboxReport,
 	MigrationMode,
 	MigrationProgress,
 	OversizePolicy,
-} from '../../shared/engine/types';
-import { defaultLedgerPath } from '../../shared/ledger';
+} from '../../lib/migration/types';
+import { defaultLedgerPath } from '../../lib/ledger';
 import { mailboxPairFor } from './mailboxFields';
 
 const showFor = { show: { operation: ['migrate', 'verify'] } };

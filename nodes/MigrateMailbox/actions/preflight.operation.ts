@@ -5,7 +5,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { runPreflight } from '../../shared/preflight/preflight';
+import { runPreflight } from '../../lib/preflight/preflight';
 import { mailboxPairFor } from './mailboxFields';
 
 const showFor = { show: { operation: ['preflight'] } };

@@ -1,7 +1,6 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
-import { MailboxSetupError } from '../../shared/engine/migrateMailbox';
-import { MailboxUnreachableError } from '../../shared/preflight/preflight';
+import { itemError } from '../../common/itemErrors';
 import { executeMigrations } from './migrate.operation';
 import * as preflight from './preflight.operation';
 
@@ -19,25 +18,14 @@ function mailboxOf(context: IExecuteFunctions, itemIndex: number): string {
 	}
 }
 
-/** Turns any failure of one mailbox into an error that names the mailbox, the side and the cause. */
+/** Any failure of one mailbox as an error naming the mailbox and the cause. */
 function toNodeError(
 	context: IExecuteFunctions,
 	error: unknown,
 	itemIndex: number,
 ): NodeOperationError {
-	if (error instanceof NodeOperationError) return error;
 	const mailbox = mailboxOf(context, itemIndex) || `item ${itemIndex}`;
-	const cause = error instanceof Error ? error.message : String(error);
-	let description: string | undefined;
-	if (error instanceof MailboxUnreachableError) {
-		description = `Failed at the ${error.failure.layer} layer on the ${error.side} side.`;
-	} else if (error instanceof MailboxSetupError) {
-		description = `Nothing was copied: the ${error.side} could not be set up. The next run starts this mailbox again.`;
-	}
-	return new NodeOperationError(context.getNode(), `Mailbox ${mailbox}: ${cause}`, {
-		itemIndex,
-		description,
-	});
+	return itemError(context.getNode(), error, itemIndex, `Mailbox ${mailbox}`);
 }
 
 /** One item per mailbox: each runs on its own, so one failing mailbox never stops the others with Continue On Fail. */

@@ -7,13 +7,13 @@ import {
 	ExecutionControls,
 	type ControlSettings,
 	type SideProfile,
-} from '../../../nodes/shared/control/executionControls';
-import { parseWindows } from '../../../nodes/shared/control/schedule';
-import type { ImapMigrationRequest } from '../../../nodes/shared/engine/imap/runImapMigration';
-import { sourceAccountOf } from '../../../nodes/shared/engine/imap/runImapMigration';
-import type { MailboxReport } from '../../../nodes/shared/engine/types';
-import type { ImapEndpoint } from '../../../nodes/shared/imap/endpoint';
-import { openLedger } from '../../../nodes/shared/ledger';
+} from '../../../nodes/lib/limits/executionControls';
+import { parseWindows } from '../../../nodes/lib/limits/schedule';
+import type { ImapMigrationRequest } from '../../../nodes/lib/migration/stores/imap/runImapMigration';
+import { sourceAccountOf } from '../../../nodes/lib/migration/stores/imap/runImapMigration';
+import type { MailboxReport } from '../../../nodes/lib/migration/types';
+import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
+import { openLedger } from '../../../nodes/lib/ledger';
 import type { DovecotServer } from '../../harness/dovecot';
 import { appendMessages, makeMessage, snapshotMailbox } from '../../harness/imap-fixtures';
 import { TestServices } from '../../harness/services';

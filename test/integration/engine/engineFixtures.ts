@@ -5,11 +5,11 @@ import path from 'node:path';
 import {
 	runImapMigration,
 	type ImapMigrationRequest,
-} from '../../../nodes/shared/engine/imap/runImapMigration';
-import { newOwnerId } from '../../../nodes/shared/engine/migrateMailbox';
-import type { MailboxReport, MigrationMode } from '../../../nodes/shared/engine/types';
-import type { ImapEndpoint } from '../../../nodes/shared/imap/endpoint';
-import { openLedger } from '../../../nodes/shared/ledger';
+} from '../../../nodes/lib/migration/stores/imap/runImapMigration';
+import { newOwnerId } from '../../../nodes/lib/migration/migrateMailbox';
+import type { MailboxReport, MigrationMode } from '../../../nodes/lib/migration/types';
+import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
+import { openLedger } from '../../../nodes/lib/ledger';
 import type { DovecotServer } from '../../harness/dovecot';
 import {
 	appendMessages,

@@ -1,10 +1,10 @@
-import { sourceAccountOf } from '../../../nodes/shared/engine/imap/runImapMigration';
-import { ZIPPED_REASON_PREFIX } from '../../../nodes/shared/engine/folderSync';
-import type { MailboxReport } from '../../../nodes/shared/engine/types';
-import type { ImapEndpoint } from '../../../nodes/shared/imap/endpoint';
-import { openLedger } from '../../../nodes/shared/ledger';
-import type { FolderItemState } from '../../../nodes/shared/ledger/types';
-import { ZIP_FILE_NAME, ZIPPED_HEADER } from '../../../nodes/shared/mime/zipAttachments';
+import { sourceAccountOf } from '../../../nodes/lib/migration/stores/imap/runImapMigration';
+import { ZIPPED_REASON_PREFIX } from '../../../nodes/lib/migration/folderSync';
+import type { MailboxReport } from '../../../nodes/lib/migration/types';
+import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
+import { openLedger } from '../../../nodes/lib/ledger';
+import type { FolderItemState } from '../../../nodes/lib/ledger/types';
+import { ZIP_FILE_NAME, ZIPPED_HEADER } from '../../../nodes/lib/mime/zipAttachments';
 import type { DovecotServer } from '../../harness/dovecot';
 import {
 	appendMessages,

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 
 import JSZip from 'jszip';
 
-import { ZIP_FILE_NAME, ZIPPED_HEADER } from '../../../nodes/shared/mime/zipAttachments';
+import { ZIP_FILE_NAME, ZIPPED_HEADER } from '../../../nodes/lib/mime/zipAttachments';
 import {
 	attachmentLeaf,
 	base64Body,

@@ -15,7 +15,7 @@ import {
 	type ThrottleRule,
 	type ThrottlingProxy,
 } from '../../harness/throttlingProxy';
-import type { CopyTuning, MailboxReport } from '../../../nodes/shared/engine/types';
+import type { CopyTuning, MailboxReport } from '../../../nodes/lib/migration/types';
 import {
 	comparable,
 	endpointOf,

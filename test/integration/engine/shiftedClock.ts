@@ -3,7 +3,7 @@
  * so tests that need a window to open or close mid-copy shift "now" instead of waiting up to a minute. Timers are
  * real setTimeout; only now() is offset.
  */
-import { systemClock, type Clock, type TimerHandle } from '../../../nodes/shared/control/clock';
+import { systemClock, type Clock, type TimerHandle } from '../../../nodes/lib/limits/clock';
 
 export const MINUTE_MS = 60_000;
 

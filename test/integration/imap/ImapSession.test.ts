@@ -7,9 +7,9 @@ import net from 'node:net';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
-import type { ImapEndpoint } from '../../../nodes/shared/imap/endpoint';
-import { ImapAppendError, ImapError } from '../../../nodes/shared/imap/imapErrors';
-import { ImapSession } from '../../../nodes/shared/imap/ImapSession';
+import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
+import { ImapAppendError, ImapError } from '../../../nodes/lib/imap/imapErrors';
+import { ImapSession } from '../../../nodes/lib/imap/ImapSession';
 import type { DovecotServer } from '../../harness/dovecot';
 import { makeMessage, snapshotMailbox } from '../../harness/imap-fixtures';
 import { TestServices } from '../../harness/services';

@@ -1,5 +1,8 @@
-import { ImapMailSource, ImapMailTarget } from '../../../nodes/shared/engine/imap/imapStores';
-import type { ImapEndpoint } from '../../../nodes/shared/imap/endpoint';
+import {
+	ImapMailSource,
+	ImapMailTarget,
+} from '../../../nodes/lib/migration/stores/imap/imapStores';
+import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
 import type { DovecotServer } from '../../harness/dovecot';
 import { appendMessages, makeMessage, snapshotMailbox } from '../../harness/imap-fixtures';
 import { TestServices } from '../../harness/services';

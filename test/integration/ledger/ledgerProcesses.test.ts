@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { openLedger } from '../../../nodes/shared/ledger';
+import { openLedger } from '../../../nodes/lib/ledger';
 import {
 	ACCOUNT,
 	FOLDER,

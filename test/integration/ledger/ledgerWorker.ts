@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
-import { openLedger, type LedgerStore } from '../../../nodes/shared/ledger';
+import { openLedger, type LedgerStore } from '../../../nodes/lib/ledger';
 import { intent, outcome } from '../../unit/ledger/ledgerFixtures';
 
 export type WorkerCommand =

@@ -1,5 +1,5 @@
-import { ExecutionControls } from '../../../nodes/shared/control/executionControls';
-import { ScheduleError } from '../../../nodes/shared/control/schedule';
+import { ExecutionControls } from '../../../nodes/lib/limits/executionControls';
+import { ScheduleError } from '../../../nodes/lib/limits/schedule';
 import { ManualClock } from './manualClock';
 
 // Wednesday 2025-03-26 10:00 in Paris (UTC+1 before the switch to summer time).

@@ -1,4 +1,4 @@
-import { InProcessHostLimiter, type Release } from '../../../nodes/shared/control/hostLimiter';
+import { InProcessHostLimiter, type Release } from '../../../nodes/lib/limits/hostLimiter';
 import { flushPromises, ManualClock } from './manualClock';
 
 const limits = (

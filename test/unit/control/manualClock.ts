@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../../nodes/shared/control/clock';
+import type { Clock, TimerHandle } from '../../../nodes/lib/limits/clock';
 
 /** A clock that moves only when told to, firing due timers in order. */
 export class ManualClock implements Clock {

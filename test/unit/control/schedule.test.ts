@@ -6,7 +6,7 @@ import {
 	parseWindows,
 	ScheduleError,
 	type TimeWindow,
-} from '../../../nodes/shared/control/schedule';
+} from '../../../nodes/lib/limits/schedule';
 
 const BERLIN = 'Europe/Berlin';
 const at = (iso: string) => new Date(iso);

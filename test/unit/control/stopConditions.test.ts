@@ -1,10 +1,10 @@
-import { parseWindows } from '../../../nodes/shared/control/schedule';
-import { formatBytes, formatDuration } from '../../../nodes/shared/format';
+import { parseWindows } from '../../../nodes/lib/limits/schedule';
+import { formatBytes, formatDuration } from '../../../nodes/lib/format';
 import {
 	RunGuard,
 	RunStoppedError,
 	type StopConditions,
-} from '../../../nodes/shared/control/stopConditions';
+} from '../../../nodes/lib/limits/stopConditions';
 import { ManualClock } from './manualClock';
 
 const BERLIN = 'Europe/Berlin';

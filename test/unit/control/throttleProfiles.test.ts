@@ -1,10 +1,7 @@
-import { InProcessHostLimiter, type HostLimiter } from '../../../nodes/shared/control/hostLimiter';
-import { ProfileClock } from '../../../nodes/shared/control/profileClock';
-import { parseWindows } from '../../../nodes/shared/control/schedule';
-import {
-	ThrottleSchedule,
-	type ThrottleProfile,
-} from '../../../nodes/shared/control/throttleProfiles';
+import { InProcessHostLimiter, type HostLimiter } from '../../../nodes/lib/limits/hostLimiter';
+import { ProfileClock } from '../../../nodes/lib/limits/profileClock';
+import { parseWindows } from '../../../nodes/lib/limits/schedule';
+import { ThrottleSchedule, type ThrottleProfile } from '../../../nodes/lib/limits/throttleProfiles';
 import { ManualClock } from './manualClock';
 
 const BERLIN = 'Europe/Berlin';

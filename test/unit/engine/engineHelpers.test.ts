@@ -1,12 +1,12 @@
-import { FlagPolicy, flagsKey } from '../../../nodes/shared/engine/flagPolicy';
-import { backoffDelayMs, suggestedBackoffMs } from '../../../nodes/shared/engine/backoff';
+import { FlagPolicy, flagsKey } from '../../../nodes/lib/migration/flagPolicy';
+import { backoffDelayMs, suggestedBackoffMs } from '../../../nodes/lib/migration/backoff';
 import {
 	fingerprintOf,
 	matchKey,
 	messageIdFromHeader,
 	parseImapDate,
-} from '../../../nodes/shared/engine/messageIdentity';
-import { KeyedBag } from '../../../nodes/shared/engine/multiset';
+} from '../../../nodes/lib/migration/messageIdentity';
+import { KeyedBag } from '../../../nodes/lib/migration/multiset';
 
 describe('messageIdFromHeader', () => {
 	it('reads, unfolds and trims the Message-ID', () => {

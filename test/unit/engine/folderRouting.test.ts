@@ -1,6 +1,6 @@
-import { planFolderRoutes } from '../../../nodes/shared/engine/imap/folderRouting';
-import type { StoreFolder } from '../../../nodes/shared/engine/mailStore';
-import type { FolderListing } from '../../../nodes/shared/engine/migrateMailbox';
+import { planFolderRoutes } from '../../../nodes/lib/migration/stores/imap/folderRouting';
+import type { StoreFolder } from '../../../nodes/lib/migration/mailStore';
+import type { FolderListing } from '../../../nodes/lib/migration/migrateMailbox';
 
 function folder(rawName: string, delimiter: string, extra: Partial<StoreFolder> = {}): StoreFolder {
 	return { rawName, delimiter, attributes: [], specialUse: null, subscribed: true, ...extra };

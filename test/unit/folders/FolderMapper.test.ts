@@ -6,8 +6,8 @@ import {
 	type ListedFolder,
 	type MailboxLayout,
 	planFolders,
-} from '../../../nodes/shared/folders/FolderMapper';
-import { encodeMutf7 } from '../../../nodes/shared/folders/mutf7';
+} from '../../../nodes/lib/folders/FolderMapper';
+import { encodeMutf7 } from '../../../nodes/lib/folders/mutf7';
 
 const folder = (
 	raw: string,

@@ -1,4 +1,4 @@
-import { canonicalPath, parseCanonicalPath } from '../../../nodes/shared/folders/canonicalPath';
+import { canonicalPath, parseCanonicalPath } from '../../../nodes/lib/folders/canonicalPath';
 
 describe('canonical folder paths', () => {
 	const cases: [string[], string][] = [

@@ -5,7 +5,7 @@ import {
 	encodeMutf7,
 	Mutf7DecodeError,
 	tryDecodeMutf7,
-} from '../../../nodes/shared/folders/mutf7';
+} from '../../../nodes/lib/folders/mutf7';
 
 describe('modified UTF-7 (RFC 3501 §5.1.3)', () => {
 	// Vectors cross-checked against iconv-lite's utf-7-imap codec and the RFC's own example.

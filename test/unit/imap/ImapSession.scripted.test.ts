@@ -6,9 +6,9 @@
  */
 import net from 'node:net';
 
-import type { ImapEndpoint } from '../../../nodes/shared/imap/endpoint';
-import { ImapError } from '../../../nodes/shared/imap/imapErrors';
-import { ImapSession } from '../../../nodes/shared/imap/ImapSession';
+import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
+import { ImapError } from '../../../nodes/lib/imap/imapErrors';
+import { ImapSession } from '../../../nodes/lib/imap/ImapSession';
 
 /** The server end of one connection: read what the client sent, write what the script says. */
 class Peer {

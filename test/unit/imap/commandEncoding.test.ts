@@ -6,9 +6,9 @@ import {
 	stringArg,
 	uidSetMatcher,
 	uidSetOf,
-} from '../../../nodes/shared/imap/commandEncoding';
-import { ImapError } from '../../../nodes/shared/imap/imapErrors';
-import { parseResponse, ResponseFramer } from '../../../nodes/shared/imap/responseParser';
+} from '../../../nodes/lib/imap/commandEncoding';
+import { ImapError } from '../../../nodes/lib/imap/imapErrors';
+import { parseResponse, ResponseFramer } from '../../../nodes/lib/imap/responseParser';
 
 /** What a server's parser would read back from an encoded string argument. */
 function roundTrip(arg: string | Buffer): string {

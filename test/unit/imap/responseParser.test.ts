@@ -6,7 +6,7 @@ import {
 	ImapParseError,
 	parseResponse,
 	ResponseFramer,
-} from '../../../nodes/shared/imap/responseParser';
+} from '../../../nodes/lib/imap/responseParser';
 
 /** Feeds `wire` to a fresh framer in the given chunk sizes and parses every response that comes out. */
 function parseAll(

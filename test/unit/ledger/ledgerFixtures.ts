@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { ItemIntent, ItemOutcome, OutcomeStatus } from '../../../nodes/shared/ledger';
+import type { ItemIntent, ItemOutcome, OutcomeStatus } from '../../../nodes/lib/ledger';
 
 export const MIGRATION = 'acme-2025';
 export const ACCOUNT = 'alice@imap.example.com:993';

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
-import { defaultLedgerPath, openLedger } from '../../../nodes/shared/ledger';
+import { defaultLedgerPath, openLedger } from '../../../nodes/lib/ledger';
 import { intent, tempLedgerDir } from './ledgerFixtures';
 
 describe('defaultLedgerPath', () => {

@@ -1,6 +1,6 @@
 import { DatabaseSync } from 'node:sqlite';
 
-import { LedgerInputError, openLedger, type LedgerStore } from '../../../nodes/shared/ledger';
+import { LedgerInputError, openLedger, type LedgerStore } from '../../../nodes/lib/ledger';
 import {
 	ACCOUNT,
 	FOLDER,

@@ -1,12 +1,12 @@
 import { DatabaseSync } from 'node:sqlite';
 
-import { LedgerSchemaError, openLedger } from '../../../nodes/shared/ledger';
+import { LedgerSchemaError, openLedger } from '../../../nodes/lib/ledger';
 import {
 	SQLITE_MIGRATIONS,
 	SQLITE_SCHEMA_VERSION,
 	applyMigrations,
 	readSchemaVersion,
-} from '../../../nodes/shared/ledger/sqliteSchema';
+} from '../../../nodes/lib/ledger/sqlite/sqliteSchema';
 import { ACCOUNT, FOLDER, MIGRATION, UIDVALIDITY, outcome, tempLedgerDir } from './ledgerFixtures';
 
 /**

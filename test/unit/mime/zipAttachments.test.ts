@@ -3,7 +3,7 @@ import JSZip from 'jszip';
 import {
 	shrinkByZippingAttachments,
 	type ShrinkResult,
-} from '../../../nodes/shared/mime/zipAttachments';
+} from '../../../nodes/lib/mime/zipAttachments';
 import {
 	attachmentLeaf,
 	base64Body,

@@ -4,17 +4,17 @@
  * A failure that ends the connection becomes `SessionLostError`, so the engine reconnects and resumes; a server
  * refusing one command stays an `ImapError` (or a failed `AppendResult`).
  */
-import { flagList, internalDateArg, uidSetOf } from '../../imap/commandEncoding';
-import { describeEndpoint, type ImapEndpoint } from '../../imap/endpoint';
-import { CONNECTION_KINDS, ImapError } from '../../imap/imapErrors';
+import { flagList, internalDateArg, uidSetOf } from '../../../imap/commandEncoding';
+import { describeEndpoint, type ImapEndpoint } from '../../../imap/endpoint';
+import { CONNECTION_KINDS, ImapError } from '../../../imap/imapErrors';
 import {
 	ImapSession,
 	type AppendMessage,
 	type FetchedMessage,
 	type ImapSessionOptions,
 	type ListEntry,
-} from '../../imap/ImapSession';
-import { suggestedBackoffMs } from '../backoff';
+} from '../../../imap/ImapSession';
+import { suggestedBackoffMs } from '../../backoff';
 import {
 	ServerBusyError,
 	SessionLostError,
@@ -28,8 +28,8 @@ import {
 	type StoreFolder,
 	type StoreNamespace,
 	type TargetFolderStatus,
-} from '../mailStore';
-import { messageIdFromHeader } from '../messageIdentity';
+} from '../../mailStore';
+import { messageIdFromHeader } from '../../messageIdentity';
 
 /** Response codes that say "not now" rather than "never" (RFC 5530 and common practice). */
 const TRANSIENT_CODES = new Set(['THROTTLED', 'UNAVAILABLE', 'LIMIT', 'INUSE', 'SERVERBUG']);

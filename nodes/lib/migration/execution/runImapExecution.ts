@@ -3,7 +3,7 @@
  * host limiter and one set of stop conditions. Plain data in, events out, so it runs the same in-process or in a
  * worker thread (see executionWorker.ts): no n8n types, no callbacks in its input.
  */
-import { ExecutionControls, type ControlSettings } from '../../control/executionControls';
+import { ExecutionControls, type ControlSettings } from '../../limits/executionControls';
 import type { ImapEndpoint } from '../../imap/endpoint';
 import { openLedger } from '../../ledger';
 import { MailboxSetupError } from '../migrateMailbox';
@@ -14,8 +14,8 @@ import type {
 	MigrationProgress,
 	OversizePolicy,
 } from '../types';
-import type { FolderRules } from './folderRouting';
-import { runImapMigration } from './runImapMigration';
+import type { FolderRules } from '../stores/imap/folderRouting';
+import { runImapMigration } from '../stores/imap/runImapMigration';
 
 export interface MailboxJob {
 	/** Where the result goes in the caller's list. */

@@ -1,5 +1,5 @@
-import type { HostLimiter } from '../control/hostLimiter';
-import type { ExecutionGuard } from '../control/stopConditions';
+import type { HostLimiter } from '../limits/hostLimiter';
+import type { ExecutionGuard } from '../limits/stopConditions';
 import type { LedgerStore } from '../ledger/types';
 
 /**

@@ -1,6 +1,6 @@
-import { describeEndpoint, type ImapEndpoint } from '../../imap/endpoint';
-import type { LedgerStore } from '../../ledger/types';
-import { migrateMailbox } from '../migrateMailbox';
+import { describeEndpoint, type ImapEndpoint } from '../../../imap/endpoint';
+import type { LedgerStore } from '../../../ledger/types';
+import { migrateMailbox } from '../../migrateMailbox';
 import type {
 	CopyTuning,
 	EngineControls,
@@ -9,7 +9,7 @@ import type {
 	MigrationMode,
 	MigrationProgress,
 	OversizePolicy,
-} from '../types';
+} from '../../types';
 import { routeFolders, type FolderRules } from './folderRouting';
 import { ImapMailSource, ImapMailTarget } from './imapStores';
 

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-import { SqliteLedgerStore, type SqliteDurability } from './sqliteLedgerStore';
+import { SqliteLedgerStore, type SqliteDurability } from './sqlite/sqliteLedgerStore';
 import type { LedgerStore } from './types';
 
 export interface SqliteLedgerOptions {

@@ -35,7 +35,7 @@ import {
 	type RunStart,
 	type RunStatus,
 	type UidMapping,
-} from './types';
+} from '../types';
 import {
 	LedgerInputError,
 	assertItemFacts,
@@ -46,7 +46,7 @@ import {
 	assertStatus,
 	assertText,
 	assertUid32,
-} from './validation';
+} from '../validation';
 
 export type SqliteDurability = 'processCrash' | 'powerLoss';
 

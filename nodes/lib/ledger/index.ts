@@ -1,6 +1,6 @@
 export * from './types';
 export { LedgerInputError } from './validation';
-export { LedgerSchemaError } from './sqliteSchema';
+export { LedgerSchemaError } from './sqlite/sqliteSchema';
 export {
 	defaultLedgerPath,
 	openLedger,
@@ -8,4 +8,4 @@ export {
 	type PostgresLedgerOptions,
 	type SqliteLedgerOptions,
 } from './openLedger';
-export type { SqliteDurability } from './sqliteLedgerStore';
+export type { SqliteDurability } from './sqlite/sqliteLedgerStore';

@@ -1,5 +1,5 @@
-import type { Release } from '../control/hostLimiter';
-import { RunStoppedError } from '../control/stopConditions';
+import type { Release } from '../limits/hostLimiter';
+import { RunStoppedError } from '../limits/stopConditions';
 import type { MailboxLease } from '../ledger/types';
 import { isDeadLocalOwner } from './owner';
 import { backoffDelayMs, pauseUnlessAborted } from './backoff';

@@ -1,6 +1,12 @@
-import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+/** IMAP credentials → the engine's plain account settings, and their Test: shared by every node with an IMAP side. */
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialsDecrypted,
+	INodeCredentialTestResult,
+} from 'n8n-workflow';
 
-import type { ImapAccountSettings, ImapLoginMode, ImapSecurity } from '../../shared/imap/endpoint';
+import { checkImapAccount } from '../lib/imap/checkAccount';
+import type { ImapAccountSettings, ImapLoginMode, ImapSecurity } from '../lib/imap/endpoint';
 
 export const SOURCE_CREDENTIAL = 'mailSourceImap';
 export const TARGET_CREDENTIAL = 'mailTargetImap';
@@ -25,4 +31,13 @@ export function imapAccountFromCredential(
 
 export function testMailboxOf(data: ICredentialDataDecryptedObject): string {
 	return String(data.testMailbox ?? '').trim();
+}
+
+/** The node-side Test of an IMAP credential: connects and logs in, and says which layer failed. */
+export async function testImapCredential(
+	credential: ICredentialsDecrypted,
+): Promise<INodeCredentialTestResult> {
+	const data = credential.data ?? {};
+	const check = await checkImapAccount(imapAccountFromCredential(data), testMailboxOf(data));
+	return { status: check.ok ? 'OK' : 'Error', message: check.message };
 }

@@ -6,6 +6,10 @@
  *
  *   npm run bench -- [--messages 5000] [--runs 3] [--no-mbsync] [--scale 1000,5000,20000]
  *                    [--no-limited] [--limited-runs 1] [--limited-dump DIR] [--only main|limited]
+ *                    [--baseline OTHER_CHECKOUT/.build/test/tools/migrateCli.js]
+ *
+ * `--baseline` also times another build of this tool (e.g. a checkout of the previous commit, after its
+ * `npm run build:scripts`) in the same rounds, alternating, so a change's cost is measured against the same noise.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -36,6 +40,8 @@ interface Args {
 	limited: boolean;
 	limitedRuns: number;
 	limitedDump?: string;
+	/** Another build's migrateCli.js, timed in the same rounds. */
+	baseline?: string;
 }
 
 function parseArgs(): Args {
@@ -58,6 +64,7 @@ function parseArgs(): Args {
 		else if (arg === '--no-limited') args.limited = false;
 		else if (arg === '--limited-runs') args.limitedRuns = Number(argv[++index]);
 		else if (arg === '--limited-dump') args.limitedDump = argv[++index];
+		else if (arg === '--baseline') args.baseline = path.resolve(argv[++index]);
 		else if (arg === '--only') {
 			const only = argv[++index];
 			if (only !== 'main' && only !== 'limited')
@@ -257,41 +264,48 @@ async function runMain(
 	let targetIndex = 0;
 	for (let round = 0; round <= args.runs; round++) {
 		const kind = round === 0 ? 'warm-up' : `round ${round}`;
-		const ourUser = `ours${++targetIndex}`;
-		await target.addUser(ourUser, PASSWORD);
-		const ledger = path.join(work, `${ourUser}.sqlite`);
-		const cliArgs = [
-			CLI,
-			'--src',
-			`imap://alice:${PASSWORD}@${source.host}:${source.port}`,
-			'--dst',
-			`imap://${ourUser}:${PASSWORD}@${target.host}:${target.port}`,
-			'--ledger',
-			ledger,
-			'--special-use',
-			'off',
-			// As the n8n node runs it: in a worker with a capped young generation.
-			'--isolated',
-			'yes',
-		];
-		const full = await timed(process.execPath, cliArgs);
-		if (full.code !== 0) throw new Error(`our migration failed: ${full.stderr || full.stdout}`);
-		const report = JSON.parse(full.stdout) as {
-			peakRssBytes: number;
-			counts: { copied: number };
-		};
-		const noop = await timed(process.execPath, cliArgs);
-		const noopReport = JSON.parse(noop.stdout) as { counts: { copied: number } };
-		if (noopReport.counts.copied !== 0) throw new Error('the no-op rerun copied messages');
-		const ourVerify = await verify(source, 'alice', target, ourUser);
-		log(
-			`${kind}: ours ${full.seconds.toFixed(2)} s (${report.counts.copied} copied), rerun ${noop.seconds.toFixed(2)} s, ${ourVerify}`,
-		);
-		if (round > 0) {
-			row('ours').seconds.push(full.seconds);
-			row('ours').rss.push(report.peakRssBytes);
-			row('ours').verify.push(ourVerify);
-			row('ours no-op rerun').seconds.push(noop.seconds);
+		const tools = args.baseline
+			? [['ours', CLI] as const, ['baseline', args.baseline] as const]
+			: [['ours', CLI] as const];
+		// Alternate which build goes first, so neither always meets a warmer server.
+		for (const [tool, cli] of round % 2 === 0 ? tools : [...tools].reverse()) {
+			const user = `${tool}${++targetIndex}`;
+			await target.addUser(user, PASSWORD);
+			const cliArgs = [
+				cli,
+				'--src',
+				`imap://alice:${PASSWORD}@${source.host}:${source.port}`,
+				'--dst',
+				`imap://${user}:${PASSWORD}@${target.host}:${target.port}`,
+				'--ledger',
+				path.join(work, `${user}.sqlite`),
+				'--special-use',
+				'off',
+				// As the n8n node runs it: in a worker with a capped young generation.
+				'--isolated',
+				'yes',
+			];
+			const full = await timed(process.execPath, cliArgs);
+			if (full.code !== 0)
+				throw new Error(`${tool} migration failed: ${full.stderr || full.stdout}`);
+			const report = JSON.parse(full.stdout) as {
+				peakRssBytes: number;
+				counts: { copied: number };
+			};
+			const noop = await timed(process.execPath, cliArgs);
+			const noopReport = JSON.parse(noop.stdout) as { counts: { copied: number } };
+			if (noopReport.counts.copied !== 0)
+				throw new Error(`the ${tool} no-op rerun copied messages`);
+			const checked = await verify(source, 'alice', target, user);
+			log(
+				`${kind}: ${tool} ${full.seconds.toFixed(2)} s (${report.counts.copied} copied), rerun ${noop.seconds.toFixed(2)} s, ${checked}`,
+			);
+			if (round > 0) {
+				row(tool).seconds.push(full.seconds);
+				row(tool).rss.push(report.peakRssBytes);
+				row(tool).verify.push(checked);
+				row(`${tool} no-op rerun`).seconds.push(noop.seconds);
+			}
 		}
 		if (args.mbsync) {
 			const mbsyncUser = `mbsync${++targetIndex}`;
@@ -327,6 +341,14 @@ async function runMain(
 	}
 	const ours = rows.get('ours');
 	const mbsync = rows.get('mbsync');
+	const baseline = rows.get('baseline');
+	if (ours && baseline) {
+		const noop = (tool: string) => median(rows.get(`${tool} no-op rerun`)?.seconds ?? [NaN]);
+		lines.push(
+			`ours vs baseline (${args.baseline}): full copy ${(median(baseline.seconds) / median(ours.seconds)).toFixed(3)}x, ` +
+				`no-op rerun ${(noop('baseline') / noop('ours')).toFixed(3)}x (above 1: ours faster)`,
+		);
+	}
 	if (ours && mbsync) {
 		lines.push(
 			`throughput ratio ours/mbsync: ${(median(mbsync.seconds) / median(ours.seconds)).toFixed(2)}x`,

@@ -3,11 +3,11 @@
  * translation, names the target cannot hold, special-use folders, the operator's rename rules and filters, and the
  * parent folders that must exist first. Pure data in, pure data out; no I/O. The steps live in `plan/`.
  */
-import { addMissingParents } from './plan/parents';
 import { assignActions, orderParentsFirst } from './plan/creationOrder';
 import { folderEntry } from './plan/entries';
 import { markMerged } from './plan/merges';
 import { resolveOptions } from './plan/options';
+import { addMissingParents } from './plan/parents';
 import { readSourceTree } from './plan/sourceTree';
 import { detectRolesByName } from './plan/specialFolders';
 import { targetChooser } from './plan/targetChoice';

@@ -2,7 +2,7 @@
  * Where a listed name sits in a server's namespaces: decoded, stripped of the personal prefix and split on the
  * delimiter into the segments of its canonical path, or set aside as another namespace's folder.
  */
-import { decodeMailboxName, Mutf7DecodeError } from '../mutf7';
+import { tryDecodeMutf7 } from '../mutf7';
 import type { ListedFolder, MailboxLayout } from './types';
 
 export const INBOX = 'INBOX';
@@ -26,12 +26,10 @@ export interface DecodedName {
 
 /** Decodes a name, falling back to the raw text (with a warning) so one broken name does not stop the plan. */
 export function decodeLeniently(raw: string, layout: MailboxLayout): DecodedName {
-	try {
-		return { name: decodeMailboxName(raw, { utf8: layout.utf8Names === true }) };
-	} catch (error) {
-		if (!(error instanceof Mutf7DecodeError)) throw error;
-		return { name: raw, warning: `${error.message}; the name is used as listed` };
-	}
+	if (layout.utf8Names === true) return { name: raw };
+	const decoded = tryDecodeMutf7(raw);
+	if (decoded.ok) return { name: decoded.name };
+	return { name: raw, warning: `${decoded.error.message}; the name is used as listed` };
 }
 
 /** A layout's namespace prefixes, decoded so that decoded names can be compared with them. */

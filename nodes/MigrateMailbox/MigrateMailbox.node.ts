@@ -9,9 +9,9 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { mailboxFields } from './actions/mailboxFields';
-import * as migrate from './actions/migrate.operation';
-import * as preflight from './actions/preflight.operation';
+import { executionFields } from './actions/fields/execution.description';
+import { mailboxFields } from './actions/fields/mailbox.description';
+import { preflightFields } from './actions/fields/preflight.description';
 import { router } from './actions/router';
 import { testImapCredential } from '../common/imapCredentials';
 
@@ -64,8 +64,8 @@ export class MigrateMailbox implements INodeType {
 				default: 'preflight',
 			},
 			...mailboxFields,
-			...preflight.description,
-			...migrate.description,
+			...preflightFields,
+			...executionFields,
 		],
 	};
 

@@ -25,7 +25,8 @@ import { performance } from 'node:perf_hooks';
 
 import { ExecutionControls, type SideProfile } from '../../nodes/lib/limits/executionControls';
 import { InProcessHostLimiter, type HostUsage } from '../../nodes/lib/limits/hostLimiter';
-import { runImapMigration } from '../../nodes/lib/migration/stores/imap/runImapMigration';
+import { runMailboxMigration } from '../../nodes/lib/migration/execution/runMailboxMigration';
+import { imapSourceSide, imapTargetSide } from '../../nodes/lib/migration/stores/imap/imapSides';
 import { newOwnerId } from '../../nodes/lib/migration/migrateMailbox';
 import type { MailboxReport, MigrationProgress } from '../../nodes/lib/migration/types';
 import type { ImapEndpoint } from '../../nodes/lib/imap/endpoint';
@@ -229,9 +230,9 @@ async function runOnce(
 		meter = opened;
 		cleanup.push(() => opened.close());
 		mailbox = await controls.forMailbox(source.host, target.host);
-		report = await runImapMigration({
-			source: endpoint(source, sourceUser, password),
-			target: endpoint(target, targetUser, password, meter.port),
+		report = await runMailboxMigration({
+			source: imapSourceSide(endpoint(source, sourceUser, password)),
+			target: imapTargetSide(endpoint(target, targetUser, password, meter.port)),
 			migrationId: `bench-limited-${targetUser}`,
 			mode: 'full',
 			folderRules: { specialUse: false },

@@ -17,8 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 
-import { runImapExecutionIsolated } from '../../nodes/lib/migration/execution/isolatedExecution';
-import type { ExecutionEvent } from '../../nodes/lib/migration/execution/runImapExecution';
+import { runExecutionIsolated } from '../../nodes/lib/migration/execution/isolatedExecution';
+import type { ExecutionEvent } from '../../nodes/lib/migration/execution/runExecution';
 import { newOwnerId } from '../../nodes/lib/migration/owner';
 import type { CopyTuning, MailboxReport, MigrationMode } from '../../nodes/lib/migration/types';
 import type { ImapEndpoint } from '../../nodes/lib/imap/endpoint';
@@ -209,13 +209,15 @@ async function main(): Promise<void> {
 	}
 	// Loaded here, not at the top: an --isolated run loads the engine in its worker only, as the node does.
 	const { openLedger } = await import('../../nodes/lib/ledger');
-	const { runImapMigration } =
-		await import('../../nodes/lib/migration/stores/imap/runImapMigration');
+	const { runMailboxMigration } =
+		await import('../../nodes/lib/migration/execution/runMailboxMigration');
+	const { imapSourceSide, imapTargetSide } =
+		await import('../../nodes/lib/migration/stores/imap/imapSides');
 	const ledger = await openLedger({ kind: 'sqlite', path: required('ledger') });
 	try {
-		const report = await runImapMigration({
-			source: endpoint(required('src')),
-			target: endpoint(required('dst')),
+		const report = await runMailboxMigration({
+			source: imapSourceSide(endpoint(required('src'))),
+			target: imapTargetSide(endpoint(required('dst'))),
 			migrationId: args.get('migration') ?? 'cli',
 			mode,
 			folderRules,
@@ -244,7 +246,7 @@ async function main(): Promise<void> {
 	}
 }
 
-/** The node's way: one job through runImapExecutionIsolated, no limits or stop conditions. */
+/** The node's way: one job through runExecutionIsolated, no limits or stop conditions. */
 async function runIsolated(
 	required: (name: string) => string,
 	mode: MigrationMode,
@@ -254,13 +256,13 @@ async function runIsolated(
 ): Promise<void> {
 	let report: MailboxReport | null = null;
 	let failure: string | null = null;
-	await runImapExecutionIsolated(
+	await runExecutionIsolated(
 		{
 			jobs: [
 				{
 					position: 0,
-					source: endpoint(required('src')),
-					target: endpoint(required('dst')),
+					source: { kind: 'imap', endpoint: endpoint(required('src')) },
+					target: { kind: 'imap', endpoint: endpoint(required('dst')) },
 					migrationId,
 					mode,
 					folderRules,
@@ -271,7 +273,9 @@ async function runIsolated(
 			],
 			mailboxesInParallel: 1,
 			controls: { timeZone: 'UTC', profiles: [], stop: {} },
-			ledgerPath: required('ledger'),
+			ledger: { kind: 'sqlite', path: required('ledger') },
+			limiter: { kind: 'process' },
+			guard: { kind: 'process' },
 			owner: newOwnerId('cli'),
 		},
 		(event: ExecutionEvent) => {

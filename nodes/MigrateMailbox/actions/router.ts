@@ -1,13 +1,26 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import { itemError } from '../../common/itemErrors';
-import { executeMigrations } from './migrate.operation';
+import type { ItemOutcome, OperationExecute } from './itemOutcome';
+import * as migrate from './migrate.operation';
 import * as preflight from './preflight.operation';
+import * as verify from './verify.operation';
 
-type Operation = (this: IExecuteFunctions, itemIndex: number) => Promise<INodeExecutionData[]>;
+interface Operation {
+	execute: OperationExecute;
+	/**
+	 * Migrate and Verify take all items at once: their mailboxes run in parallel. Pre-flight gets them one at a time,
+	 * so that without Continue On Fail the first failure ends the run before the next mailbox is contacted.
+	 */
+	allItemsAtOnce: boolean;
+	/** Their outputs are mailbox reports with a status, and a failed item keeps one. */
+	failedStatus: boolean;
+}
 
 const operations: Record<string, Operation> = {
-	preflight: preflight.execute,
+	preflight: { execute: preflight.execute, allItemsAtOnce: false, failedStatus: false },
+	migrate: { execute: migrate.execute, allItemsAtOnce: true, failedStatus: true },
+	verify: { execute: verify.execute, allItemsAtOnce: true, failedStatus: true },
 };
 
 function mailboxOf(context: IExecuteFunctions, itemIndex: number): string {
@@ -18,64 +31,61 @@ function mailboxOf(context: IExecuteFunctions, itemIndex: number): string {
 	}
 }
 
-/** Any failure of one mailbox as an error naming the mailbox and the cause. */
-function toNodeError(
+/**
+ * The one error path of every operation: a failed item becomes an error naming its mailbox and the cause, which is
+ * thrown, or with Continue On Fail output in the item's place.
+ */
+function outputOf(
 	context: IExecuteFunctions,
-	error: unknown,
+	operation: Operation,
 	itemIndex: number,
-): NodeOperationError {
-	const mailbox = mailboxOf(context, itemIndex) || `item ${itemIndex}`;
-	return itemError(context.getNode(), error, itemIndex, `Mailbox ${mailbox}`);
+	outcome: ItemOutcome,
+): INodeExecutionData {
+	if (!(outcome instanceof Error)) return { json: outcome, pairedItem: { item: itemIndex } };
+	const mailbox = mailboxOf(context, itemIndex);
+	const nodeError = itemError(
+		context.getNode(),
+		outcome,
+		itemIndex,
+		`Mailbox ${mailbox || `item ${itemIndex}`}`,
+	);
+	if (!context.continueOnFail()) throw nodeError;
+	return {
+		json: {
+			mailbox,
+			...(operation.failedStatus ? { status: 'failed' } : {}),
+			error: nodeError.message,
+		},
+		pairedItem: { item: itemIndex },
+	};
 }
 
-/** One item per mailbox: each runs on its own, so one failing mailbox never stops the others with Continue On Fail. */
+/**
+ * One input item per mailbox and one output item for each, paired to it; with Continue On Fail, a failing mailbox
+ * never stops the others.
+ */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const items = this.getInputData();
-	if (items.length === 0) return [[]];
-	const batchOperation = this.getNodeParameter('operation', 0) as string;
-	if (batchOperation === 'migrate' || batchOperation === 'verify')
-		return [await migrations.call(this, items.length)];
-	const results: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		const operation = this.getNodeParameter('operation', itemIndex) as string;
-		const run = operations[operation];
-		try {
-			if (!run) {
-				throw new NodeOperationError(this.getNode(), `The operation "${operation}" is not known`, {
-					itemIndex,
-				});
-			}
-			results.push(...(await run.call(this, itemIndex)));
-		} catch (error) {
-			const nodeError = toNodeError(this, error, itemIndex);
-			if (this.continueOnFail()) {
-				results.push({
-					json: { mailbox: mailboxOf(this, itemIndex), error: nodeError.message },
-					pairedItem: { item: itemIndex },
-				});
-				continue;
-			}
-			throw nodeError;
+	const itemIndexes = this.getInputData().map((_, itemIndex) => itemIndex);
+	if (itemIndexes.length === 0) return [[]];
+	// Not an expression (noDataExpression), so the same for every item.
+	const name = this.getNodeParameter('operation', 0) as string;
+	const operation = operations[name];
+	if (!operation) {
+		throw new NodeOperationError(this.getNode(), `The operation "${name}" is not known`, {
+			itemIndex: 0,
+		});
+	}
+	const output: INodeExecutionData[] = [];
+	if (operation.allItemsAtOnce) {
+		const outcomes = await operation.execute.call(this, itemIndexes);
+		for (const [position, itemIndex] of itemIndexes.entries()) {
+			output.push(outputOf(this, operation, itemIndex, outcomes[position]));
+		}
+	} else {
+		for (const itemIndex of itemIndexes) {
+			const [outcome] = await operation.execute.call(this, [itemIndex]);
+			output.push(outputOf(this, operation, itemIndex, outcome));
 		}
 	}
-	return [results];
-}
-
-/** Migrate and Verify run several mailboxes at once, so their errors are collected per item and handled here. */
-async function migrations(this: IExecuteFunctions, count: number): Promise<INodeExecutionData[]> {
-	const indexes = Array.from({ length: count }, (_, itemIndex) => itemIndex);
-	const manual = this.getMode() === 'manual';
-	const outcomes = await executeMigrations.call(this, indexes, (message) => {
-		this.logger.info(message);
-		if (manual) this.sendMessageToUI(message);
-	});
-	return outcomes.map((outcome, itemIndex) => {
-		if (!(outcome instanceof Error)) return { json: outcome, pairedItem: { item: itemIndex } };
-		const nodeError = toNodeError(this, outcome, itemIndex);
-		if (!this.continueOnFail()) throw nodeError;
-		return {
-			json: { mailbox: mailboxOf(this, itemIndex), status: 'failed', error: nodeError.message },
-			pairedItem: { item: itemIndex },
-		};
-	});
+	return [output];
 }

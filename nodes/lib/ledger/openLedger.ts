@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
+import { unknownKindError } from '../optionKinds';
 import { SqliteLedgerStore, type SqliteDurability } from './sqlite/sqliteLedgerStore';
 import type { LedgerStore } from './types';
 
@@ -74,8 +75,6 @@ export async function openLedger(options: LedgerOptions): Promise<LedgerStore> {
 			// Never echo the connection string: it usually carries a password.
 			throw new Error('Ledger: the PostgreSQL ledger is not available yet; use kind "sqlite"');
 		default:
-			throw new Error(
-				`Ledger: unknown kind ${JSON.stringify((options as { kind?: unknown }).kind)}; use "sqlite"`,
-			);
+			throw unknownKindError('Ledger', options, ['sqlite']);
 	}
 }

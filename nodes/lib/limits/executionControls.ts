@@ -1,11 +1,11 @@
+import { DEFAULT_MAX_CONNECTIONS_PER_HOST } from '../defaults';
 import { systemClock, type Clock } from './clock';
 import { InProcessHostLimiter, type HostLimiter } from './hostLimiter';
+import { openHostLimiter, type HostLimiterOptions } from './openHostLimiter';
+import { openRunGuard, type OpenedRunGuard, type RunGuardOptions } from './openRunGuard';
 import { ProfileClock } from './profileClock';
 import { RunGuard, type ExecutionGuard, type StopConditions } from './stopConditions';
 import { ThrottleSchedule, type ThrottleProfile } from './throttleProfiles';
-
-/** Connections per host when no throttle profile says otherwise: enough for the default parallelism, and a cap. */
-export const DEFAULT_MAX_CONNECTIONS_PER_HOST = 16;
 
 export type ProfileSide = 'source' | 'target' | 'both';
 
@@ -31,12 +31,30 @@ export interface MailboxControls {
 	targetHost: string;
 }
 
+/** Where an execution keeps its limits and stop conditions: data, so the worker thread opens them. */
+export interface ControlBackends {
+	limiter: HostLimiterOptions;
+	guard: RunGuardOptions;
+}
+
+/** Both kept in this process: the execution is the only one copying to its servers. */
+export const PROCESS_CONTROL_BACKENDS: ControlBackends = {
+	limiter: { kind: 'process' },
+	guard: { kind: 'process' },
+};
+
 export interface ExecutionControlsOptions {
 	clock?: Clock;
-	/** A shared limiter (e.g. Redis-backed in queue mode); the in-process one otherwise. */
+	/** A limiter the caller opened and closes (a benchmark's recording one); an in-process one otherwise. */
 	limiter?: HostLimiter;
+	/** A guard the caller opened and disposes; an in-process one otherwise. */
+	guard?: OpenedRunGuard;
 	onProfileChange?: (profile: ThrottleProfile, host: string) => void;
 	onError?: (error: unknown, host: string) => void;
+}
+
+function stopConditionsOf(settings: ControlSettings): StopConditions {
+	return { ...settings.stop, timeZone: settings.timeZone };
 }
 
 function scheduleFor(side: 'source' | 'target', settings: ControlSettings): ThrottleSchedule {
@@ -60,6 +78,16 @@ function scheduleFor(side: 'source' | 'target', settings: ControlSettings): Thro
 }
 
 /**
+ * Throws ScheduleError for settings that make no sense, without opening a limiter or guard: for a caller that checks
+ * the settings before it hands them to the execution.
+ */
+export function checkControlSettings(settings: ControlSettings): void {
+	scheduleFor('source', settings);
+	scheduleFor('target', settings);
+	new RunGuard(stopConditionsOf(settings)).dispose();
+}
+
+/**
  * The throttle profiles and stop conditions of one execution, shared by all its mailboxes: one host limiter whose
  * limits follow each host's schedule (switched at the boundaries while copying), and one run guard.
  * Throws ScheduleError for settings that do not make sense, before anything is copied.
@@ -67,11 +95,41 @@ function scheduleFor(side: 'source' | 'target', settings: ControlSettings): Thro
 export class ExecutionControls {
 	readonly limiter: HostLimiter;
 
-	readonly guard: RunGuard;
+	readonly guard: ExecutionGuard;
 
 	private readonly schedules: Record<'source' | 'target', ThrottleSchedule>;
 
 	private readonly clocks = new Map<string, Promise<ProfileClock>>();
+
+	/** What these controls opened themselves, closed in this order by dispose(). */
+	private readonly closers: Array<() => void | Promise<void>> = [];
+
+	/**
+	 * The controls of an execution, with the limiter and guard its backends name; dispose() closes both. Throws
+	 * ScheduleError for settings that make no sense, before anything is opened.
+	 */
+	static async open(
+		settings: ControlSettings,
+		backends: ControlBackends,
+		options: Omit<ExecutionControlsOptions, 'limiter' | 'guard'> = {},
+	): Promise<ExecutionControls> {
+		checkControlSettings(settings);
+		const clock = options.clock ?? systemClock;
+		const guard = await openRunGuard(backends.guard, stopConditionsOf(settings), clock);
+		let limiter: HostLimiter;
+		try {
+			limiter = await openHostLimiter(backends.limiter, clock);
+		} catch (error) {
+			await guard.dispose();
+			throw error;
+		}
+		const controls = new ExecutionControls(settings, { ...options, limiter, guard });
+		controls.closers.push(
+			() => guard.dispose(),
+			() => limiter.close(),
+		);
+		return controls;
+	}
 
 	constructor(
 		settings: ControlSettings,
@@ -82,8 +140,20 @@ export class ExecutionControls {
 			source: scheduleFor('source', settings),
 			target: scheduleFor('target', settings),
 		};
-		this.guard = new RunGuard({ ...settings.stop, timeZone: settings.timeZone }, { clock });
-		this.limiter = options.limiter ?? new InProcessHostLimiter({ clock });
+		if (options.guard) {
+			this.guard = options.guard;
+		} else {
+			const guard = new RunGuard(stopConditionsOf(settings), { clock });
+			this.guard = guard;
+			this.closers.push(() => guard.dispose());
+		}
+		if (options.limiter) {
+			this.limiter = options.limiter;
+		} else {
+			const limiter = new InProcessHostLimiter({ clock });
+			this.limiter = limiter;
+			this.closers.push(() => limiter.close());
+		}
 	}
 
 	/** Limiter key of a server: one side of it, so a server that is both source and target has two budgets. */
@@ -128,11 +198,10 @@ export class ExecutionControls {
 		return started;
 	}
 
-	/** Stops the profile clocks and the guard's timers and releases waiters; call when the execution ends. */
+	/** Stops the profile clocks, then closes the guard and limiter it opened; call when the execution ends. */
 	async dispose(): Promise<void> {
 		const clocks = await Promise.allSettled(this.clocks.values());
 		for (const started of clocks) if (started.status === 'fulfilled') started.value.stop();
-		this.guard.dispose();
-		if (!this.options.limiter) await this.limiter.close();
+		for (const close of this.closers.splice(0)) await close();
 	}
 }

@@ -51,14 +51,8 @@ export interface CopyTuning {
 	windowMessages: number;
 }
 
-export const DEFAULT_TUNING: CopyTuning = {
-	connections: 2,
-	pipelineDepth: 8,
-	batchMessages: 50,
-	batchBytes: 8 * 1024 * 1024,
-	reconnects: 3,
-	windowMessages: 2000,
-};
+/** The engine's fallback for every tuning it is not given; declared with the other defaults. */
+export { DEFAULT_TUNING } from '../defaults';
 
 export interface FailedItem {
 	folder: string;

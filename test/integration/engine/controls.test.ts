@@ -9,8 +9,8 @@ import {
 	type SideProfile,
 } from '../../../nodes/lib/limits/executionControls';
 import { parseWindows } from '../../../nodes/lib/limits/schedule';
-import type { ImapMigrationRequest } from '../../../nodes/lib/migration/stores/imap/runImapMigration';
-import { sourceAccountOf } from '../../../nodes/lib/migration/stores/imap/runImapMigration';
+import type { MailboxMigrationRequest } from '../../../nodes/lib/migration/execution/runMailboxMigration';
+import { sourceAccountOf } from '../../../nodes/lib/migration/stores/imap/imapSides';
 import type { MailboxReport } from '../../../nodes/lib/migration/types';
 import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
 import { openLedger } from '../../../nodes/lib/ledger';
@@ -206,7 +206,7 @@ describe('execution controls against real Dovecot: profiles, windows, thresholds
 	async function run(
 		controls: ExecutionControls,
 		seeded: Seeded,
-		extra: Partial<ImapMigrationRequest> & { watchdogMs?: number } = {},
+		extra: Partial<MailboxMigrationRequest> & { watchdogMs?: number } = {},
 	): Promise<MailboxReport> {
 		const { watchdogMs = 40_000, ...request } = extra;
 		const watchdog = new AbortController();

@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 
 import {
-	runImapMigration,
-	type ImapMigrationRequest,
-} from '../../../nodes/lib/migration/stores/imap/runImapMigration';
+	runMailboxMigration,
+	type MailboxMigrationRequest,
+} from '../../../nodes/lib/migration/execution/runMailboxMigration';
+import { imapSourceSide, imapTargetSide } from '../../../nodes/lib/migration/stores/imap/imapSides';
 import { newOwnerId } from '../../../nodes/lib/migration/migrateMailbox';
 import type { MailboxReport, MigrationMode } from '../../../nodes/lib/migration/types';
 import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
@@ -76,13 +77,13 @@ export async function migrate(
 	target: ImapEndpoint,
 	ledgerPath: string,
 	mode: MigrationMode = 'full',
-	extra: Partial<ImapMigrationRequest> = {},
+	extra: Partial<MailboxMigrationRequest> = {},
 ): Promise<MailboxReport> {
 	const ledger = await openLedger({ kind: 'sqlite', path: ledgerPath });
 	try {
-		return await runImapMigration({
-			source,
-			target,
+		return await runMailboxMigration({
+			source: imapSourceSide(source),
+			target: imapTargetSide(target),
 			migrationId: 'test',
 			mode,
 			folderRules: { specialUse: true },

@@ -1,4 +1,4 @@
-import { sourceAccountOf } from '../../../nodes/lib/migration/stores/imap/runImapMigration';
+import { sourceAccountOf } from '../../../nodes/lib/migration/stores/imap/imapSides';
 import { ZIPPED_REASON_PREFIX } from '../../../nodes/lib/migration/folderSync';
 import type { MailboxReport } from '../../../nodes/lib/migration/types';
 import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';

@@ -1,10 +1,10 @@
 /**
- * Worker-thread entry of runImapExecution: the copy allocates a lot of short-lived memory, and in a worker with a
- * small young generation that churn cannot grow the n8n process's heap (see isolatedExecution.ts).
+ * Worker-thread entry of runExecution: the copy allocates a lot of short-lived memory, and in a worker with a small
+ * young generation that churn cannot grow the n8n process's heap (see isolatedExecution.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 
-import { runImapExecution, type ExecutionInput } from './runImapExecution';
+import { runExecution, type ExecutionInput } from './runExecution';
 
 const port = parentPort;
 if (port) {
@@ -12,7 +12,7 @@ if (port) {
 	port.on('message', (message: { type?: string }) => {
 		if (message?.type === 'abort') cancel.abort();
 	});
-	runImapExecution(workerData as ExecutionInput, (event) => port.postMessage(event), cancel.signal)
+	runExecution(workerData as ExecutionInput, (event) => port.postMessage(event), cancel.signal)
 		.then(() => port.postMessage({ type: 'done' }))
 		.catch((error: unknown) =>
 			port.postMessage({

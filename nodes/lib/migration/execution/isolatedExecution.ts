@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 // Types only: the engine itself is loaded in the worker, not in the n8n process.
-import type { ExecutionEvent, ExecutionInput } from './runImapExecution';
+import type { ExecutionEvent, ExecutionInput } from './runExecution';
 
 /** A positive number from the environment, for operators tuning memory against speed; else the default. */
 function fromEnvironment(name: string, fallback: number): number {
@@ -29,26 +29,38 @@ export const WORKER_OLD_GENERATION_MB = fromEnvironment(
 	1024,
 );
 
-const WORKER_FILE = path.join(__dirname, 'executionWorker.js');
+/**
+ * The compiled worker beside `moduleFile` (this module), or null to run in this process. Only TypeScript sources run
+ * in-process (jest, Node's type stripping): no compiled worker can exist beside them. A compiled module without its
+ * worker is a packaging slip, and running in-process would lose the memory cap unnoticed, so that is an error.
+ */
+export function workerFileBeside(moduleFile: string): string | null {
+	if (moduleFile.endsWith('.ts')) return null;
+	const workerFile = path.join(path.dirname(moduleFile), 'executionWorker.js');
+	if (!fs.existsSync(workerFile)) {
+		throw new Error(
+			`The migration worker ${workerFile} is missing: the package is incomplete; reinstall it`,
+		);
+	}
+	return workerFile;
+}
 
 type WorkerMessage =
 	ExecutionEvent | { type: 'done' } | { type: 'fatal'; message: string; name: string };
 
-/**
- * Same contract as runImapExecution. Falls back to running in-process where the compiled worker file is absent
- * (TypeScript sources under a test runner).
- */
-export async function runImapExecutionIsolated(
+/** Same contract as runExecution; in a worker thread, except from TypeScript sources (see workerFileBeside). */
+export async function runExecutionIsolated(
 	input: ExecutionInput,
 	emit: (event: ExecutionEvent) => void,
 	signal?: AbortSignal,
 ): Promise<void> {
-	if (!fs.existsSync(WORKER_FILE)) {
-		const { runImapExecution } = await import('./runImapExecution');
-		await runImapExecution(input, emit, signal);
+	const workerFile = workerFileBeside(__filename);
+	if (!workerFile) {
+		const { runExecution } = await import('./runExecution');
+		await runExecution(input, emit, signal);
 		return;
 	}
-	const worker = new Worker(WORKER_FILE, {
+	const worker = new Worker(workerFile, {
 		workerData: input,
 		resourceLimits: {
 			maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,

@@ -1,41 +1,43 @@
 /**
  * One execution of the Migrate/Verify operation: every mailbox of the input, several at once, sharing one ledger, one
  * host limiter and one set of stop conditions. Plain data in, events out, so it runs the same in-process or in a
- * worker thread (see executionWorker.ts): no n8n types, no callbacks in its input.
+ * worker thread (see executionWorker.ts): no n8n types, no callbacks or objects in its input. Stores, ledger, limiter
+ * and guard are described by kind and built here, each by its own factory.
  */
-import { ExecutionControls, type ControlSettings } from '../../limits/executionControls';
-import type { ImapEndpoint } from '../../imap/endpoint';
-import { openLedger } from '../../ledger';
+import {
+	ExecutionControls,
+	type ControlBackends,
+	type ControlSettings,
+} from '../../limits/executionControls';
+import { openLedger, type LedgerOptions } from '../../ledger';
 import { MailboxSetupError } from '../migrateMailbox';
-import type {
-	CopyTuning,
-	MailboxReport,
-	MigrationMode,
-	MigrationProgress,
-	OversizePolicy,
-} from '../types';
-import type { FolderRules } from '../stores/imap/folderRouting';
-import { runImapMigration } from '../stores/imap/runImapMigration';
+import {
+	sourceSideOf,
+	targetSideOf,
+	type SourceStoreOptions,
+	type TargetStoreOptions,
+} from '../stores/storeSides';
+import type { MailboxReport, MigrationProgress } from '../types';
+import { runMailboxMigration, type MailboxMigrationRequest } from './runMailboxMigration';
 
-export interface MailboxJob {
+/** One mailbox of the execution: the plain-data part of its request, with its stores described by kind. */
+export interface MailboxJob extends Pick<
+	MailboxMigrationRequest,
+	'migrationId' | 'mode' | 'folderRules' | 'tuning' | 'oversize' | 'maxFailedItemsReported'
+> {
 	/** Where the result goes in the caller's list. */
 	position: number;
-	source: ImapEndpoint;
-	target: ImapEndpoint;
-	migrationId: string;
-	mode: MigrationMode;
-	folderRules: FolderRules;
-	tuning: Partial<CopyTuning>;
-	oversize: OversizePolicy;
-	maxFailedItemsReported: number;
+	source: SourceStoreOptions;
+	target: TargetStoreOptions;
 }
 
-export interface ExecutionInput {
+/** Where the limits and stop conditions are kept (`limiter`, `guard`) comes with the rest of the input. */
+export interface ExecutionInput extends ControlBackends {
 	jobs: MailboxJob[];
 	mailboxesInParallel: number;
 	/** Throttle profiles and stop conditions of the whole execution. */
 	controls: ControlSettings;
-	ledgerPath: string;
+	ledger: LedgerOptions;
 	/** Lock owner id of this execution. */
 	owner: string;
 }
@@ -58,7 +60,7 @@ export type ExecutionEvent =
 	| { type: 'report'; position: number; report: MailboxReport }
 	| { type: 'failure'; position: number; failure: JobFailure };
 
-export function failureOf(error: unknown): JobFailure {
+function failureOf(error: unknown): JobFailure {
 	return {
 		message: error instanceof Error ? error.message : String(error),
 		side: error instanceof MailboxSetupError ? error.side : null,
@@ -67,49 +69,51 @@ export function failureOf(error: unknown): JobFailure {
 
 /**
  * Runs every job, `mailboxesInParallel` at a time; each ends in exactly one 'report' or 'failure' event. Rejects only
- * when the execution cannot start at all (the ledger cannot be opened, the controls are invalid).
+ * when the execution cannot start at all (the ledger, limiter or guard cannot be opened, the controls are invalid).
  */
-export async function runImapExecution(
+export async function runExecution(
 	input: ExecutionInput,
 	emit: (event: ExecutionEvent) => void,
 	signal?: AbortSignal,
 ): Promise<void> {
-	const controls = new ExecutionControls(input.controls, {
-		onProfileChange: (profile, host) => emit({ type: 'profile', profile: profile.name, host }),
-		onError: (error, host) =>
-			emit({
-				type: 'log',
-				level: 'warn',
-				message: `Could not apply the throttle profile of ${host}: ${String(error)}`,
-			}),
-	});
+	const controls = await ExecutionControls.open(
+		input.controls,
+		{ limiter: input.limiter, guard: input.guard },
+		{
+			onProfileChange: (profile, host) => emit({ type: 'profile', profile: profile.name, host }),
+			onError: (error, host) =>
+				emit({
+					type: 'log',
+					level: 'warn',
+					message: `Could not apply the throttle profile of ${host}: ${String(error)}`,
+				}),
+		},
+	);
 	const log =
 		(level: 'debug' | 'info' | 'warn') => (message: string, meta?: Record<string, unknown>) =>
 			emit({ type: 'log', level, message, meta });
 	try {
-		const ledger = await openLedger({ kind: 'sqlite', path: input.ledgerPath });
+		const ledger = await openLedger(input.ledger);
 		try {
 			const queue = [...input.jobs];
 			const worker = async () => {
 				for (let job = queue.shift(); job; job = queue.shift()) {
 					try {
-						const report = await runImapMigration({
-							source: job.source,
-							target: job.target,
-							migrationId: job.migrationId,
-							mode: job.mode,
-							folderRules: job.folderRules,
-							tuning: job.tuning,
-							controls: await controls.forMailbox(job.source.host, job.target.host),
-							oversize: job.oversize,
-							maxFailedItemsReported: job.maxFailedItemsReported,
+						const { position, source, target, ...settings } = job;
+						const sourceSide = sourceSideOf(source);
+						const targetSide = targetSideOf(target);
+						const report = await runMailboxMigration({
+							...settings,
+							source: sourceSide,
+							target: targetSide,
+							controls: await controls.forMailbox(sourceSide.host, targetSide.host),
 							ledger,
 							owner: input.owner,
 							logger: { debug: log('debug'), info: log('info'), warn: log('warn') },
 							onProgress: (progress) => emit({ type: 'progress', progress }),
 							signal,
 						});
-						emit({ type: 'report', position: job.position, report });
+						emit({ type: 'report', position, report });
 					} catch (error) {
 						emit({ type: 'failure', position: job.position, failure: failureOf(error) });
 					}

@@ -1,0 +1,33 @@
+/**
+ * The defaults of every setting a node offers, in one place: the library falls back to them and the nodes' fields
+ * show them, so the editor never promises a value the engine does not use.
+ */
+import type { CopyTuning } from './migration/types';
+import type { ThroughputAssumption } from './preflight/preflight';
+
+export const DEFAULT_TUNING: CopyTuning = {
+	connections: 2,
+	pipelineDepth: 8,
+	batchMessages: 50,
+	batchBytes: 8 * 1024 * 1024,
+	reconnects: 3,
+	windowMessages: 2000,
+};
+
+/** Connections per host when no throttle profile says otherwise: enough for the default parallelism, and a cap. */
+export const DEFAULT_MAX_CONNECTIONS_PER_HOST = 16;
+
+/** What a throttle profile allows per host when it names no connection limit of its own. */
+export const DEFAULT_PROFILE_MAX_CONNECTIONS = 4;
+
+/** Mailboxes of one execution migrated at the same time. */
+export const DEFAULT_MAILBOXES_IN_PARALLEL = 2;
+
+/** Failed items listed in a node's output per mailbox; the ledger keeps all of them. */
+export const DEFAULT_FAILED_ITEMS_LISTED = 200;
+
+/** Throughput the pre-flight's duration estimate assumes until a pilot migration measures the real one. */
+export const DEFAULT_THROUGHPUT_ASSUMPTION: ThroughputAssumption = {
+	messagesPerSecond: 200,
+	megabytesPerSecond: 10,
+};

@@ -1,0 +1,53 @@
+/**
+ * The one place a store description becomes the side of a mailbox migration: how to open its MailSource or MailTarget
+ * and what to call it. Descriptions are data tagged by kind, so they cross into the worker thread; a Microsoft Graph
+ * target (Exchange Online, Microsoft 365) becomes one more kind of TargetStoreOptions here.
+ */
+import type { ImapEndpoint } from '../../imap/endpoint';
+import { unknownKindError } from '../../optionKinds';
+import type { MailSource, MailTarget } from '../mailStore';
+import { imapSourceSide, imapTargetSide } from './imap/imapSides';
+
+export interface ImapStoreOptions {
+	kind: 'imap';
+	endpoint: ImapEndpoint;
+}
+
+export type SourceStoreOptions = ImapStoreOptions;
+
+export type TargetStoreOptions = ImapStoreOptions;
+
+/** One side of a mailbox migration, whatever the protocol. */
+export interface MailboxSide<Store> {
+	/** Opens a session; called again after a lost connection and once per extra connection. */
+	open: () => Promise<Store>;
+	/** The server whose connections and rates the host limiter counts. */
+	host: string;
+	/** The mailbox as its users know it. */
+	mailbox: string;
+	/** For logs and errors: never carries a password. */
+	label: string;
+}
+
+export interface SourceSide extends MailboxSide<MailSource> {
+	/** The mailbox's stable identity in the ledger, e.g. `alice@imap.example.com:993`. */
+	account: string;
+}
+
+export function sourceSideOf(options: SourceStoreOptions): SourceSide {
+	switch (options.kind) {
+		case 'imap':
+			return imapSourceSide(options.endpoint);
+		default:
+			throw unknownKindError('Source', options, ['imap']);
+	}
+}
+
+export function targetSideOf(options: TargetStoreOptions): MailboxSide<MailTarget> {
+	switch (options.kind) {
+		case 'imap':
+			return imapTargetSide(options.endpoint);
+		default:
+			throw unknownKindError('Target', options, ['imap']);
+	}
+}

@@ -1,4 +1,4 @@
-import { planFolderRoutes } from '../../../nodes/lib/migration/stores/imap/folderRouting';
+import { planFolderRoutes } from '../../../nodes/lib/migration/folderRouting';
 import type { StoreFolder } from '../../../nodes/lib/migration/mailStore';
 import type { FolderListing } from '../../../nodes/lib/migration/migrateMailbox';
 

@@ -2,7 +2,7 @@ import { migrateMailbox } from '../migrateMailbox';
 import type { MailboxSide, SourceSide } from '../stores/storeSides';
 import type { MailTarget } from '../mailStore';
 import type { MailboxReport, MigrationRequest } from '../types';
-import { routeFolders, type FolderRules } from '../stores/imap/folderRouting';
+import { routeFolders, type FolderRules } from '../folderRouting';
 
 /** The engine's request with the two sides of the mailbox in place of their names, and the folder rules. */
 export interface MailboxMigrationRequest extends Omit<

@@ -1,11 +1,7 @@
-import {
-	planFolders,
-	type FolderPlanOptions,
-	type MailboxLayout,
-} from '../../../folders/FolderMapper';
-import type { MappedSpecialUseRole } from '../../../folders/specialUse';
-import type { FolderListing, FolderRouter } from '../../migrateMailbox';
-import type { FolderRoute } from '../../types';
+import { planFolders, type FolderPlanOptions, type MailboxLayout } from '../folders/FolderMapper';
+import type { MappedSpecialUseRole } from '../folders/specialUse';
+import type { FolderListing, FolderRouter } from './migrateMailbox';
+import type { FolderRoute } from './types';
 
 /** The folder choices a node offers; the full set of options and their order is in folders/FolderMapper. */
 export interface FolderRules {

@@ -56,12 +56,27 @@ export interface ItemFacts {
 /** Written before the APPEND is sent (write-ahead). */
 export interface ItemIntent extends ItemKey, ItemFacts {}
 
+/**
+ * How an item over the target's size limit was handled, kept for later runs so they never read it out of `reason`.
+ * `skipped`: not copied; it is tried again once the settings would let it through. `limitBytes` is the limit it was
+ * refused against (null: the target refused it for its size without announcing a limit); `zipping` whether zipping
+ * attachments was on. `zipped`: copied (or found) with its attachments packed into one zip, so the target copy is
+ * smaller than the source. The item's `size` is the size that was over the limit.
+ */
+export type OversizeRecord =
+	{ handling: 'skipped'; limitBytes: number | null; zipping: boolean } | { handling: 'zipped' };
+
+/** The record of every zipped copy: it holds nothing of its own, so one object serves them all. */
+export const ZIPPED_COPY: OversizeRecord = Object.freeze({ handling: 'zipped' });
+
 export interface ItemOutcome extends ItemKey, ItemFacts {
 	status: OutcomeStatus;
 	/** Why an item was skipped or failed, e.g. `oversize 31457280 bytes` or the server's code and text. */
 	reason: string | null;
 	targetUidValidity: number | null;
 	targetUid: number | null;
+	/** Absent or null: the item met no size limit. */
+	oversize?: OversizeRecord | null;
 }
 
 export interface LedgerItem extends ItemKey, ItemFacts {
@@ -69,6 +84,7 @@ export interface LedgerItem extends ItemKey, ItemFacts {
 	reason: string | null;
 	targetUidValidity: number | null;
 	targetUid: number | null;
+	oversize: OversizeRecord | null;
 	/** Copy attempts started: one per intent, plus one per failure recorded without an intent. */
 	attempts: number;
 	createdAt: string;
@@ -87,6 +103,7 @@ export interface FolderItemState {
 	modseq: string | null;
 	targetUidValidity: number | null;
 	targetUid: number | null;
+	oversize: OversizeRecord | null;
 }
 
 /** Source UID -> state, for one folder under one UIDVALIDITY. */

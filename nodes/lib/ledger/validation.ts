@@ -2,7 +2,13 @@
  * Input checks shared by every store, so a bad record fails loudly at the call instead of becoming a row that no
  * later lookup can match.
  */
-import { ITEM_STATUSES, type ItemFacts, type ItemKey, type ItemStatus } from './types';
+import {
+	ITEM_STATUSES,
+	type ItemFacts,
+	type ItemKey,
+	type ItemStatus,
+	type OversizeRecord,
+} from './types';
 
 const UINT32_MAX = 0xffff_ffff;
 
@@ -88,4 +94,19 @@ export function assertItemFacts(facts: ItemFacts): void {
 		throw new LedgerInputError(`flags must be a string (got ${describe(facts.flags)})`);
 	}
 	assertOptionalModseq('modseq', facts.modseq);
+}
+
+export function assertOptionalOversize(value: OversizeRecord | null | undefined): void {
+	if (value === null || value === undefined || value.handling === 'zipped') return;
+	if (value.handling !== 'skipped') {
+		throw new LedgerInputError(
+			`oversize handling must be skipped or zipped (got ${describe((value as { handling: unknown }).handling)})`,
+		);
+	}
+	if (value.limitBytes !== null) assertPositiveInteger('oversize limitBytes', value.limitBytes);
+	if (typeof value.zipping !== 'boolean') {
+		throw new LedgerInputError(
+			`oversize zipping must be a boolean (got ${describe(value.zipping)})`,
+		);
+	}
 }

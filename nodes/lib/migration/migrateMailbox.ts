@@ -9,7 +9,7 @@ import {
 	verifyFolder,
 	type FolderPassOptions,
 	type FolderSyncContext,
-} from './folderSync';
+} from './folderCopy';
 import {
 	ServerBusyError,
 	SessionLostError,

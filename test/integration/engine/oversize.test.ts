@@ -1,5 +1,5 @@
 import { sourceAccountOf } from '../../../nodes/lib/migration/stores/imap/imapSides';
-import { ZIPPED_REASON_PREFIX } from '../../../nodes/lib/migration/folderSync';
+import { ZIPPED_REASON_PREFIX } from '../../../nodes/lib/migration/folderCopy/oversizeRules';
 import type { MailboxReport } from '../../../nodes/lib/migration/types';
 import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
 import { openLedger } from '../../../nodes/lib/ledger';

@@ -82,6 +82,45 @@ describe('SQLite ledger store', () => {
 			});
 		});
 
+		it('keeps how an oversize item was handled until its next attempt', async () => {
+			const skipped = { handling: 'skipped', limitBytes: 1_000_000, zipping: false } as const;
+			await ledger.recordOutcomes([
+				outcome(1, 'skipped', { oversize: skipped }),
+				outcome(2, 'skipped', {
+					oversize: { handling: 'skipped', limitBytes: null, zipping: true },
+				}),
+				outcome(3, 'copied', { oversize: { handling: 'zipped' } }),
+				outcome(4, 'copied'),
+			]);
+
+			const items = await ledger.getFolderItems(MIGRATION, ACCOUNT, FOLDER, UIDVALIDITY);
+			expect([1, 2, 3, 4].map((uid) => items.get(uid)?.oversize)).toEqual([
+				skipped,
+				{ handling: 'skipped', limitBytes: null, zipping: true },
+				{ handling: 'zipped' },
+				null,
+			]);
+			expect((await ledger.getItem(key(1)))?.oversize).toEqual(skipped);
+			await ledger.recordIntents([intent(1)]);
+			expect((await ledger.getItem(key(1)))?.oversize).toBeNull();
+			await ledger.recordOutcomes([outcome(3, 'present')]);
+			expect((await ledger.getItem(key(3)))?.oversize).toBeNull();
+		});
+
+		it('refuses an oversize record it could not read back', async () => {
+			const bad = [
+				{ handling: 'dropped' },
+				{ handling: 'skipped', limitBytes: 0, zipping: true },
+				{ handling: 'skipped', limitBytes: 10, zipping: 'yes' },
+			];
+			for (const oversize of bad) {
+				await expect(
+					ledger.recordOutcomes([outcome(1, 'skipped', { oversize } as never)]),
+				).rejects.toThrow(LedgerInputError);
+			}
+			expect(await ledger.getItem(key(1))).toBeNull();
+		});
+
 		it('records outcomes without an intent; only failures count as attempts', async () => {
 			await ledger.recordOutcomes([
 				outcome(1, 'present'),
@@ -175,6 +214,7 @@ describe('SQLite ledger store', () => {
 				modseq: '101',
 				targetUidValidity: 42,
 				targetUid: 5001,
+				oversize: null,
 			});
 			expect(items.get(2)).toMatchObject({ status: 'skipped', reason: 'oversize 31457280 bytes' });
 			expect(items.get(7)).toMatchObject({

@@ -109,6 +109,69 @@ describe('SQLite ledger schema', () => {
 		expect(schemaVersionOf(dir.path())).toBe(SQLITE_SCHEMA_VERSION);
 	});
 
+	it('upgrades oversize records of a version 1 file from their reason text to fields', async () => {
+		const row = (uid: number, status: string, reason: string | null) =>
+			`INSERT INTO items VALUES ('acme-2025', 'alice@imap.example.com:993', 'INBOX', 1700000001, ${uid},
+				'<m${uid}@example.com>', 30000000, '2023-05-01T08:00:00.000Z', NULL, 'INBOX', NULL, NULL, '${status}',
+				${reason === null ? 'NULL' : `'${reason}'`}, '', NULL, 1, '2025-01-01T00:00:00.000Z',
+				'2025-01-01T00:00:00.000Z');`;
+		// Reason texts exactly as release 0.1.0 wrote them.
+		writeFile(
+			dir.path(),
+			[
+				V1_FILE_DDL,
+				row(
+					20,
+					'skipped',
+					'oversize 30000000 bytes (target limit 25000000): zipping attachments is off',
+				),
+				row(
+					21,
+					'skipped',
+					'oversize 30000000 bytes (target limit 25000000): still too big after zipping',
+				),
+				row(
+					22,
+					'skipped',
+					'oversize 30000000 bytes (target limit not announced): signed or encrypted',
+				),
+				row(
+					23,
+					'skipped',
+					'oversize 30000000 bytes (target limit not announced): zipping attachments is off',
+				),
+				row(
+					24,
+					'skipped',
+					'oversize 30000000 bytes (target limit 25000000): refused even zipped to 24000000 bytes',
+				),
+				row(25, 'copied', 'zipped: 2 attachments packed into one zip, 30000000 -> 900000 bytes'),
+				row(26, 'present', 'zipped: 1 attachment packed into one zip, 30000000 -> 900000 bytes'),
+				row(27, 'skipped', 'excluded by a rule'),
+				row(28, 'failed', '[OVERQUOTA] oversize 123456 bytes over quota (target limit 5)'),
+				row(29, 'copied', null),
+			].join('\n'),
+		);
+
+		const ledger = await openLedger({ kind: 'sqlite', path: dir.path() });
+		const items = await ledger.getFolderItems(MIGRATION, ACCOUNT, FOLDER, UIDVALIDITY);
+		await ledger.close();
+
+		const oversizeOf = (uid: number) => items.get(uid)?.oversize;
+		expect(oversizeOf(20)).toEqual({ handling: 'skipped', limitBytes: 25_000_000, zipping: false });
+		expect(oversizeOf(21)).toEqual({ handling: 'skipped', limitBytes: 25_000_000, zipping: true });
+		expect(oversizeOf(22)).toEqual({ handling: 'skipped', limitBytes: null, zipping: true });
+		expect(oversizeOf(23)).toEqual({ handling: 'skipped', limitBytes: null, zipping: false });
+		expect(oversizeOf(24)).toEqual({ handling: 'skipped', limitBytes: 25_000_000, zipping: true });
+		expect(oversizeOf(25)).toEqual({ handling: 'zipped' });
+		expect(oversizeOf(26)).toEqual({ handling: 'zipped' });
+		for (const uid of [10, 27, 28, 29]) expect(oversizeOf(uid)).toBeNull();
+		// The reason stays as it was written, for people reading the ledger.
+		expect(items.get(20)?.reason).toBe(
+			'oversize 30000000 bytes (target limit 25000000): zipping attachments is off',
+		);
+	});
+
 	it('refuses a file from a newer release and leaves it untouched', async () => {
 		writeFile(
 			dir.path(),
@@ -157,7 +220,7 @@ describe('SQLite ledger schema', () => {
 		];
 
 		expect(() => applyMigrations(db, brokenSteps)).toThrow(/no_such_table/);
-		expect(readSchemaVersion(db)).toBe(SQLITE_SCHEMA_VERSION);
+		expect(readSchemaVersion(db)).toBe(1);
 		expect(
 			db.prepare(`SELECT COUNT(*) AS n FROM pragma_table_info('items') WHERE name = 'note'`).get(),
 		).toEqual({ n: 0 });

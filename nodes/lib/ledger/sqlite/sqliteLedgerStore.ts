@@ -15,6 +15,7 @@ import type { DatabaseSync, SQLInputValue, SQLOutputValue, StatementSync } from 
 import { applyMigrations } from './sqliteSchema';
 import {
 	ITEM_STATUSES,
+	ZIPPED_COPY,
 	type FailureQuery,
 	type FlagSync,
 	type FolderItems,
@@ -28,6 +29,7 @@ import {
 	type LedgerStore,
 	type LockAttempt,
 	type MailboxLease,
+	type OversizeRecord,
 	type RebindResult,
 	type UidRange,
 	type RunFinish,
@@ -41,6 +43,7 @@ import {
 	assertItemFacts,
 	assertItemKey,
 	assertOptionalModseq,
+	assertOptionalOversize,
 	assertOptionalUid32,
 	assertPositiveInteger,
 	assertStatus,
@@ -60,7 +63,10 @@ type Params = Record<string, SQLInputValue>;
 
 const ITEM_COLUMNS = `migration_id, source_account, source_folder, uid_validity, uid, message_id, size,
 	internal_date, fingerprint, target_folder, target_uid_validity, target_uid, status, reason, flags, modseq,
-	attempts, created_at, updated_at`;
+	attempts, created_at, updated_at, oversize_handling, oversize_limit, oversize_zipping`;
+
+const FOLDER_ITEM_COLUMNS = `uid, status, reason, message_id, size, internal_date, fingerprint, flags, modseq,
+	target_uid_validity, target_uid, oversize_handling, oversize_limit, oversize_zipping`;
 
 const ITEM_KEY_MATCH = `migration_id = $migrationId AND source_account = $sourceAccount
 	AND source_folder = $sourceFolder AND uid_validity = $uidValidity AND uid = $uid`;
@@ -72,25 +78,28 @@ const FACT_UPDATES = `message_id = excluded.message_id, size = excluded.size,
 const STATEMENTS = {
 	recordIntent: `INSERT INTO items (${ITEM_COLUMNS}) VALUES ($migrationId, $sourceAccount, $sourceFolder,
 		$uidValidity, $uid, $messageId, $size, $internalDate, $fingerprint, $targetFolder, NULL, NULL, 'pending',
-		NULL, $flags, $modseq, 1, $now, $now)
+		NULL, $flags, $modseq, 1, $now, $now, NULL, NULL, NULL)
 		ON CONFLICT (migration_id, source_account, source_folder, uid_validity, uid) DO UPDATE SET ${FACT_UPDATES},
 			status = 'pending', reason = NULL, target_uid_validity = NULL, target_uid = NULL,
+			oversize_handling = NULL, oversize_limit = NULL, oversize_zipping = NULL,
 			attempts = items.attempts + 1, updated_at = excluded.updated_at`,
 	// A failure with no intent before it (e.g. the FETCH failed) still counts as an attempt.
 	recordOutcome: `INSERT INTO items (${ITEM_COLUMNS}) VALUES ($migrationId, $sourceAccount, $sourceFolder,
 		$uidValidity, $uid, $messageId, $size, $internalDate, $fingerprint, $targetFolder, $targetUidValidity,
-		$targetUid, $status, $reason, $flags, $modseq, CASE WHEN $status = 'failed' THEN 1 ELSE 0 END, $now, $now)
+		$targetUid, $status, $reason, $flags, $modseq, CASE WHEN $status = 'failed' THEN 1 ELSE 0 END, $now, $now,
+		$oversizeHandling, $oversizeLimit, $oversizeZipping)
 		ON CONFLICT (migration_id, source_account, source_folder, uid_validity, uid) DO UPDATE SET ${FACT_UPDATES},
 			status = excluded.status, reason = excluded.reason, target_uid_validity = excluded.target_uid_validity,
-			target_uid = excluded.target_uid,
+			target_uid = excluded.target_uid, oversize_handling = excluded.oversize_handling,
+			oversize_limit = excluded.oversize_limit, oversize_zipping = excluded.oversize_zipping,
 			attempts = items.attempts + (excluded.status = 'failed' AND items.status <> 'pending'),
 			updated_at = excluded.updated_at`,
 	recordFlags: `UPDATE items SET flags = $flags, modseq = $modseq, updated_at = $now WHERE ${ITEM_KEY_MATCH}`,
 	getItem: `SELECT ${ITEM_COLUMNS} FROM items WHERE ${ITEM_KEY_MATCH}`,
 	// Column order is read by position in getFolderItems.
-	folderItems: `SELECT uid, status, reason, message_id, size, internal_date, fingerprint, flags, modseq, target_uid_validity, target_uid
+	folderItems: `SELECT ${FOLDER_ITEM_COLUMNS}
 		FROM items WHERE migration_id = ? AND source_account = ? AND source_folder = ? AND uid_validity = ?`,
-	folderItemsInRange: `SELECT uid, status, reason, message_id, size, internal_date, fingerprint, flags, modseq, target_uid_validity, target_uid
+	folderItemsInRange: `SELECT ${FOLDER_ITEM_COLUMNS}
 		FROM items WHERE migration_id = ? AND source_account = ? AND source_folder = ? AND uid_validity = ?
 			AND uid BETWEEN ? AND ?`,
 	pending: `SELECT ${ITEM_COLUMNS} FROM items
@@ -162,6 +171,16 @@ function optionalNumber(value: SQLOutputValue | undefined): number | null {
 	return value === null || value === undefined ? null : Number(value);
 }
 
+function toOversize(
+	handling: SQLOutputValue | undefined,
+	limit: SQLOutputValue | undefined,
+	zipping: SQLOutputValue | undefined,
+): OversizeRecord | null {
+	if (handling === null || handling === undefined) return null;
+	if (handling === 'zipped') return ZIPPED_COPY;
+	return { handling: 'skipped', limitBytes: optionalNumber(limit), zipping: Boolean(zipping) };
+}
+
 function toLedgerItem(row: Row): LedgerItem {
 	return {
 		migrationId: text(row.migration_id),
@@ -183,6 +202,7 @@ function toLedgerItem(row: Row): LedgerItem {
 		attempts: Number(row.attempts),
 		createdAt: text(row.created_at),
 		updatedAt: text(row.updated_at),
+		oversize: toOversize(row.oversize_handling, row.oversize_limit, row.oversize_zipping),
 	};
 }
 
@@ -289,18 +309,23 @@ export class SqliteLedgerStore implements LedgerStore {
 			}
 			assertOptionalUid32('targetUidValidity', item.targetUidValidity);
 			assertOptionalUid32('targetUid', item.targetUid);
+			assertOptionalOversize(item.oversize);
 		}
 		if (items.length === 0) return;
 		const now = nowIso();
 		const upsert = this.statement('recordOutcome');
 		this.writeTransaction(() => {
 			for (const item of items) {
+				const skipped = item.oversize?.handling === 'skipped' ? item.oversize : null;
 				upsert.run({
 					...intentParams(item, now),
 					status: item.status,
 					reason: item.reason,
 					targetUidValidity: item.targetUidValidity,
 					targetUid: item.targetUid,
+					oversizeHandling: item.oversize?.handling ?? null,
+					oversizeLimit: skipped?.limitBytes ?? null,
+					oversizeZipping: skipped ? Number(skipped.zipping) : null,
 				});
 			}
 		});
@@ -374,6 +399,9 @@ export class SqliteLedgerStore implements LedgerStore {
 			modseq,
 			targetUidValidity,
 			targetUid,
+			oversizeHandling,
+			oversizeLimit,
+			oversizeZipping,
 		] of asArrays) {
 			items.set(Number(uid), {
 				status: status as ItemStatus,
@@ -386,6 +414,7 @@ export class SqliteLedgerStore implements LedgerStore {
 				modseq: optionalText(modseq),
 				targetUidValidity: optionalNumber(targetUidValidity),
 				targetUid: optionalNumber(targetUid),
+				oversize: toOversize(oversizeHandling, oversizeLimit, oversizeZipping),
 			});
 		}
 		return items;

@@ -75,6 +75,28 @@ export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
 			) WITHOUT ROWID;
 		`,
 	},
+	{
+		version: 2,
+		// How an oversize item was handled, as fields (see OversizeRecord). Files written before kept it only in the
+		// reason text, which is read out here once and nowhere else: `oversize <size> bytes (target limit <n>|target
+		// limit not announced)[: zipping attachments is off|: <why>]` for a skipped item, `zipped: ...` for a copy.
+		sql: `
+			ALTER TABLE items ADD COLUMN oversize_handling TEXT
+				CHECK (oversize_handling IN ('skipped', 'zipped'));
+			ALTER TABLE items ADD COLUMN oversize_limit INTEGER;
+			ALTER TABLE items ADD COLUMN oversize_zipping INTEGER;
+			UPDATE items SET oversize_handling = 'skipped',
+				oversize_zipping = instr(reason, 'zipping attachments is off') = 0,
+				oversize_limit = CASE
+					WHEN instr(reason, 'target limit ') > 0
+						AND substr(reason, instr(reason, 'target limit ') + 13, 1) BETWEEN '0' AND '9'
+					THEN CAST(substr(reason, instr(reason, 'target limit ') + 13) AS INTEGER)
+				END
+			WHERE status = 'skipped' AND substr(reason, 1, 8) = 'oversize';
+			UPDATE items SET oversize_handling = 'zipped'
+			WHERE status IN ('copied', 'present') AND substr(reason, 1, 7) = 'zipped:';
+		`,
+	},
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version;

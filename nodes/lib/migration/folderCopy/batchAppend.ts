@@ -1,0 +1,84 @@
+/**
+ * Copies one batch of messages that fit the target: fetch, write-ahead records, APPEND (with the server's back-off),
+ * outcomes. This is the copy's hot path: work per message stays a few map lookups and one outcome record.
+ */
+import type { ItemOutcome } from '../../ledger/types';
+import type { AppendItem, MessageMeta } from '../mailStore';
+import { fingerprintOf } from '../messageIdentity';
+import type { Tally } from './admission';
+import type { Batch } from './batching';
+import type { CopyPass } from './context';
+import type { ItemRecords } from './ledgerOutcomes';
+import type { OversizeCopy } from './oversize';
+import { appendWithBackoff } from './serverBackoff';
+
+export class BatchAppend {
+	constructor(
+		private readonly pass: CopyPass,
+		private readonly records: ItemRecords,
+		private readonly oversize: OversizeCopy,
+	) {}
+
+	async append(batch: Batch, tally: Tally): Promise<void> {
+		const { records } = this;
+		const bodies = new Map<number, Buffer>();
+		await this.pass.source.fetchBodies(
+			batch.items.map((meta) => meta.uid),
+			(body) => bodies.set(body.uid, body.raw),
+		);
+		// Messages expunged from the source since the scan are gone: nothing to copy, nothing to record.
+		records.handled(batch.items.filter((meta) => !bodies.has(meta.uid)));
+		const present = batch.items.filter((meta) => bodies.has(meta.uid));
+		if (present.length === 0) return;
+		const prints = new Map(
+			present.map((meta) => [meta.uid, fingerprintOf(bodies.get(meta.uid) as Buffer)]),
+		);
+		const flags = new Map(present.map((meta) => [meta.uid, records.keptFlags(meta, true)]));
+		await records.writeIntents(
+			present.map((meta) =>
+				records.intent(meta, flags.get(meta.uid) ?? [], prints.get(meta.uid) ?? null),
+			),
+		);
+		const appendItems: AppendItem[] = present.map((meta) => ({
+			raw: bodies.get(meta.uid) as Buffer,
+			flags: flags.get(meta.uid) ?? [],
+			internalDate: meta.internalDate,
+		}));
+		bodies.clear();
+		const results = await appendWithBackoff(this.pass.context, this.pass.target, appendItems);
+		const outcomes: ItemOutcome[] = [];
+		const settled: MessageMeta[] = [];
+		const refusedForSize: number[] = [];
+		let copiedBytes = 0;
+		present.forEach((meta, index) => {
+			const result = results[index];
+			const fingerprint = prints.get(meta.uid) ?? null;
+			if (result.ok) {
+				outcomes.push(records.outcome(meta, 'copied', { targetUid: result.uid, fingerprint }));
+				settled.push(meta);
+				copiedBytes += meta.size;
+				return;
+			}
+			// The target has a size limit it did not announce (no APPENDLIMIT): the oversize path decides.
+			if (result.tooBig) {
+				refusedForSize.push(index);
+				return;
+			}
+			// Stopped while the server asked for a pause: not a failure, the item stays pending for the next run.
+			if (!result.permanent && this.pass.context.signal?.aborted) return;
+			outcomes.push(records.failed(meta, result, fingerprint));
+			settled.push(meta);
+		});
+		await records.recordAppended(outcomes, settled, copiedBytes, tally);
+		for (const index of refusedForSize) {
+			const meta = present[index];
+			const original = {
+				raw: appendItems[index].raw,
+				flags: appendItems[index].flags,
+				fingerprint: prints.get(meta.uid) as string,
+			};
+			await this.oversize.refusedForSize(meta, original, tally);
+		}
+		records.progressed();
+	}
+}

@@ -1,0 +1,133 @@
+/**
+ * Target reconciliation: finding in the target the copies the ledger does not tie to an item (a crash between APPEND
+ * and its record, a lost ledger, a target filled by someone else), so they are recorded as present, not copied twice.
+ */
+import type { MailSource, MailTarget, MessageMeta, TargetFolderStatus } from '../mailStore';
+import { fingerprintOf, matchKey, parseImapDate } from '../messageIdentity';
+import { KeyedBag } from '../multiset';
+import type { FolderRoute } from '../types';
+import type { FolderSyncContext } from './context';
+import { fetchFingerprints, keyOfMeta } from './matchKeys';
+import { claimedUids, targetClaims, type Claim } from './targetClaims';
+
+export class TargetReconciliation {
+	private constructor(
+		private readonly targetMessages: MessageMeta[],
+		private readonly claims: Claim[],
+	) {}
+
+	/**
+	 * Decides once per folder whether the target may hold items the ledger does not tie to it and, only then, loads
+	 * what matching needs. Counting first keeps the common case (ledger and target agree) free of a whole-folder load.
+	 */
+	static async prepare(
+		context: FolderSyncContext,
+		route: FolderRoute,
+		target: MailTarget,
+		targetStatus: TargetFolderStatus,
+		uidValidity: number,
+	): Promise<TargetReconciliation | null> {
+		let accounted = 0;
+		let pending = 0;
+		for (const sibling of context.routes) {
+			if (sibling.targetRaw !== route.targetRaw || sibling.skipReason || !sibling.sourceRaw)
+				continue;
+			const counts = await context.ledger.countsByStatus(
+				context.migrationId,
+				context.sourceAccount,
+				sibling.sourceRaw,
+			);
+			accounted += counts.copied + counts.present;
+			pending += counts.pending;
+		}
+		if (pending === 0 && targetStatus.exists <= accounted) return null;
+		const items = await context.ledger.getFolderItems(
+			context.migrationId,
+			context.sourceAccount,
+			route.sourceRaw,
+			uidValidity,
+		);
+		const claims = await targetClaims(context, route, targetStatus.uidValidity, {
+			sourceRaw: route.sourceRaw,
+			items,
+		});
+		return new TargetReconciliation(await target.scan(), claims);
+	}
+
+	/**
+	 * Finds, among items still to copy, those already in the target. Each target message matches at most one item,
+	 * also in later windows, so duplicates in the source stay distinct. Items without a Message-ID are confirmed by
+	 * fingerprint.
+	 */
+	async match(
+		source: MailSource,
+		target: MailTarget,
+		todo: MessageMeta[],
+	): Promise<Map<number, MessageMeta>> {
+		const claimed = claimedUids(this.claims);
+		const unclaimed = new KeyedBag<MessageMeta>();
+		for (const message of this.targetMessages) {
+			if (!claimed.has(message.uid)) unclaimed.add(keyOfMeta(message), message);
+		}
+		// Claims without a target UID (no UIDPLUS) use up one unclaimed message of their key each.
+		for (const claim of this.claims) if (!claim.targetUid) unclaimed.take(claim.key);
+
+		const matches = new Map<number, MessageMeta>();
+		const needBytes = todo.filter(
+			(item) => !item.messageId && unclaimed.peek(keyOfMeta(item)).length > 0,
+		);
+		const sourcePrints = await fetchFingerprints(
+			source,
+			needBytes.map((item) => item.uid),
+		);
+		const candidateUids = [
+			...new Set(
+				needBytes.flatMap((item) => unclaimed.peek(keyOfMeta(item)).map((message) => message.uid)),
+			),
+		];
+		const targetPrints = await fetchFingerprints(target, candidateUids);
+		for (const item of todo) {
+			const key = keyOfMeta(item);
+			const found = item.messageId
+				? unclaimed.take(key)
+				: unclaimed.take(key, (message) => {
+						const print = targetPrints.get(message.uid);
+						return print !== undefined && print === sourcePrints.get(item.uid);
+					});
+			if (found) matches.set(item.uid, found);
+		}
+		for (const found of matches.values()) {
+			this.claims.push({ targetUid: found.uid, key: keyOfMeta(found), ownFolder: true });
+		}
+		return matches;
+	}
+
+	/**
+	 * The target message an earlier, unrecorded APPEND of this zipped copy left, unless another item claims it.
+	 * Zipping is deterministic: such a copy has exactly these bytes.
+	 */
+	async findZippedCopy(
+		target: MailTarget,
+		meta: MessageMeta,
+		raw: Buffer,
+	): Promise<MessageMeta | null> {
+		const key = matchKey({
+			messageId: meta.messageId,
+			size: raw.length,
+			internalDateMs: parseImapDate(meta.internalDate),
+		});
+		const claimed = new Set(this.claims.map((claim) => claim.targetUid));
+		const candidates = this.targetMessages.filter(
+			(message) => !claimed.has(message.uid) && keyOfMeta(message) === key,
+		);
+		if (candidates.length === 0) return null;
+		const print = fingerprintOf(raw);
+		const prints = await fetchFingerprints(
+			target,
+			candidates.map((message) => message.uid),
+		);
+		const found = candidates.find((message) => prints.get(message.uid) === print) ?? null;
+		if (found) this.claims.push({ targetUid: found.uid, key, ownFolder: true });
+		return found;
+	}
+}

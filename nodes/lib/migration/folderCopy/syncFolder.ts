@@ -1,0 +1,109 @@
+/**
+ * Full, Delta and Dry run for one folder: the coordinator. It skips a folder the ledger shows unchanged, rebinds the
+ * records after a UIDVALIDITY change, walks the UID windows (windowLoop) and records where the pass got to.
+ */
+import type { MailSource, MailTarget } from '../mailStore';
+import type { FolderReport, FolderRoute } from '../types';
+import {
+	emptyReport,
+	type FolderPassOptions,
+	type FolderProgress,
+	type FolderSyncContext,
+} from './context';
+import { rebindAfterUidValidityChange } from './uidValidityRebind';
+import { walkWindows } from './windowLoop';
+
+/**
+ * Resumable at any point: the ledger and the target decide what is left. When a pass is interrupted
+ * (ConnectionYieldError, a lost session), calling again with the same `options.progress` continues it where it
+ * stopped.
+ */
+export async function syncFolder(
+	context: FolderSyncContext,
+	route: FolderRoute,
+	source: MailSource,
+	target: MailTarget,
+	options: FolderPassOptions = { progress: {} },
+): Promise<FolderReport> {
+	const { ledger, migrationId, sourceAccount } = context;
+	const status = await source.openFolder(route.sourceRaw);
+	const earlier = options.progress.current;
+	// A pass continued on a new session, unless the folder was recreated in between.
+	const resumed = earlier && earlier.uidValidity === status.uidValidity ? earlier : null;
+	const report =
+		resumed?.report ?? emptyReport(route, context.mode === 'dryRun' ? 'planned' : 'copied');
+	if (!resumed) report.sourceItems = status.exists;
+	const state = await ledger.getFolderState(migrationId, sourceAccount, route.sourceRaw);
+	const condstoreUnchanged =
+		context.mode !== 'delta' ||
+		!status.highestModseq ||
+		state?.highestModseq === status.highestModseq;
+	if (
+		!resumed &&
+		context.mode !== 'dryRun' &&
+		state &&
+		state.uidValidity === status.uidValidity &&
+		state.uidNext === status.uidNext &&
+		state.counts.sourceExists === status.exists &&
+		state.counts.open === 0 &&
+		// Skipped items are counted by reason only when the folder is walked.
+		!state.counts.skipped &&
+		condstoreUnchanged
+	) {
+		report.action = 'unchanged';
+		report.alreadyPresent = status.exists;
+		return report;
+	}
+
+	if (!resumed && state && state.uidValidity !== status.uidValidity && context.mode !== 'dryRun') {
+		const all = status.exists > 0 ? await source.scan() : [];
+		await rebindAfterUidValidityChange(
+			context,
+			route,
+			source,
+			{ oldUidValidity: state.uidValidity, newUidValidity: status.uidValidity },
+			all,
+		);
+	}
+	const uids = status.exists > 0 ? await source.uids() : [];
+	if (!resumed) report.sourceItems = uids.length;
+	const progress: FolderProgress = resumed ?? {
+		report,
+		uidValidity: status.uidValidity,
+		windowFrom: 0,
+		windowTo: 0,
+		unhandled: null,
+		open: 0,
+	};
+	options.progress.current = progress;
+	const walked = await walkWindows({
+		context,
+		route,
+		source,
+		target,
+		uids,
+		uidValidity: status.uidValidity,
+		report,
+		progress,
+		shouldYield: options.shouldYield,
+	});
+	if (walked === 'paused') {
+		report.action = 'paused';
+		return report;
+	}
+	if (context.mode === 'dryRun') return report;
+
+	const counts = await ledger.countsByStatus(migrationId, sourceAccount, route.sourceRaw);
+	await ledger.setFolderState({
+		migrationId,
+		sourceAccount,
+		sourceFolder: route.sourceRaw,
+		uidValidity: status.uidValidity,
+		uidNext: status.uidNext,
+		highestModseq: status.highestModseq,
+		lastPassCompletedAt: new Date().toISOString(),
+		targetFolder: route.targetRaw,
+		counts: { ...counts, sourceExists: uids.length, open: progress.open },
+	});
+	return report;
+}

@@ -1,0 +1,150 @@
+/**
+ * Verify for one folder: every source item is accounted for (in the target at the UID the ledger recorded, or
+ * skipped or failed with a reason), and every target message belongs to some source item. Writes nothing to either
+ * side; items found missing are marked failed in the ledger so the next Full run copies them again.
+ */
+import type { ItemOutcome } from '../../ledger/types';
+import { FlagPolicy, flagsKey } from '../flagPolicy';
+import type { MailSource, MailTarget, MessageMeta } from '../mailStore';
+import { KeyedBag } from '../multiset';
+import type { FolderReport, FolderRoute, VerifyDifference } from '../types';
+import { emptyReport, noteSkip, type FolderSyncContext } from './context';
+import { factsOf } from './ledgerOutcomes';
+import { keyOfMeta } from './matchKeys';
+import { claimedUids, targetClaims } from './targetClaims';
+
+export async function verifyFolder(
+	context: FolderSyncContext,
+	route: FolderRoute,
+	source: MailSource,
+	target: MailTarget,
+	targetExists: boolean,
+): Promise<FolderReport> {
+	const report = emptyReport(route, 'verified');
+	const status = await source.openFolder(route.sourceRaw);
+	const metas = status.exists > 0 ? await source.scan() : [];
+	report.sourceItems = metas.length;
+	const items = await context.ledger.getFolderItems(
+		context.migrationId,
+		context.sourceAccount,
+		route.sourceRaw,
+		status.uidValidity,
+	);
+	report.ledgerItems = items.size;
+	const targetStatus = targetExists ? await target.openFolder(route.targetRaw) : null;
+	const targetMessages = targetStatus && targetStatus.exists > 0 ? await target.scan() : [];
+	report.targetItems = targetMessages.length;
+	const targetByUid = new Map(targetMessages.map((message) => [message.uid, message]));
+	const claims = targetStatus
+		? await targetClaims(context, route, targetStatus.uidValidity, {
+				sourceRaw: route.sourceRaw,
+				items,
+			})
+		: [];
+	const keyless = new KeyedBag<MessageMeta>();
+	const claimed = claimedUids(claims);
+	for (const message of targetMessages)
+		if (!claimed.has(message.uid)) keyless.add(keyOfMeta(message), message);
+	const policy = new FlagPolicy(targetStatus?.permanentFlags ?? []);
+	const missing: ItemOutcome[] = [];
+	const difference = (
+		meta: MessageMeta,
+		kind: VerifyDifference['kind'],
+		reason: string,
+		uid = meta.uid,
+	) =>
+		context.differences.push({
+			folder: route.sourcePath,
+			kind,
+			uid,
+			messageId: meta.messageId,
+			size: meta.size,
+			reason,
+		});
+
+	for (const meta of metas) {
+		const item = items.get(meta.uid);
+		if (!item) {
+			report.failed++;
+			difference(meta, 'missing', 'not migrated yet');
+			continue;
+		}
+		if (item.status === 'skipped') {
+			report.skipped++;
+			noteSkip(context, item.reason ?? 'skipped');
+			continue;
+		}
+		if (item.status === 'failed' || item.status === 'pending') {
+			report.failed++;
+			difference(
+				meta,
+				'missing',
+				item.status === 'failed'
+					? `failed: ${item.reason ?? 'unknown'}`
+					: 'copy interrupted, not confirmed',
+			);
+			continue;
+		}
+		let found: MessageMeta | undefined;
+		if (item.targetUid && item.targetUidValidity === targetStatus?.uidValidity) {
+			found = targetByUid.get(item.targetUid);
+			// A zipped copy is smaller than its source by design.
+			const zipped = item.oversize?.handling === 'zipped';
+			if (found && found.size !== meta.size && !zipped) found = undefined;
+		} else {
+			found = keyless.take(keyOfMeta(meta));
+		}
+		if (!found) {
+			report.failed++;
+			difference(meta, 'missing', 'deleted from the target after it was copied');
+			missing.push({
+				migrationId: context.migrationId,
+				sourceAccount: context.sourceAccount,
+				sourceFolder: route.sourceRaw,
+				uidValidity: status.uidValidity,
+				uid: meta.uid,
+				...factsOf(meta, route, policy.split(meta.flags).kept, item.fingerprint),
+				status: 'failed',
+				reason: 'missing from the target at verification',
+				targetUidValidity: null,
+				targetUid: null,
+			});
+			continue;
+		}
+		report.alreadyPresent++;
+		if (flagsKey(policy.split(meta.flags).kept) !== flagsKey(policy.split(found.flags).kept)) {
+			difference(
+				meta,
+				'flags',
+				`flags differ: source (${meta.flags.join(' ')}) target (${found.flags.join(' ')})`,
+			);
+		}
+	}
+	// Target messages that no item of this migration claims are extra.
+	if (targetStatus) {
+		// This folder's items without a target UID already took their messages above; other folders' take theirs here.
+		const byKeyClaims = new KeyedBag<boolean>();
+		for (const claim of claims)
+			if (!claim.targetUid && !claim.ownFolder) byKeyClaims.add(claim.key, true);
+		for (const message of keyless.values()) {
+			if (byKeyClaims.take(keyOfMeta(message))) continue;
+			difference(message, 'extra', 'in the target but not from this migration', message.uid);
+		}
+	}
+	if (missing.length) {
+		await context.ledger.recordOutcomes(missing);
+		// Reopen the folder for the next Full or Delta pass, which would otherwise see it as unchanged.
+		const state = await context.ledger.getFolderState(
+			context.migrationId,
+			context.sourceAccount,
+			route.sourceRaw,
+		);
+		if (state) {
+			await context.ledger.setFolderState({
+				...state,
+				counts: { ...state.counts, open: (state.counts.open ?? 0) + missing.length },
+			});
+		}
+	}
+	return report;
+}

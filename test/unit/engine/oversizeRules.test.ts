@@ -59,8 +59,15 @@ describe('retryableOversize', () => {
 
 	it('tries a message skipped with zipping off again once zipping is on, whatever the limit', () => {
 		expect(retryableOversize(zipOn(100), null, skipped(100, false))).toBe(true);
+		expect(retryableOversize(zipOn(50), null, skipped(100, false))).toBe(true);
 		expect(retryableOversize(zipOff(100), null, skipped(100, false))).toBe(false);
-		expect(retryableOversize(zipOff(null), null, skipped(100, false))).toBe(false);
+		expect(retryableOversize(zipOff(50), null, skipped(100, false))).toBe(false);
+	});
+
+	it('tries a message skipped with zipping off again once the limit is higher or gone, zipping still off', () => {
+		expect(retryableOversize(zipOff(200), null, skipped(100, false))).toBe(true);
+		expect(retryableOversize(zipOff(null), null, skipped(100, false))).toBe(true);
+		expect(retryableOversize(zipOff(200), 100, skipped(100, false))).toBe(false);
 	});
 
 	it('tries a message that zipping could not fit again once the limit is higher or gone', () => {

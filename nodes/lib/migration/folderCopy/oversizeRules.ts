@@ -50,7 +50,7 @@ export function retryableOversize(
 ): boolean {
 	const oversize = state?.oversize;
 	if (oversize?.handling !== 'skipped' || state?.status !== 'skipped') return false;
-	if (!oversize.zipping) return policy.zipAttachments;
+	if (!oversize.zipping && policy.zipAttachments) return true;
 	if (oversize.limitBytes === null) return false;
 	const limit = sizeLimitOf(policy, appendLimit);
 	return limit === null || limit > oversize.limitBytes;

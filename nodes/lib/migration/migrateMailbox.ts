@@ -1,3 +1,4 @@
+import { DEFAULT_FAILED_ITEMS_LISTED } from '../defaults';
 import type { Release } from '../limits/hostLimiter';
 import { RunStoppedError } from '../limits/stopConditions';
 import type { MailboxLease } from '../ledger/types';
@@ -339,7 +340,7 @@ export async function migrateMailbox(
 			tuning,
 			routes,
 			failedItems: report.failedItems,
-			maxFailedItemsReported: request.maxFailedItemsReported ?? 1000,
+			maxFailedItemsReported: request.maxFailedItemsReported ?? DEFAULT_FAILED_ITEMS_LISTED,
 			flagsNotKept: report.flagsNotKept,
 			skippedByReason: report.counts.skippedByReason,
 			differences: report.differences ?? [],

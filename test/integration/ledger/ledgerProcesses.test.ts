@@ -176,9 +176,12 @@ describe('SQLite ledger shared by processes', () => {
 	});
 
 	it('frees the mailbox of a killed holder once its lease expires', async () => {
-		const ttlMs = 1500;
+		// Long enough that killing the holder and opening the ledger (seconds on a loaded machine) stay within it.
+		const ttlMs = 5_000;
 		const worker = start({ op: 'lockThenHang', path: dir.path(), owner: 'doomed-worker', ttlMs });
 		expect(await worker.event('locked')).toMatchObject({ acquired: true });
+		// The lease was taken before the worker reported it: it expires at the latest ttlMs after this.
+		const lockedAt = Date.now();
 		worker.child.kill('SIGKILL');
 		await worker.exit;
 
@@ -187,7 +190,7 @@ describe('SQLite ledger shared by processes', () => {
 			acquired: false,
 			heldBy: 'doomed-worker',
 		});
-		await new Promise((resolve) => setTimeout(resolve, ttlMs + 100));
+		await new Promise((resolve) => setTimeout(resolve, lockedAt + ttlMs + 100 - Date.now()));
 		expect((await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'survivor', 60_000)).acquired).toBe(
 			true,
 		);

@@ -10,8 +10,23 @@ const limits = (
 	...rates,
 });
 
-/** Bottleneck hands out slots over a few event-loop turns; 30 ms is ample for it and short for a test. */
+/**
+ * Bottleneck hands out slots over a few event-loop turns; 30 ms is ample for it on an idle machine and short for a
+ * test. Only for "nothing more happens": where a grant is expected, settleAt waits for it first.
+ */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+
+/**
+ * Waits until `count` slots have been granted (polling: a loaded machine can stall between Bottleneck's turns for
+ * longer than settle() waits), then settles, so that one grant too many would show as well.
+ */
+async function settleAt(granted: Release[], count: number): Promise<void> {
+	const deadline = Date.now() + 5_000;
+	while (granted.length < count && Date.now() < deadline) {
+		await new Promise((resolve) => setTimeout(resolve, 5));
+	}
+	await settle();
+}
 
 /** Starts `count` acquisitions and collects the releases as they are granted. */
 function acquireMany(limiter: InProcessHostLimiter, host: string, count: number) {
@@ -30,7 +45,7 @@ describe('InProcessHostLimiter connections', () => {
 		const limiter = new InProcessHostLimiter();
 		await limiter.setProfile('imap.a.test', limits(2));
 		const { granted, promises } = acquireMany(limiter, 'imap.a.test', 5);
-		await settle();
+		await settleAt(granted, 2);
 		expect(granted).toHaveLength(2);
 		expect(limiter.stats('imap.a.test')).toMatchObject({
 			activeConnections: 2,
@@ -38,13 +53,13 @@ describe('InProcessHostLimiter connections', () => {
 		});
 		granted[0]();
 		granted[0](); // a second release of the same slot frees nothing more
-		await settle();
+		await settleAt(granted, 3);
 		expect(granted).toHaveLength(3);
 		expect(limiter.stats('imap.a.test').activeConnections).toBe(2);
 		// Each release lets one more caller in until all five have had a slot.
 		for (let released = 1; released < 5; released++) {
 			granted[released]();
-			await settle();
+			await settleAt(granted, Math.min(5, released + 3));
 		}
 		expect(granted).toHaveLength(5);
 		await Promise.all(promises);
@@ -58,10 +73,10 @@ describe('InProcessHostLimiter connections', () => {
 	it('applies a new cap to waiting callers at once, and a lower one as slots come back', async () => {
 		const limiter = new InProcessHostLimiter({ defaultLimits: limits(1) });
 		const { granted } = acquireMany(limiter, 'h', 6);
-		await settle();
+		await settleAt(granted, 1);
 		expect(granted).toHaveLength(1);
 		await limiter.setProfile('h', limits(4));
-		await settle();
+		await settleAt(granted, 4);
 		expect(granted).toHaveLength(4);
 		await limiter.setProfile('h', limits(2));
 		granted[0]();
@@ -70,7 +85,7 @@ describe('InProcessHostLimiter connections', () => {
 		// Two still held, at the new cap of 2: nobody else may start.
 		expect(limiter.stats('h')).toMatchObject({ activeConnections: 2, queuedConnections: 2 });
 		granted[2]();
-		await settle();
+		await settleAt(granted, 5);
 		expect(granted).toHaveLength(5);
 		expect(limiter.stats('h').activeConnections).toBe(2);
 	});
@@ -94,7 +109,7 @@ describe('InProcessHostLimiter connections', () => {
 		controller.abort(new Error('window closed'));
 		await expect(abandoned).rejects.toThrow('window closed');
 		held();
-		await settle();
+		await settleAt(granted, 1);
 		expect(granted).toHaveLength(1);
 		expect(limiter.stats('h')).toMatchObject({ activeConnections: 1, queuedConnections: 0 });
 	});
@@ -243,7 +258,7 @@ describe('InProcessHostLimiter excess connections', () => {
 	it('names exactly the connections above a lowered cap, once each, and frees the claim on release', async () => {
 		const limiter = new InProcessHostLimiter({ defaultLimits: limits(4) });
 		const { granted } = acquireMany(limiter, 'h', 4);
-		await settle();
+		await settleAt(granted, 4);
 		expect(granted).toHaveLength(4);
 		expect(granted.map((release) => limiter.claimExcessConnection('h', release))).toEqual([
 			false,

@@ -184,7 +184,14 @@ describe('throttling proxy against a scripted server', () => {
 		const server = await scriptedServer((command, socket) => {
 			const tag = command.split(' ')[0];
 			socket.write('* 1 FETCH (BODY[] {10}\r\n01234');
-			setTimeout(() => socket.write(`56789)\r\n${tag} OK fetched\r\n`), 50);
+			// The rest only once the proxy has taken the APPEND it refuses, so its NO is in hand while the response is
+			// incomplete however slowly the client's command arrives.
+			const rest = () => {
+				if ((proxy?.counts.refused.APPEND ?? 0) > 0) {
+					socket.write(`56789)\r\n${tag} OK fetched\r\n`);
+				} else setTimeout(rest, 5);
+			};
+			setTimeout(rest, 5);
 		});
 		proxy = await startThrottlingProxy(server.port, [refuse({ command: 'APPEND' })]);
 		const client = await rawClient(proxy.port);

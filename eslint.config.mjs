@@ -5,9 +5,9 @@ import tseslint from 'typescript-eslint';
 
 // n8n's community-node rules in the variant without n8n Cloud restrictions: this package has runtime dependencies.
 export default tseslint.config(
-	{ ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs', 'test/**'] },
+	{ ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
 	{
-		files: ['nodes/**/*.ts', 'credentials/**/*.ts'],
+		files: ['nodes/**/*.ts', 'credentials/**/*.ts', 'test/**/*.ts'],
 		extends: [tseslint.configs.recommended],
 		languageOptions: { parserOptions: { project: './tsconfig.json' } },
 	},

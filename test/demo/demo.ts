@@ -20,7 +20,12 @@ import {
 	type N8nHome,
 	type WorkflowRun,
 } from '../e2e/n8nRuntime';
-import { imapCredential, withMailboxes, type TemplateNode } from '../e2e/workflowFixtures';
+import {
+	imapCredential,
+	withMailboxes,
+	type OutputItem,
+	type TemplateNode,
+} from '../e2e/workflowFixtures';
 import type { DovecotServer } from '../harness/dovecot';
 import { TestServices } from '../harness/services';
 import { fillSampleMailboxes } from './sampleMailboxes';
@@ -53,7 +58,7 @@ async function runTemplate(home: N8nHome, workflow: Record<string, unknown>): Pr
 	return run;
 }
 
-type Json = Record<string, any>;
+type Json = OutputItem;
 
 function printPreflight(reports: Json[]): void {
 	say(

@@ -16,7 +16,7 @@ import {
 	type N8nHome,
 	type WorkflowRun,
 } from './n8nRuntime';
-import { imapCredential, type TemplateNode } from './workflowFixtures';
+import { imapCredential, type TemplateNode, type OutputItem } from './workflowFixtures';
 
 const MASTER = { user: 'migrator', password: 'm4ster-Secret-e2e' };
 const USER_PASSWORD = 'u5er-Secret-e2e';
@@ -188,7 +188,7 @@ describe('Migrate template (nightly wave) in real n8n', () => {
 
 	it('migrates every mailbox of the wave and reports the one that cannot log in without stopping the others', () => {
 		expect(firstRun.error).toBeNull();
-		const [alice, ghost, bob] = firstRun.nodes.Migrate as Array<Record<string, any>>;
+		const [alice, ghost, bob] = firstRun.nodes.Migrate as Array<OutputItem>;
 		expect(firstRun.nodes.Migrate).toHaveLength(3);
 		for (const [report, user] of [
 			[alice, 'alice'],
@@ -211,9 +211,9 @@ describe('Migrate template (nightly wave) in real n8n', () => {
 	});
 
 	it('leaves each target mailbox equal to its source: bytes, flags and dates in every folder', async () => {
-		const reports = firstRun.nodes.Migrate as Array<Record<string, any>>;
+		const reports = firstRun.nodes.Migrate as Array<OutputItem>;
 		for (const user of Object.keys(corpora)) {
-			const report = reports.find((candidate) => candidate.mailbox === user) as Record<string, any>;
+			const report = reports.find((candidate) => candidate.mailbox === user) as OutputItem;
 			const sourceFolders = comparable(await snapshotMailbox(source, user, USER_PASSWORD));
 			const targetFolders = comparable(targetAfterFirstRun[user]);
 			const routes = report.folders as Array<{ source: string; target: string }>;
@@ -230,7 +230,7 @@ describe('Migrate template (nightly wave) in real n8n', () => {
 	});
 
 	it('verifies both mailboxes with no difference and sorts them from the failed one', () => {
-		const [alice, ghost, bob] = firstRun.nodes.Verify as Array<Record<string, any>>;
+		const [alice, ghost, bob] = firstRun.nodes.Verify as Array<OutputItem>;
 		for (const report of [alice, bob]) {
 			expect(report.mode).toBe('verify');
 			expect(report.status).toBe('completed');
@@ -250,9 +250,9 @@ describe('Migrate template (nightly wave) in real n8n', () => {
 	it('copies nothing on the next night and leaves the targets unchanged', async () => {
 		const rerun = await executeWorkflow(home, workflowId);
 		expect(rerun.error).toBeNull();
-		for (const report of rerun.nodes.Migrate.filter((item) => item.mailbox !== 'ghost') as Array<
-			Record<string, any>
-		>) {
+		for (const report of rerun.nodes.Migrate.filter(
+			(item) => item.mailbox !== 'ghost',
+		) as Array<OutputItem>) {
 			expect(report.status).toBe('completed');
 			expect(report.counts.copied).toBe(0);
 			expect(report.counts.failed).toBe(0);
@@ -293,7 +293,7 @@ describe('Migrate template (nightly wave) in real n8n', () => {
 
 		const budgeted = await executeWorkflow(home, 'mmBudgetTest1');
 		expect(budgeted.error).toBeNull();
-		const [paused] = budgeted.nodes.Migrate as Array<Record<string, any>>;
+		const [paused] = budgeted.nodes.Migrate as Array<OutputItem>;
 		expect(paused.status).toBe('paused');
 		expect(paused.reason).toBe('byte budget of 1 MB reached');
 		expect(paused.resumesAt).toBeNull();
@@ -309,11 +309,11 @@ describe('Migrate template (nightly wave) in real n8n', () => {
 		await importWorkflow(home, workflow);
 		const finished = await executeWorkflow(home, 'mmBudgetTest1');
 		expect(finished.error).toBeNull();
-		const [completed] = finished.nodes.Migrate as Array<Record<string, any>>;
+		const [completed] = finished.nodes.Migrate as Array<OutputItem>;
 		expect(completed.status).toBe('completed');
 		expect(completed.counts.copied + paused.counts.copied).toBe(messages.length);
 		expect(paused.bytes + completed.bytes).toBe(sourceBytes);
-		const [verified] = finished.nodes.Verify as Array<Record<string, any>>;
+		const [verified] = finished.nodes.Verify as Array<OutputItem>;
 		expect(verified.differences).toEqual([]);
 		expect(comparable(await snapshotMailbox(target, 'carol', USER_PASSWORD))).toEqual(
 			comparable(await snapshotMailbox(source, 'carol', USER_PASSWORD)),

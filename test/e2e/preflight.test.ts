@@ -1,7 +1,7 @@
 import type { DovecotServer } from '../harness/dovecot';
 import { appendMessages, makeMessage } from '../harness/imap-fixtures';
 import { TestServices } from '../harness/services';
-import { imapCredential, withMailboxes } from './workflowFixtures';
+import { imapCredential, withMailboxes, type OutputItem } from './workflowFixtures';
 import {
 	createN8nHome,
 	executeWorkflow,
@@ -66,7 +66,7 @@ describe('Pre-flight template in real n8n', () => {
 		const results = run.nodes['Pre-flight'];
 		expect(results).toHaveLength(3);
 
-		const [alice, nobody, bob] = results as Array<Record<string, any>>;
+		const [alice, nobody, bob] = results as Array<OutputItem>;
 		expect(alice.mailbox).toBe('alice');
 		const aliceFolders = Object.fromEntries(
 			(alice.source.folders as Array<{ path: string; messages: number; bytes: number }>).map(

@@ -44,3 +44,10 @@ export function imapCredential(
 		},
 	};
 }
+
+/**
+ * One output item of a node, as n8n's run data gives it: JSON whose shape each assertion knows for itself, so its
+ * fields are read without declaring every report type again here.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OutputItem = Record<string, any>;

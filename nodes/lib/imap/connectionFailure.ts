@@ -1,4 +1,5 @@
 import type { ImapServer } from './endpoint';
+import { classifySocketError, greetingTimeoutMessage } from './socketErrors';
 
 /** The layer at which reaching a mailbox failed, so people know whom to call: DNS, network, certificates or accounts. */
 export type FailureLayer = 'dns' | 'tcp' | 'tls' | 'timeout' | 'auth' | 'protocol';
@@ -11,9 +12,6 @@ export interface ConnectionFailure {
 	serverCode?: string;
 }
 
-const TLS_CODES =
-	/^(ERR_SSL_|ERR_TLS_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)|ERR_OSSL)/;
-
 interface ErrorLike {
 	code?: unknown;
 	systemCode?: unknown;
@@ -22,7 +20,6 @@ interface ErrorLike {
 	serverResponseCode?: unknown;
 	responseText?: unknown;
 	kind?: unknown;
-	cause?: unknown;
 }
 
 function text(value: unknown): string {
@@ -50,61 +47,19 @@ export function describeConnectionFailure(error: unknown, server: ImapServer): C
 	const serverCode = text(err.serverResponseCode) || undefined;
 	const serverText = text(err.responseText);
 
-	if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
-		return {
-			layer: 'dns',
-			message: `DNS: the host name ${server.host} cannot be resolved (${code})`,
-		};
+	const socket = classifySocketError(error, server);
+	if (socket) return { layer: socket.layer, message: socket.message };
+	// imapflow's own timeouts (connect, greeting, STARTTLS upgrade, idle socket) and the probe's greeting wait;
+	// before the TLS text check, since imapflow's greeting timeout suggests TLS in its text.
+	if (/timeout/i.test(`${code} ${message}`)) {
+		return { layer: 'timeout', message: greetingTimeoutMessage(server, server.security !== 'tls') };
 	}
-	if (code === 'ECONNREFUSED') {
-		return {
-			layer: 'tcp',
-			message: `TCP: ${where} refused the connection: nothing listens on that port`,
-		};
-	}
-	if (
-		code === 'EHOSTUNREACH' ||
-		code === 'ENETUNREACH' ||
-		code === 'ECONNRESET' ||
-		code === 'EPIPE'
-	) {
-		return {
-			layer: 'tcp',
-			message: `TCP: ${where} is unreachable or dropped the connection (${code})`,
-		};
-	}
-	// Before the TLS checks: a greeting timeout's text mentions TLS only as a hint.
-	if (
-		code === 'ETIMEDOUT' ||
-		code === 'GreetingTimeout' ||
-		code === 'GREETING_TIMEOUT' ||
-		code === 'CONNECT_TIMEOUT' ||
-		code === 'ConnectionTimeout' ||
-		/timeout/i.test(code + message)
-	) {
-		const hint =
-			server.security === 'tls'
-				? ''
-				: ' If the port expects implicit TLS (usually 993), set Security to TLS.';
-		return {
-			layer: 'timeout',
-			message: `Timeout: ${where} did not answer as an IMAP server in time.${hint}`,
-		};
-	}
-	if (TLS_CODES.test(code) || /certificate|SSL routines|wrong version number|tls/i.test(message)) {
-		const hint = /self[- ]signed|UNABLE_TO_VERIFY|unable to verify|DEPTH_ZERO/i.test(code + message)
-			? ' The certificate is not trusted: turn on "Allow Self-Signed Certificates" only if you trust this server.'
-			: /wrong version number|packet length too long|ERR_SSL_WRONG_VERSION/i.test(code + message)
-				? ' The port does not speak TLS: use STARTTLS or None for this port, or the TLS port (usually 993).'
-				: '';
-		return {
-			layer: 'tls',
-			message: `TLS: the secure connection to ${where} failed (${code || message}).${hint}`,
-		};
+	// STARTTLS refused or impossible, and TLS failures imapflow reports in words only.
+	if (/tls/i.test(message)) {
+		return { layer: 'tls', message: classifySocketError(error, server, 'tls').message };
 	}
 	if (
 		err.authenticationFailed === true ||
-		err.kind === 'auth' ||
 		serverCode === 'AUTHENTICATIONFAILED' ||
 		serverCode === 'AUTHORIZATIONFAILED' ||
 		/authentication failed|invalid credentials|LOGIN failed/i.test(message + ' ' + serverText)
@@ -115,9 +70,6 @@ export function describeConnectionFailure(error: unknown, server: ImapServer): C
 			message: `Authentication: ${where} rejected the login.${said}`,
 			serverCode: serverCode ?? 'AUTHENTICATIONFAILED',
 		};
-	}
-	if (/STARTTLS/i.test(message)) {
-		return { layer: 'tls', message: `TLS: ${where} does not offer STARTTLS (${message})` };
 	}
 	return {
 		layer: 'protocol',

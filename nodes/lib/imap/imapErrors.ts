@@ -1,3 +1,5 @@
+import { classifySocketError, type SocketAddress } from './socketErrors';
+
 /**
  * The one error type of the IMAP session. `kind` says at which layer it failed, so callers can decide between
  * "fix the settings" (dns, tcp, tls, auth), "retry later" (timeout, closed, THROTTLED) and "this item failed"
@@ -71,44 +73,16 @@ export const CONNECTION_KINDS: ReadonlySet<ImapErrorKind> = new Set([
 	'protocol',
 ]);
 
-const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA']);
-const TLS_CODE =
-	/^(ERR_SSL_|ERR_TLS_|ERR_OSSL|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|HOSTNAME_MISMATCH)/;
-
-/** Classifies a socket-level failure (`stage` says whether TLS had started on the socket). */
-export function socketFailure(error: unknown, where: string, stage: 'tcp' | 'tls'): ImapError {
-	const err = error as { code?: unknown; message?: unknown };
-	const systemCode = typeof err?.code === 'string' ? err.code : undefined;
-	const detail = typeof err?.message === 'string' ? err.message : String(error);
-	if (systemCode && DNS_CODES.has(systemCode)) {
-		return new ImapError(`DNS: the host name of ${where} cannot be resolved (${systemCode})`, {
-			kind: 'dns',
-			systemCode,
-			cause: error,
-		});
-	}
-	if (systemCode === 'ECONNREFUSED') {
-		return new ImapError(`TCP: ${where} refused the connection: nothing listens on that port`, {
-			kind: 'tcp',
-			systemCode,
-			cause: error,
-		});
-	}
-	if ((systemCode && TLS_CODE.test(systemCode)) || stage === 'tls') {
-		const said = `${systemCode ?? ''} ${detail}`;
-		const hint = /WRONG_VERSION|wrong version number|packet length too long/i.test(said)
-			? ' The port does not speak TLS: use STARTTLS or no security on this port, or the TLS port (usually 993).'
-			: /SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/i.test(said)
-				? ' The certificate is not trusted: allow self-signed certificates only if you trust this server.'
-				: '';
-		return new ImapError(
-			`TLS: the secure connection to ${where} failed (${systemCode ?? detail}).${hint}`,
-			{ kind: 'tls', systemCode, cause: error },
-		);
-	}
-	return new ImapError(`TCP: the connection to ${where} failed (${systemCode ?? detail})`, {
-		kind: 'tcp',
-		systemCode,
+/** A failed connection attempt, at the layer socketErrors.ts reads from Node's code (`stage`: had TLS started). */
+export function socketFailure(
+	error: unknown,
+	server: SocketAddress,
+	stage: 'tcp' | 'tls',
+): ImapError {
+	const failure = classifySocketError(error, server, stage);
+	return new ImapError(failure.message, {
+		kind: failure.layer,
+		systemCode: failure.systemCode,
 		cause: error,
 	});
 }

@@ -16,15 +16,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { ImapMailTarget } from '../../nodes/lib/migration/stores/imap/imapStores';
-import type { ImapEndpoint } from '../../nodes/lib/imap/endpoint';
-import { encodeMutf7 } from '../../nodes/lib/folders/mutf7';
 import { ensureDebianPackages } from '../harness/debian';
 import type { DovecotServer } from '../harness/dovecot';
 import { snapshotMailbox } from '../harness/imap-fixtures';
 import { TestServices } from '../harness/services';
 import { generateCorpus, type CorpusMessage } from './corpus';
 import { runLimited } from './limited';
+import { loadCorpus } from './loadCorpus';
 import { median } from './rates';
 
 const PASSWORD = 'benchpass';
@@ -80,56 +78,9 @@ function log(message: string): void {
 	process.stderr.write(`[bench] ${message}\n`);
 }
 
-function endpoint(server: DovecotServer, user: string): ImapEndpoint {
-	return {
-		host: server.host,
-		port: server.port,
-		security: 'none',
-		allowSelfSigned: true,
-		login: { mailbox: user, authUser: user, password: PASSWORD },
-	};
-}
-
-/** Loads the corpus through our own MULTIAPPEND path (loading is not timed). */
-async function load(server: DovecotServer, user: string, corpus: CorpusMessage[]): Promise<void> {
-	const target = await ImapMailTarget.open(endpoint(server, user));
-	try {
-		const byFolder = new Map<string, CorpusMessage[]>();
-		for (const message of corpus)
-			byFolder.set(message.folder, [...(byFolder.get(message.folder) ?? []), message]);
-		const existing = new Set((await target.listFolders()).map((folder) => folder.rawName));
-		for (const [folder, messages] of byFolder) {
-			const raw = encodeMutf7(folder);
-			const parts = raw.split('/');
-			for (let depth = 1; depth <= parts.length; depth++) {
-				const name = parts.slice(0, depth).join('/');
-				if (!existing.has(name)) {
-					await target.createFolder(name);
-					existing.add(name);
-				}
-			}
-			await target.openFolder(raw);
-			for (let start = 0; start < messages.length; start += 50) {
-				const results = await target.append(
-					messages.slice(start, start + 50).map((message) => ({
-						raw: message.raw,
-						flags: message.flags,
-						internalDate: imapDate(message.internalDate),
-					})),
-				);
-				const failed = results.find((result) => !result.ok);
-				if (failed) throw new Error(`loading the corpus failed: ${JSON.stringify(failed)}`);
-			}
-		}
-	} finally {
-		await target.close();
-	}
-}
-
-const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
-function imapDate(date: Date): string {
-	const pad = (value: number) => String(value).padStart(2, '0');
-	return `${pad(date.getUTCDate())}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+/** Loads the corpus into a user's mailbox (not timed). */
+function load(server: DovecotServer, user: string, corpus: CorpusMessage[]): Promise<void> {
+	return loadCorpus(server, user, PASSWORD, corpus);
 }
 
 interface Timed {

@@ -29,9 +29,9 @@ import { runMailboxMigration } from '../../nodes/lib/migration/execution/runMail
 import { imapSourceSide, imapTargetSide } from '../../nodes/lib/migration/stores/imap/imapSides';
 import { newOwnerId } from '../../nodes/lib/migration/migrateMailbox';
 import type { MailboxReport, MigrationProgress } from '../../nodes/lib/migration/types';
-import type { ImapEndpoint } from '../../nodes/lib/imap/endpoint';
 import { openLedger } from '../../nodes/lib/ledger';
 import type { DovecotServer } from '../harness/dovecot';
+import { testEndpoint } from '../harness/endpoints';
 import type { CorpusMessage } from './corpus';
 import { maxSpanRate, median, type Sample } from './rates';
 import { startWireMeter, type WireMeter } from './wireMeter';
@@ -170,21 +170,6 @@ interface Measured {
 	peakConnections: number;
 }
 
-function endpoint(
-	server: DovecotServer,
-	user: string,
-	password: string,
-	port = server.port,
-): ImapEndpoint {
-	return {
-		host: server.host,
-		port,
-		security: 'none',
-		allowSelfSigned: true,
-		login: { mailbox: user, authUser: user, password },
-	};
-}
-
 async function runOnce(
 	context: LimitedContext,
 	entry: LimitedCase,
@@ -231,8 +216,8 @@ async function runOnce(
 		cleanup.push(() => opened.close());
 		mailbox = await controls.forMailbox(source.host, target.host);
 		report = await runMailboxMigration({
-			source: imapSourceSide(endpoint(source, sourceUser, password)),
-			target: imapTargetSide(endpoint(target, targetUser, password, meter.port)),
+			source: imapSourceSide(testEndpoint(source, sourceUser, password)),
+			target: imapTargetSide(testEndpoint(target, targetUser, password, { port: meter.port })),
 			migrationId: `bench-limited-${targetUser}`,
 			mode: 'full',
 			folderRules: { specialUse: false },

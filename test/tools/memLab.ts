@@ -8,66 +8,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { ImapMailTarget } from '../../nodes/lib/migration/stores/imap/imapStores';
-import { encodeMutf7 } from '../../nodes/lib/folders/mutf7';
-import type { ImapEndpoint } from '../../nodes/lib/imap/endpoint';
-import { generateCorpus, type CorpusMessage } from '../bench/corpus';
-import type { DovecotServer } from '../harness/dovecot';
+import { generateCorpus } from '../bench/corpus';
+import { loadCorpus } from '../bench/loadCorpus';
 import { TestServices } from '../harness/services';
 
 const PASSWORD = 'benchpass';
-
-function endpoint(server: DovecotServer, user: string): ImapEndpoint {
-	return {
-		host: server.host,
-		port: server.port,
-		security: 'none',
-		allowSelfSigned: true,
-		login: { mailbox: user, authUser: user, password: PASSWORD },
-	};
-}
-
-const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');
-function imapDate(date: Date): string {
-	const pad = (value: number) => String(value).padStart(2, '0');
-	return `${pad(date.getUTCDate())}-${MONTHS[date.getUTCMonth()]}-${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
-}
-
-async function load(server: DovecotServer, user: string, corpus: CorpusMessage[]): Promise<void> {
-	const target = await ImapMailTarget.open(endpoint(server, user));
-	try {
-		const byFolder = new Map<string, CorpusMessage[]>();
-		for (const message of corpus) {
-			const list = byFolder.get(message.folder) ?? [];
-			list.push(message);
-			byFolder.set(message.folder, list);
-		}
-		const existing = new Set((await target.listFolders()).map((folder) => folder.rawName));
-		for (const [folder, messages] of byFolder) {
-			const parts = encodeMutf7(folder).split('/');
-			for (let depth = 1; depth <= parts.length; depth++) {
-				const name = parts.slice(0, depth).join('/');
-				if (!existing.has(name)) {
-					await target.createFolder(name);
-					existing.add(name);
-				}
-			}
-			await target.openFolder(encodeMutf7(folder));
-			for (let start = 0; start < messages.length; start += 50) {
-				const results = await target.append(
-					messages.slice(start, start + 50).map((message) => ({
-						raw: message.raw,
-						flags: message.flags,
-						internalDate: imapDate(message.internalDate),
-					})),
-				);
-				if (results.some((result) => !result.ok)) throw new Error('loading failed');
-			}
-		}
-	} finally {
-		await target.close();
-	}
-}
 
 async function main(): Promise<void> {
 	const args = new Map<string, string>();
@@ -92,7 +37,7 @@ async function main(): Promise<void> {
 		const user = `scale${size}`;
 		await source.addUser(user, PASSWORD);
 		const started = Date.now();
-		await load(source, user, generateCorpus(size, 7, { smallOnly: true }));
+		await loadCorpus(source, user, PASSWORD, generateCorpus(size, 7, { smallOnly: true }));
 		process.stderr.write(
 			`[lab] loaded ${size} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
 		);

@@ -12,6 +12,7 @@ import type { MailboxReport, MigrationMode } from '../../../nodes/lib/migration/
 import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
 import { openLedger } from '../../../nodes/lib/ledger';
 import type { DovecotServer } from '../../harness/dovecot';
+import { testEndpoint } from '../../harness/endpoints';
 import {
 	appendMessages,
 	makeMessage,
@@ -29,14 +30,7 @@ export function uniqueUser(prefix: string): string {
 }
 
 export function endpointOf(server: DovecotServer, user: string, port = server.port): ImapEndpoint {
-	return {
-		host: server.host,
-		port,
-		security: 'none',
-		allowSelfSigned: false,
-		connectTimeoutMs: 5000,
-		login: { mailbox: user, authUser: user, password: PASSWORD },
-	};
+	return testEndpoint(server, user, PASSWORD, { port });
 }
 
 export interface SeededPair {

@@ -11,6 +11,7 @@ import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
 import { ImapAppendError, ImapError } from '../../../nodes/lib/imap/imapErrors';
 import { ImapSession } from '../../../nodes/lib/imap/ImapSession';
 import type { DovecotServer } from '../../harness/dovecot';
+import { testEndpoint } from '../../harness/endpoints';
 import { makeMessage, snapshotMailbox } from '../../harness/imap-fixtures';
 import { TestServices } from '../../harness/services';
 
@@ -27,15 +28,7 @@ function endpoint(
 	overrides: Partial<ImapEndpoint> = {},
 	login: Partial<ImapEndpoint['login']> = {},
 ): ImapEndpoint {
-	return {
-		host: server.host,
-		port: server.port,
-		security: 'none',
-		allowSelfSigned: false,
-		connectTimeoutMs: 5000,
-		...overrides,
-		login: { mailbox: user, authUser: user, password: PASSWORD, ...login },
-	};
+	return testEndpoint(server, user, PASSWORD, { ...overrides, login });
 }
 
 async function failure(promise: Promise<unknown>): Promise<ImapError> {

@@ -2,8 +2,8 @@ import {
 	ImapMailSource,
 	ImapMailTarget,
 } from '../../../nodes/lib/migration/stores/imap/imapStores';
-import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
 import type { DovecotServer } from '../../harness/dovecot';
+import { testEndpoint } from '../../harness/endpoints';
 import { appendMessages, makeMessage, snapshotMailbox } from '../../harness/imap-fixtures';
 import { TestServices } from '../../harness/services';
 
@@ -11,16 +11,7 @@ const PASSWORD = 'pw-Secret-1';
 let counter = 0;
 const uniqueUser = (prefix: string) => `${prefix}${process.pid}x${++counter}`;
 
-function endpointOf(server: DovecotServer, user: string): ImapEndpoint {
-	return {
-		host: server.host,
-		port: server.port,
-		security: 'none',
-		allowSelfSigned: false,
-		connectTimeoutMs: 5000,
-		login: { mailbox: user, authUser: user, password: PASSWORD },
-	};
-}
+const endpointOf = (server: DovecotServer, user: string) => testEndpoint(server, user, PASSWORD);
 
 describe('IMAP stores against real Dovecot', () => {
 	const services = new TestServices();

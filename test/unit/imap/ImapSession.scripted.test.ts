@@ -9,6 +9,7 @@ import net from 'node:net';
 import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
 import { ImapError } from '../../../nodes/lib/imap/imapErrors';
 import { ImapSession } from '../../../nodes/lib/imap/ImapSession';
+import { testEndpoint } from '../../harness/endpoints';
 
 /** The server end of one connection: read what the client sent, write what the script says. */
 class Peer {
@@ -81,14 +82,8 @@ async function scriptedServer(script: (peer: Peer) => Promise<void>): Promise<Sc
 	};
 }
 
-const endpointFor = (port: number, login: Partial<ImapEndpoint['login']> = {}): ImapEndpoint => ({
-	host: '127.0.0.1',
-	port,
-	security: 'none',
-	allowSelfSigned: false,
-	connectTimeoutMs: 2000,
-	login: { mailbox: 'user', authUser: 'user', password: 'secret', ...login },
-});
+const endpointFor = (port: number, login: Partial<ImapEndpoint['login']> = {}): ImapEndpoint =>
+	testEndpoint({ host: '127.0.0.1', port }, 'user', 'secret', { connectTimeoutMs: 2000, login });
 
 /** The tag of a client command line. */
 const tagOf = (line: string) => line.split(' ')[0];

@@ -1,0 +1,234 @@
+/**
+ * What a private Dovecot instance is made of, apart from running it: the user its mail runs as, the passwd-file
+ * lines, the self-signed certificate and the configuration file (where further passdbs, e.g. LDAP or OAuth2, go).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const DH_PARAMS = '/usr/share/dovecot/dh.pem';
+
+export interface MasterUser {
+	user: string;
+	password: string;
+}
+
+export interface MailOwner {
+	uid: number;
+	gid: number;
+	/** Runs Dovecot's own unprivileged processes (auth reads the passwd-files as it): an existing user. */
+	internalUser: string;
+	/** Owns Dovecot's internal sockets. */
+	internalGroup: string;
+	internalUid: number;
+	internalGid: number;
+	loginUser: string;
+}
+
+const USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9._@+-]*$/;
+export const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function isRoot(): boolean {
+	return process.getuid?.() === 0;
+}
+
+function idsOf(database: 'passwd' | 'group', name: string): number | null {
+	try {
+		const entry = execFileSync('getent', [database, name], { encoding: 'utf8' });
+		return Number(entry.split(':')[2]);
+	} catch {
+		return null;
+	}
+}
+
+/** As root, mail runs as nobody/nogroup (never root); otherwise everything runs as the current user. */
+export function mailOwner(): MailOwner {
+	if (!isRoot()) {
+		const me = os.userInfo();
+		return {
+			uid: me.uid,
+			gid: me.gid,
+			internalUser: me.username,
+			internalGroup: execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim(),
+			internalUid: me.uid,
+			internalGid: me.gid,
+			loginUser: me.username,
+		};
+	}
+	const uid = idsOf('passwd', 'nobody');
+	const gid = idsOf('group', 'nogroup') ?? idsOf('group', 'nobody');
+	if (uid === null || gid === null) throw new Error('user nobody / group nogroup not found');
+	const internalUser = idsOf('passwd', 'dovecot') === null ? 'nobody' : 'dovecot';
+	const internalUid = idsOf('passwd', internalUser) as number;
+	const internalGid = Number(execFileSync('id', ['-g', internalUser], { encoding: 'utf8' }).trim());
+	const loginUser = idsOf('passwd', 'dovenull') === null ? 'nobody' : 'dovenull';
+	const internalGroup = execFileSync('id', ['-gn', internalUser], { encoding: 'utf8' }).trim();
+	return { uid, gid, internalUser, internalGroup, internalUid, internalGid, loginUser };
+}
+
+export function checkUserName(user: string): void {
+	if (!USER_NAME.test(user) || user.includes('*')) {
+		throw new Error(`test user names must match ${USER_NAME} without '*': ${JSON.stringify(user)}`);
+	}
+}
+
+/** {PLAIN.b64} keeps ':' and other bytes in passwords from breaking the passwd-file format. */
+export function passwdLine(user: string, password: string, owner: MailOwner, home: string): string {
+	const hash = `{PLAIN.b64}${Buffer.from(password, 'utf8').toString('base64')}`;
+	return `${user}:${hash}:${owner.uid}:${owner.gid}::${home}::`;
+}
+
+/** Readable only by Dovecot's auth process (the internal user) and us. */
+export function writeSecretFile(file: string, content: string, owner: MailOwner): void {
+	fs.writeFileSync(file, content, { mode: 0o600 });
+	if (isRoot()) fs.chownSync(file, owner.internalUid, owner.internalGid);
+}
+
+export function generateCertificate(tlsDir: string): string {
+	fs.mkdirSync(tlsDir, { recursive: true });
+	const key = path.join(tlsDir, 'key.pem');
+	const cert = path.join(tlsDir, 'cert.pem');
+	// An EC key is generated in milliseconds; RSA would dominate the startup time.
+	execFileSync(
+		'openssl',
+		[
+			'req',
+			'-x509',
+			'-newkey',
+			'ec',
+			'-pkeyopt',
+			'ec_paramgen_curve:prime256v1',
+			'-nodes',
+			'-days',
+			'30',
+			'-subj',
+			'/CN=localhost',
+			'-addext',
+			'subjectAltName=DNS:localhost,IP:127.0.0.1',
+			'-keyout',
+			key,
+			'-out',
+			cert,
+		],
+		{ stdio: ['ignore', 'ignore', 'pipe'] },
+	);
+	fs.chmodSync(key, 0o600);
+	return fs.readFileSync(cert, 'utf8');
+}
+
+interface ConfigInput {
+	dir: string;
+	name: string;
+	port: number;
+	tlsPort: number;
+	owner: MailOwner;
+	master?: MasterUser;
+	separator: '/' | '.';
+	layout: 'maildir++' | 'fs';
+	specialUse: boolean;
+	extraConf?: string;
+}
+
+export function buildConfig(input: ConfigInput): string {
+	const { dir, owner } = input;
+	const layout = input.layout === 'fs' ? ':LAYOUT=fs' : '';
+	// Without root Dovecot cannot chroot its login and helper processes.
+	const noChroot = isRoot()
+		? ''
+		: ['anvil', 'imap-urlauth-login', 'ipc']
+				.map((service) => `service ${service} {\n  chroot =\n}\n`)
+				.join('');
+	const masterPassdb = input.master
+		? `passdb {\n  driver = passwd-file\n  master = yes\n  pass = yes\n  args = scheme=PLAIN ${dir}/masters\n}\n`
+		: '';
+	const specialUse = input.specialUse
+		? [
+				['Drafts', '\\Drafts'],
+				['Sent', '\\Sent'],
+				['Trash', '\\Trash'],
+				['Junk', '\\Junk'],
+			]
+				.map(([mailbox, use]) => `  mailbox ${mailbox} {\n    special_use = ${use}\n  }\n`)
+				.join('')
+		: '';
+	return `# Private test instance "${input.name}", written by test/harness/dovecot.ts
+instance_name = mm-test-${input.name}-${process.pid}
+base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = ${dir}/log/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+verbose_proctitle = yes
+shutdown_clients = yes
+default_internal_user = ${owner.internalUser}
+default_internal_group = ${owner.internalGroup}
+default_login_user = ${owner.loginUser}
+default_process_limit = 500
+default_client_limit = 2000
+first_valid_uid = ${Math.min(owner.uid, 500)}
+first_valid_gid = ${Math.min(owner.gid, 1)}
+
+ssl = yes
+ssl_cert = <${dir}/tls/cert.pem
+ssl_key = <${dir}/tls/key.pem
+${fs.existsSync(DH_PARAMS) ? `ssl_dh = <${DH_PARAMS}` : ''}
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_verbose = yes
+# Wrong passwords are part of the tests: refuse them in ~0.5 s (the login minimum) instead of 2 s.
+auth_failure_delay = 0
+auth_master_user_separator = *
+
+${masterPassdb}passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u ${dir}/users/%u
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%u ${dir}/users/%u
+}
+
+# Maildir++ with a chosen IMAP separator; listescape lets names hold the other separator ('a.b' with '/', 'a/b' with '.').
+mail_location = maildir:~/Maildir${layout}
+mail_fsync = never
+mail_plugins = $mail_plugins quota listescape
+namespace inbox {
+  inbox = yes
+  prefix =
+  separator = ${input.separator}
+${specialUse}}
+
+protocol imap {
+  mail_plugins = $mail_plugins imap_quota
+  mail_max_userip_connections = 100
+}
+plugin {
+  quota = count:User quota
+  quota_vsizes = yes
+  quota_rule = *:storage=1G
+  listescape_char = "\\\\"
+}
+
+# No auth penalty: after one wrong password Dovecot would delay every login from 127.0.0.1 by 2-15 s.
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${input.port}
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = ${input.tlsPort}
+    ssl = yes
+  }
+}
+${noChroot}
+${input.extraConf ?? ''}
+`;
+}

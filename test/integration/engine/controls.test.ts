@@ -1,5 +1,5 @@
 /**
- * Execution controls against a real Dovecot pair: throttle profiles switching mid-copy (connections counted by the
+ * Long on purpose (one Dovecot pair and its connection sampler shared by every case): execution controls against a real Dovecot pair: throttle profiles switching mid-copy (connections counted by the
  * servers themselves), a run window closing mid-copy, error thresholds, the byte budget and the time budget. Windows
  * are minute-granular, so each case uses a ShiftedClock whose next minute boundary is ahead; where the boundary must
  * fall mid-copy, the test moves the clock onto it once the copy has reached a chosen point (messages copied, sessions

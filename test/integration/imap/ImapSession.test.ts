@@ -1,5 +1,5 @@
 /**
- * ImapSession against real Dovecot instances: connecting and authenticating every way, error classification,
+ * Long on purpose (one server pair started once for every case): ImapSession against real Dovecot instances: connecting and authenticating every way, error classification,
  * MULTIAPPEND exactness, a 25 MB round trip, FETCH memory under a slow consumer, pipelining and a BYE mid-command.
  */
 import { createHash } from 'node:crypto';

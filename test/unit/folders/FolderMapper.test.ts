@@ -1,3 +1,7 @@
+/**
+ * The whole folder plan, rule by rule, long on purpose: each rule is shown on the full planFolders as a server
+ * lists folders (the steps alone are tested in plan/).
+ */
 import {
 	type FolderPlan,
 	type FolderPlanEntry,

@@ -1,3 +1,7 @@
+/**
+ * Attachment zipping for oversize messages, long on purpose: every MIME shape (encodings, nesting, inline parts,
+ * signed/encrypted) is checked byte for byte, plus a round trip over random MIME trees.
+ */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import JSZip from 'jszip';
 import {

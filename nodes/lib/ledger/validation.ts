@@ -1,13 +1,20 @@
 /**
  * Input checks shared by every store, so a bad record fails loudly at the call instead of becoming a row that no
- * later lookup can match.
+ * later lookup can match. A store runs them before it touches its database; each check at the end takes one method's
+ * input (a mailbox, a folder, a record), so every store calls the same ones for the same method.
  */
 import {
 	ITEM_STATUSES,
+	type FlagSync,
+	type FolderStateInput,
 	type ItemFacts,
+	type ItemIntent,
 	type ItemKey,
+	type ItemOutcome,
 	type ItemStatus,
+	type MailboxLease,
 	type OversizeRecord,
+	type UidMapping,
 } from './types';
 
 const UINT32_MAX = 0xffff_ffff;
@@ -109,4 +116,69 @@ export function assertOptionalOversize(value: OversizeRecord | null | undefined)
 			`oversize zipping must be a boolean (got ${describe(value.zipping)})`,
 		);
 	}
+}
+
+export function assertMailbox(migrationId: string, sourceAccount: string): void {
+	assertText('migrationId', migrationId);
+	assertText('sourceAccount', sourceAccount);
+}
+
+export function assertFolder(
+	migrationId: string,
+	sourceAccount: string,
+	sourceFolder: string,
+): void {
+	assertMailbox(migrationId, sourceAccount);
+	assertText('sourceFolder', sourceFolder);
+}
+
+export function assertIntent(item: ItemIntent): void {
+	assertItemKey(item);
+	assertItemFacts(item);
+}
+
+export function assertOutcome(item: ItemOutcome): void {
+	assertIntent(item);
+	assertStatus(item.status);
+	if ((item.status as string) === 'pending') {
+		throw new LedgerInputError('recordOutcomes takes final states; use recordIntents for pending');
+	}
+	assertOptionalUid32('targetUidValidity', item.targetUidValidity);
+	assertOptionalUid32('targetUid', item.targetUid);
+	assertOptionalOversize(item.oversize);
+}
+
+export function assertFlagSync(update: FlagSync): void {
+	assertItemKey(update);
+	if (typeof update.flags !== 'string') throw new LedgerInputError('flags must be a string');
+	assertOptionalModseq('modseq', update.modseq);
+}
+
+export function assertRebind(
+	oldUidValidity: number,
+	newUidValidity: number,
+	mapping: readonly UidMapping[],
+): void {
+	assertUid32('oldUidValidity', oldUidValidity);
+	assertUid32('newUidValidity', newUidValidity);
+	if (oldUidValidity === newUidValidity) {
+		throw new LedgerInputError('rebindUidValidity needs two different UIDVALIDITY values');
+	}
+	for (const { oldUid, newUid } of mapping) {
+		assertUid32('oldUid', oldUid);
+		assertUid32('newUid', newUid);
+	}
+}
+
+export function assertFolderStateInput(state: FolderStateInput): void {
+	assertFolder(state.migrationId, state.sourceAccount, state.sourceFolder);
+	assertUid32('uidValidity', state.uidValidity);
+	assertOptionalUid32('uidNext', state.uidNext);
+	assertOptionalModseq('highestModseq', state.highestModseq);
+	assertText('targetFolder', state.targetFolder);
+}
+
+export function assertLease(lease: MailboxLease): void {
+	assertMailbox(lease.migrationId, lease.sourceAccount);
+	assertText('lease token', lease.token);
 }

@@ -55,7 +55,7 @@ describe('openLedger', () => {
 	] as const)('maps durability %s to synchronous=%i', async (durability, synchronous) => {
 		const ledger = await openLedger({ kind: 'sqlite', path: dir.path(), durability });
 		// synchronous is per connection, so look through the store's own connection.
-		const db = (ledger as unknown as { db: DatabaseSync }).db;
+		const { db } = (ledger as unknown as { connection: { db: DatabaseSync } }).connection;
 		expect(db.prepare('PRAGMA synchronous').get()).toEqual({ synchronous });
 		await ledger.close();
 	});

@@ -1,7 +1,7 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 
+import { compiledScript } from '../../harness/compiledScripts';
 import type { DovecotServer } from '../../harness/dovecot';
 import { appendMessages, makeMessage, snapshotMailbox } from '../../harness/imap-fixtures';
 import { TestServices } from '../../harness/services';
@@ -14,8 +14,7 @@ import {
 	uniqueUser,
 } from './engineFixtures';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const CLI = path.join(ROOT, '.build', 'test', 'tools', 'migrateCli.js');
+let CLI = '';
 
 /** Deterministic pseudo-random numbers, so a failing run can be replayed. */
 function seeded(seed: number): () => number {
@@ -97,14 +96,7 @@ describe('crashes and faults end in a resumable state that converges to the sour
 	let target: DovecotServer;
 
 	beforeAll(async () => {
-		execFileSync(
-			process.execPath,
-			[path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.tools.json'],
-			{
-				cwd: ROOT,
-				stdio: 'inherit',
-			},
-		);
+		CLI = await compiledScript('test/tools/migrateCli.ts');
 		[source, target] = await Promise.all([
 			services.dovecot({ name: 'source' }),
 			services.dovecot({ name: 'target', extraConf: 'plugin {\n  quota_max_mail_size = 1M\n}\n' }),

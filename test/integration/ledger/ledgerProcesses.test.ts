@@ -12,24 +12,11 @@ import {
 	outcome,
 	tempLedgerDir,
 } from '../../unit/ledger/ledgerFixtures';
+import { compiledScript } from '../../harness/compiledScripts';
 import type { WorkerCommand } from './ledgerWorker';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
-const WORKER = join(__dirname, 'ledgerWorker.ts');
-
-/** Runs a .ts file in a plain Node child: TypeScript's transpiler as the require hook, no build step. */
-const TS_BOOTSTRAP = `
-const ts = require('typescript');
-const fs = require('node:fs');
-require.extensions['.ts'] = (module, filename) => {
-	const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-		fileName: filename,
-		compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-	});
-	module._compile(outputText, filename);
-};
-require(process.argv[1]);
-`;
+let workerScript = '';
 
 interface Worker {
 	child: ChildProcess;
@@ -39,7 +26,7 @@ interface Worker {
 }
 
 function startWorker(command: WorkerCommand): Worker {
-	const child = spawn(process.execPath, ['-e', TS_BOOTSTRAP, WORKER, JSON.stringify(command)], {
+	const child = spawn(process.execPath, [workerScript, JSON.stringify(command)], {
 		cwd: REPO_ROOT,
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
@@ -78,6 +65,10 @@ function startWorker(command: WorkerCommand): Worker {
 }
 
 describe('SQLite ledger shared by processes', () => {
+	beforeAll(async () => {
+		workerScript = await compiledScript('test/integration/ledger/ledgerWorker.ts');
+	}, 120_000);
+
 	let dir: ReturnType<typeof tempLedgerDir>;
 	const running: ChildProcess[] = [];
 

@@ -1,0 +1,170 @@
+/**
+ * The folders of one mailbox worked through by up to `tuning.connections` workers, each on its own session pair: a
+ * pair given back when a lower throttle profile begins, reopened with back-off when lost, and the run stopped cleanly.
+ */
+import { backoffDelayMs, pauseUnlessAborted } from '../backoff';
+import {
+	ConnectionYieldError,
+	syncFolder,
+	verifyFolder,
+	type FolderPassOptions,
+	type FolderSyncContext,
+} from '../folderCopy';
+import { ServerBusyError, SessionLostError } from '../mailStore';
+import type { EngineLogger, FolderReport, FolderRoute, MailboxReport } from '../types';
+import { folderNotWorked, type FolderOutcome } from './mailboxReport';
+import { closePair, type SessionPair, type SessionPairPool } from './sessionPairs';
+import { MailboxSetupError } from './setupError';
+
+export interface FolderWork {
+	context: FolderSyncContext;
+	routes: FolderRoute[];
+	/** Raw names of the target's folders (verify compares only those that exist). */
+	targetFolders: Set<string>;
+	pairs: SessionPairPool;
+	/** The pair setup opened, taken by the first worker. */
+	first: SessionPair;
+	/** Counts reconnects and keeps the first folder error as its reason. */
+	report: MailboxReport;
+	signal: AbortSignal;
+	logger?: EngineLogger;
+}
+
+/** Works through the folders; those left when the run stopped are paused, started ones with their counts. */
+export async function runFolderWorkers(work: FolderWork): Promise<FolderOutcome> {
+	return await new FolderWorkers(work).run();
+}
+
+class FolderWorkers {
+	private readonly queue: FolderRoute[];
+	private readonly reports = new Map<FolderRoute, FolderReport>();
+	/** Each folder's progress, kept so a pass resumed on a new pair goes on where it stopped. */
+	private readonly passes = new Map<FolderRoute, FolderPassOptions['progress']>();
+	private folderErrors = 0;
+	/** Reconnects after the server closed a session to shed load. */
+	private reconnectBackoffs = 0;
+	/** Shared by the workers: for failures in a row, so a long run may lose a connection now and then. */
+	private reconnectsLeft: number;
+
+	constructor(private readonly work: FolderWork) {
+		this.queue = work.routes.filter((route) => route.selectable && !route.skipReason);
+		this.reconnectsLeft = work.context.tuning.reconnects;
+	}
+
+	async run(): Promise<FolderOutcome> {
+		const count = Math.max(1, Math.min(this.work.context.tuning.connections, this.queue.length));
+		await Promise.all(
+			Array.from({ length: count }, (_, slot) => this.worker(slot === 0 ? this.work.first : null)),
+		);
+		for (const route of this.queue.splice(0)) {
+			const started = this.passes.get(route)?.current?.report;
+			if (started) started.action = 'paused';
+			this.reports.set(route, started ?? folderNotWorked(route, 'paused', 'not reached'));
+		}
+		return {
+			routes: this.work.routes,
+			reports: this.reports,
+			folderErrors: this.folderErrors,
+			serverBackoffs: this.work.pairs.busyLogins + this.reconnectBackoffs,
+		};
+	}
+
+	private async worker(first: SessionPair | null): Promise<void> {
+		const { queue } = this;
+		const { context, pairs, signal, logger } = this.work;
+		let pair = first;
+		try {
+			while (queue.length && !signal.aborted) {
+				const route = queue.shift() as FolderRoute;
+				const progress = this.passes.get(route) ?? {};
+				this.passes.set(route, progress);
+				try {
+					if (!pair) pair = await pairs.open();
+					this.reports.set(route, await this.pass(route, pair, progress));
+					this.reconnectsLeft = context.tuning.reconnects;
+				} catch (error) {
+					if (error instanceof ConnectionYieldError) {
+						// A lower throttle profile began: give the connections back and wait for a slot to go on.
+						logger?.debug(`Giving a connection pair back in ${route.sourcePath}`, {
+							mailbox: context.mailbox,
+						});
+						await closePair(pair);
+						pair = null;
+						queue.unshift(route);
+						continue;
+					}
+					if (signal.aborted) {
+						queue.unshift(route);
+						break;
+					}
+					const lost = isLostConnection(error);
+					if (lost && this.reconnectsLeft > 0) {
+						const busy = this.noteReconnect(route, error as Error);
+						await closePair(pair);
+						pair = null;
+						queue.unshift(route);
+						const attempt = context.tuning.reconnects - this.reconnectsLeft - 1;
+						await pauseUnlessAborted(backoffDelayMs(attempt, busy?.hintMs ?? null), signal);
+						continue;
+					}
+					this.failFolder(route, error as Error, lost);
+				}
+			}
+		} finally {
+			// Also the first pair: its slots may be what another worker of this mailbox is waiting for.
+			if (pair) await closePair(pair);
+		}
+	}
+
+	private pass(
+		route: FolderRoute,
+		pair: SessionPair,
+		progress: FolderPassOptions['progress'],
+	): Promise<FolderReport> {
+		const { context, targetFolders, pairs } = this.work;
+		return context.mode === 'verify'
+			? verifyFolder(context, route, pair.source, pair.target, targetFolders.has(route.targetRaw))
+			: syncFolder(context, route, pair.source, pair.target, {
+					progress,
+					shouldYield: pairs.yieldCheck(pair),
+				});
+	}
+
+	/** Spends one reconnect; returns the server's busy hint when it said "not now". */
+	private noteReconnect(route: FolderRoute, error: Error): SessionLostError['busy'] {
+		this.reconnectsLeft--;
+		this.work.report.reconnects++;
+		const busy = error instanceof SessionLostError ? error.busy : null;
+		if (busy) this.reconnectBackoffs++;
+		this.work.logger?.warn(
+			`Connection lost in ${route.sourcePath}, reconnecting: ${error.message}`,
+			{
+				mailbox: this.work.context.mailbox,
+			},
+		);
+		return busy;
+	}
+
+	private failFolder(route: FolderRoute, error: Error, lost: boolean): void {
+		const { context, report, logger } = this.work;
+		this.folderErrors++;
+		context.controls?.guard?.recordErrors(context.sourceAccount, 1);
+		const reason = error.message;
+		logger?.warn(`Folder ${route.sourcePath} failed: ${reason}`, { mailbox: context.mailbox });
+		this.reports.set(route, folderNotWorked(route, 'skipped', `error: ${reason}`));
+		report.reason ??= `folder ${route.sourcePath}: ${reason}`;
+		if (lost) {
+			// Out of reconnects: leave the rest for the next run rather than failing each folder in turn.
+			for (const rest of this.queue.splice(0)) {
+				this.reports.set(rest, folderNotWorked(rest, 'skipped', 'not reached: connection lost'));
+				this.folderErrors++;
+			}
+		}
+	}
+}
+
+/** A login the server kept turning away was already retried with back-off at login: not reconnected again here. */
+function isLostConnection(error: unknown): boolean {
+	const busyLogin = error instanceof MailboxSetupError && error.cause instanceof ServerBusyError;
+	return error instanceof SessionLostError || (error instanceof MailboxSetupError && !busyLogin);
+}

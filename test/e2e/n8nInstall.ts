@@ -13,6 +13,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { withProcessLock } from '../harness/processLock';
+
 export const N8N_VERSION = '2.41.1';
 const NODE_MAJOR = 24;
 const PACKAGE_NAME = 'n8n-nodes-mailbox-migration';
@@ -137,51 +139,6 @@ function install(runtime: N8nRuntime, fromScratch: boolean): void {
 	);
 }
 
-function processAlive(pid: number): boolean {
-	try {
-		process.kill(pid, 0);
-		return true;
-	} catch (error) {
-		return (error as NodeJS.ErrnoException).code === 'EPERM';
-	}
-}
-
-/** A lock folder holding its owner's PID, so parallel callers install once and a killed one's lock is taken over. */
-async function withInstallLock<T>(cache: string, work: () => T): Promise<T> {
-	fs.mkdirSync(cache, { recursive: true });
-	const lock = path.join(cache, LOCK);
-	const owner = path.join(lock, 'pid');
-	let waitingSaid = false;
-	for (;;) {
-		try {
-			fs.mkdirSync(lock);
-			fs.writeFileSync(owner, String(process.pid));
-			break;
-		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-			const pid = Number(fs.readFileSync(owner, { encoding: 'utf8', flag: 'a+' }) || 0);
-			if (pid > 0 && !processAlive(pid)) {
-				log(`taking over the install lock of process ${pid}, which has ended`);
-				fs.rmSync(lock, { recursive: true, force: true });
-				continue;
-			}
-			// A lock without a PID is one being created right now, or left by a crash between the two calls above.
-			if (pid === 0 && Date.now() - fs.statSync(lock).mtimeMs > 60_000) {
-				fs.rmSync(lock, { recursive: true, force: true });
-				continue;
-			}
-			if (!waitingSaid) log(`waiting for process ${pid || '?'}, which is installing n8n`);
-			waitingSaid = true;
-			await new Promise((resolve) => setTimeout(resolve, 2000));
-		}
-	}
-	try {
-		return work();
-	} finally {
-		fs.rmSync(lock, { recursive: true, force: true });
-	}
-}
-
 let proven: N8nRuntime | undefined;
 
 /**
@@ -194,36 +151,41 @@ export async function ensureN8n(): Promise<N8nRuntime> {
 	const runtime = runtimeIn(n8nCacheDir());
 	const marker = path.join(runtime.cache, MARKER);
 	if (fs.existsSync(marker) && checkRuntime(runtime) === null) return (proven = runtime);
-	return withInstallLock(runtime.cache, () => {
-		let problem = checkRuntime(runtime);
-		if (problem === null) {
-			fs.writeFileSync(marker, new Date().toISOString());
-			return (proven = runtime);
-		}
-		fs.rmSync(marker, { force: true });
-		const fresh = !fs.existsSync(runtime.n8n);
-		log(
-			fresh
-				? `installing n8n ${N8N_VERSION} on Node ${NODE_MAJOR} into ${runtime.cache} (first time only, about 7 minutes)`
-				: `the cached n8n in ${runtime.cache} does not work (${problem}); repairing it`,
-		);
-		for (const fromScratch of [false, true]) {
-			try {
-				install(runtime, fromScratch);
-				problem = checkRuntime(runtime);
-			} catch (error) {
-				problem = `npm failed: ${(error as Error).message.split('\n')[0]}`;
-			}
+	return withProcessLock(
+		path.join(runtime.cache, LOCK),
+		'installing n8n',
+		() => {
+			let problem = checkRuntime(runtime);
 			if (problem === null) {
 				fs.writeFileSync(marker, new Date().toISOString());
-				log(`n8n ${N8N_VERSION} on Node ${NODE_MAJOR} is ready in ${runtime.cache}`);
 				return (proven = runtime);
 			}
-			log(`still not working after ${fromScratch ? 'a fresh install' : 'a rebuild'}: ${problem}`);
-		}
-		throw new Error(
-			`could not install a working n8n ${N8N_VERSION} on Node ${NODE_MAJOR} in ${runtime.cache}: ${problem}. ` +
-				'It needs the npm registry, python3, make and g++; remove that folder to start over.',
-		);
-	});
+			fs.rmSync(marker, { force: true });
+			const fresh = !fs.existsSync(runtime.n8n);
+			log(
+				fresh
+					? `installing n8n ${N8N_VERSION} on Node ${NODE_MAJOR} into ${runtime.cache} (first time only, about 7 minutes)`
+					: `the cached n8n in ${runtime.cache} does not work (${problem}); repairing it`,
+			);
+			for (const fromScratch of [false, true]) {
+				try {
+					install(runtime, fromScratch);
+					problem = checkRuntime(runtime);
+				} catch (error) {
+					problem = `npm failed: ${(error as Error).message.split('\n')[0]}`;
+				}
+				if (problem === null) {
+					fs.writeFileSync(marker, new Date().toISOString());
+					log(`n8n ${N8N_VERSION} on Node ${NODE_MAJOR} is ready in ${runtime.cache}`);
+					return (proven = runtime);
+				}
+				log(`still not working after ${fromScratch ? 'a fresh install' : 'a rebuild'}: ${problem}`);
+			}
+			throw new Error(
+				`could not install a working n8n ${N8N_VERSION} on Node ${NODE_MAJOR} in ${runtime.cache}: ${problem}. ` +
+					'It needs the npm registry, python3, make and g++; remove that folder to start over.',
+			);
+		},
+		log,
+	);
 }

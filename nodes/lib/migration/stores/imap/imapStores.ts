@@ -13,6 +13,7 @@ import {
 	type FetchedMessage,
 	type ImapSessionOptions,
 	type ListEntry,
+	type SelectedMailbox,
 } from '../../../imap/ImapSession';
 import { suggestedBackoffMs } from '../../backoff';
 import {
@@ -164,6 +165,16 @@ abstract class ImapStore {
 	}
 }
 
+/** What SELECT or EXAMINE says about a folder, as the engine reads it on either side. */
+function folderStatusOf(selected: SelectedMailbox): FolderStatus {
+	return {
+		uidValidity: selected.uidValidity,
+		uidNext: selected.uidNext,
+		exists: selected.exists,
+		highestModseq: selected.highestModseq,
+	};
+}
+
 export class ImapMailSource extends ImapStore implements MailSource {
 	static async open(
 		endpoint: ImapEndpoint,
@@ -193,12 +204,7 @@ export class ImapMailSource extends ImapStore implements MailSource {
 		this.openedFolder = null;
 		const selected = await this.guarded(() => this.session.examine(rawName));
 		this.openedFolder = rawName;
-		return {
-			uidValidity: selected.uidValidity,
-			uidNext: selected.uidNext,
-			exists: selected.exists,
-			highestModseq: selected.highestModseq,
-		};
+		return folderStatusOf(selected);
 	}
 
 	async flagChangesSince(
@@ -257,13 +263,7 @@ export class ImapMailTarget extends ImapStore implements MailTarget {
 		this.openedFolder = null;
 		const selected = await this.guarded(() => this.session.select(rawName));
 		this.openedFolder = rawName;
-		return {
-			uidValidity: selected.uidValidity,
-			uidNext: selected.uidNext,
-			exists: selected.exists,
-			highestModseq: selected.highestModseq,
-			permanentFlags: selected.permanentFlags,
-		};
+		return { ...folderStatusOf(selected), permanentFlags: selected.permanentFlags };
 	}
 
 	async append(items: readonly AppendItem[]): Promise<AppendResult[]> {

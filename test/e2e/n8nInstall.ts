@@ -142,7 +142,7 @@ function install(runtime: N8nRuntime, fromScratch: boolean): void {
 let proven: N8nRuntime | undefined;
 
 /**
- * The cached n8n runtime, installed on first use (about 7 minutes on a new machine) and checked on every first call
+ * The cached n8n runtime, installed on first use (about 4 minutes on a new machine) and checked on every first call
  * of a process (well under a second): a cache that fails the check is repaired, then rebuilt, then given up on with
  * the reason.
  */
@@ -164,7 +164,7 @@ export async function ensureN8n(): Promise<N8nRuntime> {
 			const fresh = !fs.existsSync(runtime.n8n);
 			log(
 				fresh
-					? `installing n8n ${N8N_VERSION} on Node ${NODE_MAJOR} into ${runtime.cache} (first time only, about 7 minutes)`
+					? `installing n8n ${N8N_VERSION} on Node ${NODE_MAJOR} into ${runtime.cache} (first time only, about 4 minutes)`
 					: `the cached n8n in ${runtime.cache} does not work (${problem}); repairing it`,
 			);
 			for (const fromScratch of [false, true]) {

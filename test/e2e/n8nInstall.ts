@@ -129,7 +129,7 @@ function install(runtime: N8nRuntime, fromScratch: boolean): void {
 		npm(['install', '--ignore-scripts=true', `n8n@${N8N_VERSION}`], cache, cleanNpmEnv());
 	}
 	npm(
-		['rebuild', '--ignore-scripts=false', '--foreground-scripts', ...NATIVE_MODULES],
+		['rebuild', '--ignore-scripts=false', ...NATIVE_MODULES],
 		cache,
 		cleanNpmEnv({
 			// node-gyp compiles against the headers that ship with that Node, with that Node first on PATH.

@@ -9,7 +9,9 @@
  *   ]));
  *
  * Rules are asked in order for each client command; the first that acts takes it, and rules after it do not see it.
- * Their counters run over all connections, so a client that reconnects meets the same script.
+ * Their counters run over all connections, so a client that reconnects meets the same script. `rewriteAppends`
+ * makes the server behind it one that rewrites what it is given (as Exchange-class servers do): the server stores,
+ * reports and numbers a message that is not byte for byte what the client sent.
  */
 import net from 'node:net';
 
@@ -34,7 +36,14 @@ export interface ByeRule {
 	abrupt: boolean;
 }
 
-export type ThrottleRule = RefuseRule | ByeRule;
+/** Forwards matching APPENDs with `prefix` (e.g. a header line) put in front of every message they carry. */
+export interface RewriteRule {
+	kind: 'rewrite';
+	commands: readonly string[];
+	prefix: Buffer;
+}
+
+export type ThrottleRule = RefuseRule | ByeRule | RewriteRule;
 
 /** Command names as the client sends them, upper case; `UID FETCH` for UID commands. */
 type Commands = string | readonly string[];
@@ -97,6 +106,12 @@ export function byeAfter(options: {
 		text: options.text ?? 'Server shutting down this connection, try again later',
 		abrupt: options.abrupt ?? false,
 	};
+}
+
+/** Every APPEND reaches the server with `header` (a whole header line, CRLF included) at the top of each message. */
+export function rewriteAppends(header: string): RewriteRule {
+	if (!header.endsWith('\r\n')) throw new Error('the header must end with CRLF');
+	return { kind: 'rewrite', commands: ['APPEND'], prefix: Buffer.from(header, 'latin1') };
 }
 
 /**
@@ -208,6 +223,7 @@ export interface ThrottlingProxy {
 
 export type Action =
 	| { kind: 'forward' }
+	| { kind: 'rewrite'; prefix: Buffer }
 	| { kind: 'refuse'; response: string }
 	| { kind: 'bye'; response: string; abrupt: boolean };
 
@@ -227,6 +243,10 @@ function decide(rules: LiveRule[], name: string): Action {
 		const { rule } = live;
 		if (!rule.commands.includes(name)) continue;
 		live.seen++;
+		if (rule.kind === 'rewrite') {
+			live.fired++;
+			return { kind: 'rewrite', prefix: rule.prefix };
+		}
 		const fires =
 			rule.kind === 'refuse'
 				? live.seen > rule.after &&
@@ -252,6 +272,8 @@ class ProxiedSession {
 	private readonly responses = new ImapFramer();
 	/** The command whose bytes are coming from the client, and what was decided for it. */
 	private current: { tag: string; name: string; action: Action } | null = null;
+	/** The next literal bytes start a message being rewritten: its prefix goes first. */
+	private prefixNext: Buffer | null = null;
 	/** AUTHENTICATE or IDLE under way: client lines are answers to "+", not commands. */
 	private exchangeTag: string | null = null;
 	private opaque = false;
@@ -308,6 +330,7 @@ class ProxiedSession {
 			const current = this.current;
 			if (this.bye !== null || current === null) return;
 			if (current.action.kind === 'forward') this.server.write(segment.bytes);
+			else if (current.action.kind === 'rewrite') this.rewrite(segment, current.action.prefix);
 			// A refused command still has its literals coming: ask for each one the client waits for, and drop them.
 			else if (segment.literal?.synchronizing) this.say('+ Ready for literal data');
 			if (!segment.last) continue;
@@ -322,6 +345,26 @@ class ProxiedSession {
 		}
 	}
 
+	/** Forwards a segment of an APPEND with `prefix` in front of each message literal (not of a mailbox name). */
+	private rewrite(segment: Segment, prefix: Buffer): void {
+		const line = segment.line;
+		if (line === null) {
+			if (this.prefixNext) this.server.write(this.prefixNext);
+			this.prefixNext = null;
+			this.server.write(segment.bytes);
+			return;
+		}
+		const mailboxName = segment.first && /^\S+ APPEND $/i.test(line.replace(LITERAL_AT_END, ''));
+		if (!segment.literal || mailboxName || segment.literal.size === 0) {
+			this.server.write(segment.bytes);
+			return;
+		}
+		const size = segment.literal.size + prefix.length;
+		const plus = segment.literal.synchronizing ? '' : '+';
+		this.server.write(Buffer.from(line.replace(LITERAL_AT_END, `{${size}${plus}}\r\n`), 'latin1'));
+		this.prefixNext = prefix;
+	}
+
 	private begin(line: string): void {
 		const command = commandOf(line);
 		// Not a command we can read: forward it and let the server answer.
@@ -334,7 +377,7 @@ class ProxiedSession {
 			command: name,
 			action: action.kind,
 		});
-		if (action.kind === 'forward') {
+		if (action.kind === 'forward' || action.kind === 'rewrite') {
 			bump(this.counts.forwarded, name);
 			if (command) this.unanswered.add(command.tag);
 		} else if (action.kind === 'refuse') bump(this.counts.refused, name);

@@ -211,11 +211,19 @@ export interface LedgerStore {
 	): Promise<FolderItems>;
 	/** Items whose APPEND may or may not have reached the target. */
 	getPending(migrationId: string, sourceAccount: string): Promise<LedgerItem[]>;
+	/** Over the mailbox, one folder, or one folder under one UIDVALIDITY. */
 	countsByStatus(
 		migrationId: string,
 		sourceAccount: string,
 		sourceFolder?: string,
+		uidValidity?: number,
 	): Promise<Record<ItemStatus, number>>;
+	/** The UIDVALIDITY values a folder has records under, ascending. */
+	recordedUidValidities(
+		migrationId: string,
+		sourceAccount: string,
+		sourceFolder: string,
+	): Promise<number[]>;
 	listFailures(
 		migrationId: string,
 		sourceAccount: string,
@@ -224,7 +232,8 @@ export interface LedgerStore {
 	/**
 	 * After the source folder's UIDVALIDITY changed, moves records to the new UIDVALIDITY and UIDs the engine
 	 * re-matched (by Message-ID, fingerprint...). The folder state follows: its uidNext and highestModseq are cleared
-	 * because they described the old folder.
+	 * because they described the old folder. With equal UIDVALIDITY values it moves records to new UIDs of the same
+	 * folder (messages that left it and came back) and leaves the folder state alone.
 	 */
 	rebindUidValidity(
 		migrationId: string,

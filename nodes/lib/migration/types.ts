@@ -87,6 +87,8 @@ export interface FolderReport {
 	failed: number;
 	targetItems?: number;
 	ledgerItems?: number;
+	/** Verify: items present in the target as the target rewrote them (another size than the source's). */
+	rewrittenByTarget?: number;
 	/** Dry run: items a Full run would copy now. */
 	toCopy?: number;
 }
@@ -103,6 +105,8 @@ export interface MailboxCounts {
 	flagsUpdated: number;
 	/** Over the target's size limit, copied with their attachments packed into one zip. */
 	zipped: number;
+	/** Verify: present in the target, rewritten by it (another size than the source's, e.g. headers added). */
+	rewrittenByTarget: number;
 }
 
 /** `paused`: a run window, maintenance window, budget or error threshold stopped it; the next run resumes. */

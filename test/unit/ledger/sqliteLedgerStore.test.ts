@@ -370,10 +370,66 @@ describe('SQLite ledger store', () => {
 			});
 		});
 
-		it('refuses to rebind a UIDVALIDITY onto itself', async () => {
-			await expect(
-				ledger.rebindUidValidity(MIGRATION, ACCOUNT, FOLDER, UIDVALIDITY, UIDVALIDITY, []),
-			).rejects.toThrow(/different/);
+		it('within one UIDVALIDITY moves items to new UIDs and leaves the folder state alone', async () => {
+			await ledger.recordOutcomes([
+				outcome(1, 'copied'),
+				outcome(2, 'copied'),
+				outcome(9, 'copied'),
+			]);
+			const state = {
+				migrationId: MIGRATION,
+				sourceAccount: ACCOUNT,
+				sourceFolder: FOLDER,
+				uidValidity: UIDVALIDITY,
+				uidNext: 10,
+				highestModseq: '105',
+				lastPassCompletedAt: null,
+				targetFolder: FOLDER,
+				counts: {},
+			};
+			await ledger.setFolderState(state);
+
+			const result = await ledger.rebindUidValidity(
+				MIGRATION,
+				ACCOUNT,
+				FOLDER,
+				UIDVALIDITY,
+				UIDVALIDITY,
+				[
+					{ oldUid: 2, newUid: 12 },
+					{ oldUid: 1, newUid: 9 },
+				],
+			);
+
+			expect(result).toMatchObject({ rebound: 1, conflicts: 1 });
+			const items = await ledger.getFolderItems(MIGRATION, ACCOUNT, FOLDER, UIDVALIDITY);
+			expect([...items.keys()].sort((a, b) => a - b)).toEqual([1, 9, 12]);
+			expect(items.get(12)).toMatchObject({ messageId: '<m2@example.com>', targetUid: 5002 });
+			expect(await ledger.getFolderState(MIGRATION, ACCOUNT, FOLDER)).toMatchObject({
+				uidNext: 10,
+				highestModseq: '105',
+			});
+		});
+
+		it('lists the UIDVALIDITY values a folder has records under and counts under one of them', async () => {
+			await ledger.recordOutcomes([
+				outcome(1, 'copied'),
+				outcome(2, 'skipped'),
+				outcome(1, 'copied', { uidValidity: NEW_UIDVALIDITY }),
+				outcome(3, 'copied', { uidValidity: 7, sourceFolder: 'Sent' }),
+			]);
+			expect(await ledger.recordedUidValidities(MIGRATION, ACCOUNT, FOLDER)).toEqual([
+				UIDVALIDITY,
+				NEW_UIDVALIDITY,
+			]);
+			expect(await ledger.recordedUidValidities(MIGRATION, ACCOUNT, 'Drafts')).toEqual([]);
+			expect(
+				await ledger.countsByStatus(MIGRATION, ACCOUNT, FOLDER, NEW_UIDVALIDITY),
+			).toMatchObject({ copied: 1, skipped: 0 });
+			expect(await ledger.countsByStatus(MIGRATION, ACCOUNT, FOLDER)).toMatchObject({
+				copied: 2,
+				skipped: 1,
+			});
 		});
 	});
 

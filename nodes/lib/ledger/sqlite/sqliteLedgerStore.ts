@@ -106,8 +106,17 @@ export class SqliteLedgerStore implements LedgerStore {
 		migrationId: string,
 		sourceAccount: string,
 		sourceFolder?: string,
+		uidValidity?: number,
 	): Promise<Record<ItemStatus, number>> {
-		return this.queries.countsByStatus(migrationId, sourceAccount, sourceFolder);
+		return this.queries.countsByStatus(migrationId, sourceAccount, sourceFolder, uidValidity);
+	}
+
+	async recordedUidValidities(
+		migrationId: string,
+		sourceAccount: string,
+		sourceFolder: string,
+	): Promise<number[]> {
+		return this.queries.recordedUidValidities(migrationId, sourceAccount, sourceFolder);
 	}
 
 	async listFailures(

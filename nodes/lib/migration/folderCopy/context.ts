@@ -1,6 +1,7 @@
 /** What a folder pass is given and keeps: the mailbox's shared context, the pass's progress and its open folders. */
 import type { LedgerStore } from '../../ledger/types';
 import type { MailSource, MailTarget, TargetFolderStatus } from '../mailStore';
+import type { ReturningMessages } from './returningMessages';
 import type {
 	CopyTuning,
 	EngineControls,
@@ -69,6 +70,8 @@ export interface FolderProgress {
 	unhandled: Set<number> | null;
 	/** Items of finished windows not yet done (failed or interrupted). */
 	open: number;
+	/** Records of UIDs that left the folder, for messages that come back under a new UID. */
+	returning: ReturningMessages;
 }
 
 /** What a folder pass is handed besides its sessions. */

@@ -63,11 +63,14 @@ export async function walkWindows(walk: WindowWalk): Promise<'walked' | 'paused'
 					from: uids[start],
 					to: uids[Math.min(uids.length, start + context.tuning.windowMessages) - 1],
 				};
+		// Records are read from the end of the last window: UIDs between windows are ones that left the folder.
+		const recordsFrom = progress.unhandled ? range.from : progress.windowFrom;
 		progress.windowFrom = range.from;
 		progress.windowTo = range.to;
 		while (start < uids.length && uids[start] <= range.to) start++;
 		const metas = await source.scan(range.from, range.to);
-		const items = await windowItems(range);
+		const items = await windowItems({ from: recordsFrom, to: range.to });
+		if (context.mode !== 'dryRun') await progress.returning.relink(walk, metas, items);
 		// Items an interrupted attempt of this window already counted are not counted (or tried) again.
 		const unhandled = progress.unhandled;
 		const fresh = unhandled ? metas.filter((meta) => unhandled.has(meta.uid)) : metas;

@@ -31,6 +31,7 @@ export function newMailboxReport(request: MigrationRequest): MailboxReport {
 			failed: 0,
 			flagsUpdated: 0,
 			zipped: 0,
+			rewrittenByTarget: 0,
 		},
 		bytes: 0,
 		seconds: 0,
@@ -91,6 +92,7 @@ export function completeReport(
 		report.counts.alreadyPresent += folder.alreadyPresent;
 		report.counts.skipped += folder.skipped;
 		report.counts.failed += folder.failed;
+		report.counts.rewrittenByTarget += folder.rewrittenByTarget ?? 0;
 	}
 	report.counts.folders = outcome.reports.size;
 	report.counts.flagsUpdated = totals.flagsUpdated;

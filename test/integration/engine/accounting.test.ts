@@ -139,6 +139,26 @@ describe('every source item accounted for', () => {
 		await expectExactCopy(pair.sourceUser, pair.targetUser);
 	}, 60_000);
 
+	it('FETCH answers spelled differently (BODY[]<0>, quoted header fields) are read, not dropped', async () => {
+		const pair = await seedPair(source, target, { INBOX: messages(5, 'spelling') });
+		const proxy = await proxyOf(source, [
+			rewriteResponseLines((line) =>
+				line
+					.replace(/ BODY\[\] \{/, ' BODY[]<0> {')
+					.replace('BODY[HEADER.FIELDS (MESSAGE-ID)]', 'BODY[HEADER.FIELDS ("Message-ID")]'),
+			),
+		]);
+		const report = await migrate(
+			endpointOf(source, pair.sourceUser, proxy.port),
+			pair.targetEndpoint,
+			tempLedgerPath(),
+		);
+		expect(report.status).toBe('completed');
+		expect(report.counts.copied).toBe(5);
+		expectAccounted(report);
+		await expectExactCopy(pair.sourceUser, pair.targetUser);
+	}, 60_000);
+
 	it('messages expunged between UID SEARCH and the metadata FETCH, and before the body FETCH, are counted as vanished', async () => {
 		const pair = await seedPair(source, target, { INBOX: messages(8, 'vanish') });
 		const proxy = await proxyOf(source, [

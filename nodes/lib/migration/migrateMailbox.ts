@@ -106,6 +106,7 @@ function folderSyncContext(
 		tuning: { ...DEFAULT_TUNING, ...request.tuning },
 		routes: plan.routes,
 		failedItems: report.failedItems,
+		vanishedItems: report.vanishedItems,
 		maxFailedItemsReported: request.maxFailedItemsReported ?? DEFAULT_FAILED_ITEMS_LISTED,
 		flagsNotKept: report.flagsNotKept,
 		skippedByReason: report.counts.skippedByReason,

@@ -62,6 +62,15 @@ export interface FailedItem {
 	/** Server response code when there was one, e.g. TOOBIG, OVERQUOTA. */
 	code: string | null;
 	reason: string;
+	/** Runs that tried it (the ledger's attempts); after MAX_COPY_ATTEMPTS it is not tried again. */
+	attempts: number;
+}
+
+/** A source message listed when its folder was read that was expunged before it could be copied. */
+export interface VanishedItem {
+	folder: string;
+	uid: number;
+	reason: string;
 }
 
 export interface VerifyDifference {
@@ -85,6 +94,13 @@ export interface FolderReport {
 	alreadyPresent: number;
 	skipped: number;
 	failed: number;
+	/** Listed when the pass began, expunged from the source before they could be copied. */
+	vanished: number;
+	/**
+	 * Source items the pass could not account for as copied, present, skipped, failed or vanished: the folder is not
+	 * complete. Absent when all are accounted for.
+	 */
+	unaccounted?: number;
 	targetItems?: number;
 	ledgerItems?: number;
 	/** Verify: items present in the target as the target rewrote them (another size than the source's). */
@@ -102,6 +118,7 @@ export interface MailboxCounts {
 	skipped: number;
 	skippedByReason: Record<string, number>;
 	failed: number;
+	vanished: number;
 	flagsUpdated: number;
 	/** Over the target's size limit, copied with their attachments packed into one zip. */
 	zipped: number;
@@ -125,7 +142,12 @@ export interface MailboxReport {
 	messagesPerSecond: number;
 	megabytesPerSecond: number;
 	failedItems: FailedItem[];
-	/** Flags the target does not store (not in its PERMANENTFLAGS), with how many messages carried each. */
+	/** Messages expunged from the source during the run (listed at most `maxFailedItemsReported`). */
+	vanishedItems: VanishedItem[];
+	/**
+	 * Flags the target does not store (not in its PERMANENTFLAGS, or refused on APPEND), with how many messages
+	 * carried each.
+	 */
 	flagsNotKept: Record<string, number>;
 	/** Paused: when the windows allow copying again (ISO 8601), or null when the next run may go on at once. */
 	resumesAt: string | null;

@@ -43,6 +43,7 @@ const copied = (of: FolderRoute, items: number, failed = 0): FolderReport => ({
 	alreadyPresent: 0,
 	skipped: 0,
 	failed,
+	vanished: 0,
 });
 
 describe('mailbox report', () => {

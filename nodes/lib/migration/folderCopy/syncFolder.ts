@@ -61,7 +61,7 @@ export async function syncFolder(
 		await relinkOtherUidValidities(context, route, source, status, state);
 	}
 	const uids = status.exists > 0 ? await source.uids() : [];
-	if (!resumed) report.sourceItems = uids.length;
+	report.sourceItems = resumed ? resumedSourceItems(resumed, uids) : uids.length;
 	const progress: FolderProgress = resumed ?? {
 		report,
 		uidValidity: status.uidValidity,
@@ -70,6 +70,7 @@ export async function syncFolder(
 		unhandled: null,
 		open: 0,
 		returning: new ReturningMessages(),
+		retries: [],
 	};
 	options.progress.current = progress;
 	const walked = await walkWindows({
@@ -88,6 +89,12 @@ export async function syncFolder(
 		return report;
 	}
 	if (context.mode === 'dryRun') return report;
+	const unaccounted = report.sourceItems - accountedFor(report);
+	if (unaccounted !== 0) {
+		// Never complete with an item unexplained: the folder stays open, so the next run walks it again.
+		report.unaccounted = unaccounted;
+		progress.open += Math.max(0, unaccounted);
+	}
 
 	const counts = await ledger.countsByStatus(
 		migrationId,
@@ -153,4 +160,24 @@ async function relinkOtherUidValidities(
 			counts: {},
 		});
 	}
+}
+
+function accountedFor(report: FolderReport): number {
+	return report.copied + report.alreadyPresent + report.skipped + report.failed + report.vanished;
+}
+
+/**
+ * The source items of a pass continued on a new session: those it accounted for, those of its interrupted window
+ * still to do, and the UIDs the new listing has beyond where it stopped.
+ */
+function resumedSourceItems(progress: FolderProgress, uids: readonly number[]): number {
+	const next = progress.unhandled ? progress.windowTo + 1 : progress.windowFrom;
+	let after = uids.length;
+	while (after > 0 && uids[after - 1] >= next) after--;
+	return (
+		accountedFor(progress.report) +
+		(progress.unhandled?.size ?? 0) +
+		(uids.length - after) +
+		progress.retries.length
+	);
 }

@@ -29,6 +29,7 @@ export function newMailboxReport(request: MigrationRequest): MailboxReport {
 			skipped: 0,
 			skippedByReason: {},
 			failed: 0,
+			vanished: 0,
 			flagsUpdated: 0,
 			zipped: 0,
 			rewrittenByTarget: 0,
@@ -38,6 +39,7 @@ export function newMailboxReport(request: MigrationRequest): MailboxReport {
 		messagesPerSecond: 0,
 		megabytesPerSecond: 0,
 		failedItems: [],
+		vanishedItems: [],
 		flagsNotKept: {},
 		resumesAt: null,
 		reconnects: 0,
@@ -93,6 +95,7 @@ export function completeReport(
 		report.counts.skipped += folder.skipped;
 		report.counts.failed += folder.failed;
 		report.counts.rewrittenByTarget += folder.rewrittenByTarget ?? 0;
+		report.counts.vanished += folder.vanished;
 	}
 	report.counts.folders = outcome.reports.size;
 	report.counts.flagsUpdated = totals.flagsUpdated;
@@ -109,7 +112,8 @@ function statusOf(report: MailboxReport, folderErrors: number): MailboxStatus {
 	if (report.mode === 'verify') {
 		return report.differences?.length || folderErrors ? 'partial' : 'completed';
 	}
-	return report.counts.failed > 0 || folderErrors > 0 ? 'partial' : 'completed';
+	const unaccounted = report.folders.some((folder) => folder.unaccounted);
+	return report.counts.failed > 0 || folderErrors > 0 || unaccounted ? 'partial' : 'completed';
 }
 
 /** Paused by a stop condition, with its reason and when the mailbox may go on. */

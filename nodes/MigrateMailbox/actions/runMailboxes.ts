@@ -141,8 +141,12 @@ function settingsError(
 }
 
 function summaryLine(mailboxReport: MailboxReport): string {
-	const { mailbox, status, counts, bytes, reason, resumesAt } = mailboxReport;
-	const line = `${mailbox}: ${status}, ${counts.copied} copied (${formatBytes(bytes)}), ${counts.failed} failed`;
+	const { mailbox, status, counts, bytes, reason, resumesAt, target } = mailboxReport;
+	let line = `${mailbox}: ${status}, ${counts.copied} copied (${formatBytes(bytes)}), ${counts.failed} failed`;
+	if (target?.changed) {
+		line += `; new target ${target.account} (before: ${target.earlierTargets.join(', ')}), reconciled and filled`;
+	}
+	if (status === 'locked') return `${line}; ${reason ?? 'locked'}`;
 	if (status !== 'paused') return line;
 	return `${line}; paused: ${reason ?? 'stopped'}${resumesAt ? `, may go on from ${resumesAt}` : ''}`;
 }

@@ -126,8 +126,22 @@ export interface MailboxCounts {
 	rewrittenByTarget: number;
 }
 
-/** `paused`: a run window, maintenance window, budget or error threshold stopped it; the next run resumes. */
-export type MailboxStatus = 'completed' | 'partial' | 'paused' | 'failed';
+/**
+ * `paused`: a run window, maintenance window, budget or error threshold stopped it; the next run resumes. `locked`:
+ * another run holds the mailbox (or took it over mid-run), or the row repeats an earlier one; nothing more was
+ * written, and `reason` names the other run.
+ */
+export type MailboxStatus = 'completed' | 'partial' | 'paused' | 'failed' | 'locked';
+
+/** The target the mailbox went to, as the ledger knows it. */
+export interface TargetBinding {
+	/** Login plus host, e.g. `alice@imap.new.example:993`. */
+	account: string;
+	/** True on the first run to this target after the source went to others: it was reconciled and filled. */
+	changed: boolean;
+	/** The other targets this source mailbox was migrated to before, oldest first. */
+	earlierTargets: string[];
+}
 
 export interface MailboxReport {
 	mailbox: string;
@@ -157,6 +171,8 @@ export interface MailboxReport {
 	folders: FolderReport[];
 	/** Verify mode: each item missing from or extra in the target, and flag differences. */
 	differences?: VerifyDifference[];
+	/** Null when the run ended before the ledger was asked (a duplicate row, a stop before the start). */
+	target: TargetBinding | null;
 	runId: string | null;
 }
 
@@ -181,12 +197,14 @@ export interface OversizePolicy {
 export interface MigrationRequest {
 	migrationId: string;
 	mode: MigrationMode;
-	/** Stable identity of the source mailbox in the ledger, e.g. `alice@imap.example.com:993`. */
+	/** Stable identity of the source mailbox, e.g. `alice@imap.example.com:993`. */
 	sourceAccount: string;
+	/** Stable identity of the target mailbox: with the source, it names the mailbox's records in the ledger. */
+	targetAccount: string;
 	mailbox: string;
 	targetMailbox: string;
 	ledger: LedgerStore;
-	/** Who holds the mailbox lock (execution id, worker id). */
+	/** Who holds the mailbox lock: one id per mailbox job (see owner.ts). */
 	owner: string;
 	tuning?: Partial<CopyTuning>;
 	controls?: EngineControls;

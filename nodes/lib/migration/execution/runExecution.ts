@@ -10,11 +10,14 @@ import {
 	type ControlSettings,
 } from '../../limits/executionControls';
 import { openLedger, type LedgerOptions } from '../../ledger';
-import { MailboxSetupError } from '../migrateMailbox';
+import { locked, newMailboxReport } from '../mailbox/mailboxReport';
+import { jobOwnerId, MailboxSetupError } from '../migrateMailbox';
 import {
 	sourceSideOf,
 	targetSideOf,
+	type SourceSide,
 	type SourceStoreOptions,
+	type TargetSide,
 	type TargetStoreOptions,
 } from '../stores/storeSides';
 import type { MailboxReport, MigrationProgress } from '../types';
@@ -38,7 +41,7 @@ export interface ExecutionInput extends ControlBackends {
 	/** Throttle profiles and stop conditions of the whole execution. */
 	controls: ControlSettings;
 	ledger: LedgerOptions;
-	/** Lock owner id of this execution. */
+	/** Owner id of this execution; each job holds its mailbox's lease as this id and its row. */
 	owner: string;
 }
 
@@ -65,6 +68,34 @@ function failureOf(error: unknown): JobFailure {
 		message: error instanceof Error ? error.message : String(error),
 		side: error instanceof MailboxSetupError ? error.side : null,
 	};
+}
+
+/**
+ * The `locked` report of a row repeating an earlier row's source and target (a common slip in a CSV list), else null
+ * after noting the row as the pair's first. Rows are taken in order, so the first row of a pair is the one that runs.
+ */
+function duplicateRow(
+	firstRows: Map<string, number>,
+	job: MailboxJob,
+	source: SourceSide,
+	target: TargetSide,
+): MailboxReport | null {
+	const pair = JSON.stringify([job.migrationId, source.account, target.account]);
+	const first = firstRows.get(pair);
+	if (first === undefined) {
+		firstRows.set(pair, job.position);
+		return null;
+	}
+	const report = newMailboxReport({
+		mailbox: source.mailbox,
+		targetMailbox: target.mailbox,
+		migrationId: job.migrationId,
+		mode: job.mode,
+	});
+	return locked(
+		report,
+		`locked: duplicate of row ${first + 1} (same source and target mailbox); not run, row ${first + 1} migrates it`,
+	);
 }
 
 /**
@@ -96,19 +127,25 @@ export async function runExecution(
 		const ledger = await openLedger(input.ledger);
 		try {
 			const queue = [...input.jobs];
+			const firstRows = new Map<string, number>();
 			const worker = async () => {
 				for (let job = queue.shift(); job; job = queue.shift()) {
 					try {
 						const { position, source, target, ...settings } = job;
 						const sourceSide = sourceSideOf(source);
 						const targetSide = targetSideOf(target);
+						const duplicate = duplicateRow(firstRows, job, sourceSide, targetSide);
+						if (duplicate) {
+							emit({ type: 'report', position, report: duplicate });
+							continue;
+						}
 						const report = await runMailboxMigration({
 							...settings,
 							source: sourceSide,
 							target: targetSide,
 							controls: await controls.forMailbox(sourceSide.host, targetSide.host),
 							ledger,
-							owner: input.owner,
+							owner: jobOwnerId(input.owner, position),
 							logger: { debug: log('debug'), info: log('info'), warn: log('warn') },
 							onProgress: (progress) => emit({ type: 'progress', progress }),
 							signal,

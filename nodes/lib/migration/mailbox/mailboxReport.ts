@@ -1,5 +1,5 @@
 /** The MailboxReport of one run: started empty, filled with its folder rows and totals, ended with its status. */
-import type { LedgerStore } from '../../ledger/types';
+import type { LedgerStore, RunFinish } from '../../ledger/types';
 import { RunStoppedError, type StopState } from '../../limits/stopConditions';
 import { emptyReport } from '../folderCopy/context';
 import type { FolderSyncContext } from '../folderCopy';
@@ -12,7 +12,9 @@ import type {
 	MigrationRequest,
 } from '../types';
 
-export function newMailboxReport(request: MigrationRequest): MailboxReport {
+export function newMailboxReport(
+	request: Pick<MigrationRequest, 'mailbox' | 'targetMailbox' | 'migrationId' | 'mode'>,
+): MailboxReport {
 	const { mode } = request;
 	return {
 		mailbox: request.mailbox,
@@ -46,6 +48,7 @@ export function newMailboxReport(request: MigrationRequest): MailboxReport {
 		serverBackoffs: 0,
 		folders: [],
 		...(mode === 'verify' ? { differences: [] } : {}),
+		target: null,
 		runId: null,
 	};
 }
@@ -124,6 +127,13 @@ export function paused(report: MailboxReport, stop: StopState): MailboxReport {
 	return report;
 }
 
+/** Kept out by another run (or by an earlier row of the same pair), or stopped when another run took it over. */
+export function locked(report: MailboxReport, reason: string): MailboxReport {
+	report.status = 'locked';
+	report.reason = reason;
+	return report;
+}
+
 /**
  * A mailbox stopped before its end: `paused` with the stop condition's reason and when it may go on, or `partial`
  * when the caller cancelled it. The next run resumes from the last item either way.
@@ -154,8 +164,14 @@ export async function recordRunEnd(
 ): Promise<void> {
 	await ledger
 		.finishRun(runId, {
-			status: report.status === 'completed' ? 'completed' : 'completedWithErrors',
+			status: runStatusOf(report.status),
 			summary: { counts: report.counts, bytes: report.bytes, seconds: report.seconds },
 		})
 		.catch((error: unknown) => logger?.warn(`Could not record the run's end: ${String(error)}`));
+}
+
+function runStatusOf(status: MailboxStatus): RunFinish['status'] {
+	if (status === 'completed') return 'completed';
+	// Another run took the mailbox over: this one stopped before its end.
+	return status === 'locked' ? 'aborted' : 'completedWithErrors';
 }

@@ -5,6 +5,7 @@ export { LedgerSchemaError } from './sqlite/sqliteSchema';
 export {
 	defaultLedgerPath,
 	openLedger,
+	resolveLedgerPath,
 	type LedgerOptions,
 	type PostgresLedgerOptions,
 	type SqliteLedgerOptions,

@@ -9,7 +9,7 @@ import {
 	type ControlBackends,
 	type ControlSettings,
 } from '../../limits/executionControls';
-import { openLedger, type LedgerOptions } from '../../ledger';
+import type { LedgerOptions } from '../../ledger';
 import { locked, newMailboxReport } from '../mailbox/mailboxReport';
 import { jobOwnerId, MailboxSetupError } from '../migrateMailbox';
 import {
@@ -21,6 +21,7 @@ import {
 	type TargetStoreOptions,
 } from '../stores/storeSides';
 import type { MailboxReport, MigrationProgress } from '../types';
+import { ExecutionLedgers } from './executionLedgers';
 import { runMailboxMigration, type MailboxMigrationRequest } from './runMailboxMigration';
 
 /** One mailbox of the execution: the plain-data part of its request, with its stores described by kind. */
@@ -32,6 +33,8 @@ export interface MailboxJob extends Pick<
 	position: number;
 	source: SourceStoreOptions;
 	target: TargetStoreOptions;
+	/** This mailbox's own ledger, when it is not the execution's (jobs naming the same file share it). */
+	ledger?: LedgerOptions;
 }
 
 /** Where the limits and stop conditions are kept (`limiter`, `guard`) comes with the rest of the input. */
@@ -40,6 +43,7 @@ export interface ExecutionInput extends ControlBackends {
 	mailboxesInParallel: number;
 	/** Throttle profiles and stop conditions of the whole execution. */
 	controls: ControlSettings;
+	/** The ledger of the jobs that name none of their own. */
 	ledger: LedgerOptions;
 	/** Owner id of this execution; each job holds its mailbox's lease as this id and its row. */
 	owner: string;
@@ -99,8 +103,9 @@ function duplicateRow(
 }
 
 /**
- * Runs every job, `mailboxesInParallel` at a time; each ends in exactly one 'report' or 'failure' event. Rejects only
- * when the execution cannot start at all (the ledger, limiter or guard cannot be opened, the controls are invalid).
+ * Runs every job, `mailboxesInParallel` at a time; each ends in exactly one 'report' or 'failure' event (a job whose
+ * own ledger cannot be opened fails alone). Rejects only when the execution cannot start at all (its ledger, limiter
+ * or guard cannot be opened, the controls are invalid).
  */
 export async function runExecution(
 	input: ExecutionInput,
@@ -124,14 +129,15 @@ export async function runExecution(
 		(level: 'debug' | 'info' | 'warn') => (message: string, meta?: Record<string, unknown>) =>
 			emit({ type: 'log', level, message, meta });
 	try {
-		const ledger = await openLedger(input.ledger);
+		const ledgers = await ExecutionLedgers.open(input.ledger, input.jobs);
 		try {
 			const queue = [...input.jobs];
 			const firstRows = new Map<string, number>();
 			const worker = async () => {
 				for (let job = queue.shift(); job; job = queue.shift()) {
 					try {
-						const { position, source, target, ...settings } = job;
+						const { position, source, target, ledger, ...settings } = job;
+						const jobLedger = ledgers.of({ ledger });
 						const sourceSide = sourceSideOf(source);
 						const targetSide = targetSideOf(target);
 						const duplicate = duplicateRow(firstRows, job, sourceSide, targetSide);
@@ -144,7 +150,7 @@ export async function runExecution(
 							source: sourceSide,
 							target: targetSide,
 							controls: await controls.forMailbox(sourceSide.host, targetSide.host),
-							ledger,
+							ledger: jobLedger,
 							owner: jobOwnerId(input.owner, position),
 							logger: { debug: log('debug'), info: log('info'), warn: log('warn') },
 							onProgress: (progress) => emit({ type: 'progress', progress }),
@@ -159,7 +165,7 @@ export async function runExecution(
 			const parallel = Math.max(1, Math.min(input.mailboxesInParallel, input.jobs.length));
 			await Promise.all(Array.from({ length: parallel }, worker));
 		} finally {
-			await ledger.close();
+			await ledgers.close();
 		}
 	} finally {
 		await controls.dispose();

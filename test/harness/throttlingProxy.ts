@@ -9,14 +9,20 @@
  *   ]));
  *
  * Rules are asked in order for each client command; the first that acts takes it, and rules after it do not see it.
- * Their counters run over all connections, so a client that reconnects meets the same script.
+ * Their counters run over all connections, so a client that reconnects meets the same script. `rewriteAppends`
+ * makes the server behind it one that rewrites what it is given (as Exchange-class servers do): the server stores,
+ * reports and numbers a message that is not byte for byte what the client sent.
  */
 import net from 'node:net';
+
+/** Which command lines a rule looks at, besides their names: e.g. only UID FETCHes of one UID. */
+type LineTest = (line: string) => boolean;
 
 /** Refuses matching commands: the `after`+`every`th, the `after`+2×`every`th... at most `times` of them. */
 export interface RefuseRule {
 	kind: 'refuse';
 	commands: readonly string[];
+	when: LineTest | null;
 	every: number;
 	after: number;
 	times: number;
@@ -34,7 +40,35 @@ export interface ByeRule {
 	abrupt: boolean;
 }
 
-export type ThrottleRule = RefuseRule | ByeRule;
+/** Forwards matching APPENDs with `prefix` (e.g. a header line) put in front of every message they carry. */
+export interface RewriteRule {
+	kind: 'rewrite';
+	commands: readonly string[];
+	prefix: Buffer;
+}
+
+/** Holds the first matching command until `run` is done, then forwards it: a server-side change at an exact point. */
+export interface HoldRule {
+	kind: 'hold';
+	commands: readonly string[];
+	when: LineTest | null;
+	run: () => Promise<void>;
+}
+
+/**
+ * Server responses changed on their way to the client: each untagged response whose first line matches `match` is
+ * dropped whole (literals included) and `replace` sent in its place (nothing when null), at most `times` times;
+ * `rewrite` edits every other complete line.
+ */
+export interface ResponseRule {
+	kind: 'response';
+	match: RegExp | null;
+	replace: string | null;
+	times: number;
+	rewrite: ((line: string) => string) | null;
+}
+
+export type ThrottleRule = RefuseRule | ByeRule | RewriteRule | HoldRule | ResponseRule;
 
 /** Command names as the client sends them, upper case; `UID FETCH` for UID commands. */
 type Commands = string | readonly string[];
@@ -58,10 +92,13 @@ export function refuse(options: {
 	times?: number;
 	code?: string | null;
 	text?: string;
+	/** Only commands whose first line passes (the line includes its CRLF). */
+	when?: LineTest;
 }): RefuseRule {
 	return {
 		kind: 'refuse',
 		commands: names(options.command),
+		when: options.when ?? null,
 		every: positive(options.every ?? 1, 'every'),
 		after: options.after ?? 0,
 		times: positive(options.times ?? Infinity, 'times'),
@@ -96,6 +133,60 @@ export function byeAfter(options: {
 		code: options.code === undefined ? 'UNAVAILABLE' : options.code,
 		text: options.text ?? 'Server shutting down this connection, try again later',
 		abrupt: options.abrupt ?? false,
+	};
+}
+
+/** Every APPEND reaches the server with `header` (a whole header line, CRLF included) at the top of each message. */
+export function rewriteAppends(header: string): RewriteRule {
+	if (!header.endsWith('\r\n')) throw new Error('the header must end with CRLF');
+	return { kind: 'rewrite', commands: ['APPEND'], prefix: Buffer.from(header, 'latin1') };
+}
+
+/** Runs `run` before the first command named `command` (and passing `when`) goes to the server. */
+export function holdBefore(options: {
+	command: Commands;
+	when?: LineTest;
+	run: () => Promise<void>;
+}): HoldRule {
+	return {
+		kind: 'hold',
+		commands: names(options.command),
+		when: options.when ?? null,
+		run: options.run,
+	};
+}
+
+/** Drops untagged responses whose first line matches, sending `replace` (a whole line, CRLF added) instead. */
+export function replaceResponse(options: {
+	match: RegExp;
+	replace?: string | null;
+	times?: number;
+}): ResponseRule {
+	return {
+		kind: 'response',
+		match: options.match,
+		replace: options.replace ?? null,
+		times: positive(options.times ?? Infinity, 'times'),
+		rewrite: null,
+	};
+}
+
+/** Edits every complete line the server sends (e.g. to take a capability away). */
+export function rewriteResponseLines(rewrite: (line: string) => string): ResponseRule {
+	return { kind: 'response', match: null, replace: null, times: Infinity, rewrite };
+}
+
+/** Whether a `UID FETCH set (...)` command line asks for `uid`, and (when given) an item spelled `item`. */
+export function uidFetchOf(uid: number, item?: string): LineTest {
+	return (line) => {
+		const match = /^\S+ UID FETCH (\S+) /i.exec(line);
+		if (!match || (item !== undefined && !line.includes(item))) return false;
+		return match[1].split(',').some((range) => {
+			const [from, to = from] = range
+				.split(':')
+				.map((end) => (end === '*' ? Infinity : Number(end)));
+			return uid >= Math.min(from, to) && uid <= Math.max(from, to);
+		});
 	};
 }
 
@@ -208,8 +299,10 @@ export interface ThrottlingProxy {
 
 export type Action =
 	| { kind: 'forward' }
+	| { kind: 'rewrite'; prefix: Buffer }
 	| { kind: 'refuse'; response: string }
-	| { kind: 'bye'; response: string; abrupt: boolean };
+	| { kind: 'bye'; response: string; abrupt: boolean }
+	| { kind: 'hold'; run: () => Promise<void> };
 
 /** A rule with its counters. */
 interface LiveRule {
@@ -222,11 +315,20 @@ function respond(code: string | null, text: string): string {
 	return `${code ? `[${code}] ` : ''}${text}`;
 }
 
-function decide(rules: LiveRule[], name: string): Action {
+function decide(rules: LiveRule[], name: string, line: string): Action {
 	for (const live of rules) {
 		const { rule } = live;
-		if (!rule.commands.includes(name)) continue;
+		if (rule.kind === 'response' || !rule.commands.includes(name)) continue;
+		if ((rule.kind === 'refuse' || rule.kind === 'hold') && rule.when && !rule.when(line)) continue;
 		live.seen++;
+		if (rule.kind === 'rewrite') {
+			live.fired++;
+			return { kind: 'rewrite', prefix: rule.prefix };
+		}
+		if (rule.kind === 'hold') {
+			if (live.fired++ > 0) continue;
+			return { kind: 'hold', run: rule.run };
+		}
 		const fires =
 			rule.kind === 'refuse'
 				? live.seen > rule.after &&
@@ -252,9 +354,15 @@ class ProxiedSession {
 	private readonly responses = new ImapFramer();
 	/** The command whose bytes are coming from the client, and what was decided for it. */
 	private current: { tag: string; name: string; action: Action } | null = null;
+	/** The next literal bytes start a message being rewritten: its prefix goes first. */
+	private prefixNext: Buffer | null = null;
 	/** AUTHENTICATE or IDLE under way: client lines are answers to "+", not commands. */
 	private exchangeTag: string | null = null;
 	private opaque = false;
+	/** Client bytes kept back while a hold rule runs; null when none does. */
+	private held: Buffer[] | null = null;
+	/** Dropping a server response a response rule matched, up to its last segment. */
+	private dropping = false;
 	/** Everything written to the client so far ends between two responses: our own lines may go in. */
 	private betweenResponses = true;
 	private readonly ownLines: string[] = [];
@@ -295,19 +403,34 @@ class ProxiedSession {
 
 	private fromClient(chunk: Buffer): void {
 		if (this.bye !== null || this.ended) return;
+		if (this.held !== null) {
+			this.held.push(chunk);
+			return;
+		}
 		if (this.opaque) {
 			this.server.write(chunk);
 			return;
 		}
-		for (const segment of this.commands.feed(chunk)) {
+		this.forwardSegments(this.commands.feed(chunk), false);
+	}
+
+	/** `begun`: the first segment's command was already decided (it was held). */
+	private forwardSegments(segments: Segment[], begun: boolean): void {
+		for (const [index, segment] of segments.entries()) {
 			if (this.exchangeTag !== null && this.current === null) {
 				this.server.write(segment.bytes);
 				continue;
 			}
-			if (segment.first) this.begin(segment.line ?? '');
+			if (segment.first && !(begun && index === 0)) this.begin(segment.line ?? '');
 			const current = this.current;
 			if (this.bye !== null || current === null) return;
+			if (current.action.kind === 'hold') {
+				this.hold(current.action.run, segments.slice(index));
+				current.action = { kind: 'forward' };
+				return;
+			}
 			if (current.action.kind === 'forward') this.server.write(segment.bytes);
+			else if (current.action.kind === 'rewrite') this.rewrite(segment, current.action.prefix);
 			// A refused command still has its literals coming: ask for each one the client waits for, and drop them.
 			else if (segment.literal?.synchronizing) this.say('+ Ready for literal data');
 			if (!segment.last) continue;
@@ -322,19 +445,53 @@ class ProxiedSession {
 		}
 	}
 
+	/** Forwards a segment of an APPEND with `prefix` in front of each message literal (not of a mailbox name). */
+	private rewrite(segment: Segment, prefix: Buffer): void {
+		const line = segment.line;
+		if (line === null) {
+			if (this.prefixNext) this.server.write(this.prefixNext);
+			this.prefixNext = null;
+			this.server.write(segment.bytes);
+			return;
+		}
+		const mailboxName = segment.first && /^\S+ APPEND $/i.test(line.replace(LITERAL_AT_END, ''));
+		if (!segment.literal || mailboxName || segment.literal.size === 0) {
+			this.server.write(segment.bytes);
+			return;
+		}
+		const size = segment.literal.size + prefix.length;
+		const plus = segment.literal.synchronizing ? '' : '+';
+		this.server.write(Buffer.from(line.replace(LITERAL_AT_END, `{${size}${plus}}\r\n`), 'latin1'));
+		this.prefixNext = prefix;
+	}
+
+	/** Keeps the client's bytes back from `rest` on until `run` is done, then goes on with them. */
+	private hold(run: () => Promise<void>, rest: Segment[]): void {
+		this.held = [];
+		void run()
+			.catch((error: unknown) => console.error('throttling proxy: hold rule failed', error))
+			.then(() => {
+				const later = this.held ?? [];
+				this.held = null;
+				if (this.ended) return;
+				this.forwardSegments(rest, true);
+				for (const chunk of later) this.fromClient(chunk);
+			});
+	}
+
 	private begin(line: string): void {
 		const command = commandOf(line);
 		// Not a command we can read: forward it and let the server answer.
-		const action: Action = command ? decide(this.rules(), command.name) : { kind: 'forward' };
+		const action: Action = command ? decide(this.rules(), command.name, line) : { kind: 'forward' };
 		const name = command?.name ?? '?';
 		this.current = { tag: command?.tag ?? '*', name, action };
 		this.counts.log.push({
 			at: Date.now(),
 			connection: this.connection,
 			command: name,
-			action: action.kind,
+			action: action.kind === 'hold' ? 'forward' : action.kind,
 		});
-		if (action.kind === 'forward') {
+		if (action.kind === 'forward' || action.kind === 'rewrite' || action.kind === 'hold') {
 			bump(this.counts.forwarded, name);
 			if (command) this.unanswered.add(command.tag);
 		} else if (action.kind === 'refuse') bump(this.counts.refused, name);
@@ -356,12 +513,38 @@ class ProxiedSession {
 		for (const segment of this.responses.feed(chunk)) {
 			const tag = segment.first ? (segment.line ?? '').split(' ', 1)[0] : null;
 			if (tag !== null && tag === this.exchangeTag) this.exchangeTag = null;
-			this.client.write(segment.bytes);
+			if (segment.first && tag === '*') this.dropping = this.replaced(segment.line ?? '');
+			if (this.dropping) {
+				if (segment.last) this.dropping = false;
+				continue;
+			}
+			this.client.write(this.rewritten(segment));
 			this.betweenResponses = segment.last;
 			if (tag !== null && segment.last) this.unanswered.delete(tag);
 			if (this.betweenResponses) this.flushOwnLines();
 			if (this.ended) return;
 		}
+	}
+
+	/** Whether a response rule takes the untagged response starting with `line`; sends its replacement. */
+	private replaced(line: string): boolean {
+		for (const live of this.rules()) {
+			const { rule } = live;
+			if (rule.kind !== 'response' || !rule.match?.test(line) || live.fired >= rule.times) continue;
+			live.fired++;
+			if (rule.replace !== null) this.client.write(`${rule.replace}\r\n`);
+			return true;
+		}
+		return false;
+	}
+
+	private rewritten(segment: Segment): Buffer {
+		if (segment.line === null) return segment.bytes;
+		let line = segment.line;
+		for (const { rule } of this.rules()) {
+			if (rule.kind === 'response' && rule.rewrite) line = rule.rewrite(line);
+		}
+		return line === segment.line ? segment.bytes : Buffer.from(line, 'latin1');
 	}
 
 	/** Our own response lines go out between the server's responses, never inside one. */

@@ -23,13 +23,15 @@ export async function mailboxPairFor(
 	const targetAccount = imapAccountFromCredential(
 		await this.getCredentials(TARGET_CREDENTIAL, itemIndex),
 	);
-	const text = (name: string) => String(this.getNodeParameter(name, itemIndex, '') ?? '').trim();
+	const raw = (name: string) => String(this.getNodeParameter(name, itemIndex, '') ?? '');
+	// Names are trimmed (a stray space from a CSV); a password is sent as typed, since spaces may be part of it.
+	const name = (field: string) => raw(field).trim();
 	return {
-		source: endpointFor(sourceAccount, text('sourceMailbox'), text('sourcePassword')),
+		source: endpointFor(sourceAccount, name('sourceMailbox'), raw('sourcePassword')),
 		target: endpointFor(
 			targetAccount,
-			text('targetMailbox') || text('sourceMailbox'),
-			text('targetPassword'),
+			name('targetMailbox') || name('sourceMailbox'),
+			raw('targetPassword'),
 		),
 	};
 }

@@ -5,14 +5,14 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 
 import { formatBytes } from '../../lib/format';
-import { defaultLedgerPath } from '../../lib/ledger';
+import { defaultLedgerPath, type LedgerOptions } from '../../lib/ledger';
 import { checkControlSettings, PROCESS_CONTROL_BACKENDS } from '../../lib/limits/executionControls';
 import { ScheduleError } from '../../lib/limits/schedule';
 import { runExecutionIsolated } from '../../lib/migration/execution/isolatedExecution';
 import type { ExecutionEvent, MailboxJob } from '../../lib/migration/execution/runExecution';
 import { MailboxSetupError, newOwnerId } from '../../lib/migration/migrateMailbox';
 import type { MailboxReport, MigrationProgress } from '../../lib/migration/types';
-import { readItemSettings, type OperationChoices } from './executionParameters';
+import { readItemSettings, type ItemSettings, type OperationChoices } from './executionParameters';
 import { asError, type ItemOutcome } from './itemOutcome';
 import { mailboxPairFor } from './mailboxPair';
 
@@ -53,6 +53,7 @@ export async function runMailboxes(
 				position,
 				source: { kind: 'imap', endpoint: source },
 				target: { kind: 'imap', endpoint: target },
+				ledger: ledgerOf(setting),
 			});
 		} catch (error) {
 			outcomes[position] = asError(error);
@@ -67,7 +68,7 @@ export async function runMailboxes(
 				Math.min(...settings.map((setting) => setting?.mailboxesInParallel ?? Infinity)),
 			),
 			controls: first.controls,
-			ledger: { kind: 'sqlite', path: first.ledgerPath || defaultLedgerPath() },
+			ledger: ledgerOf(first),
 			...PROCESS_CONTROL_BACKENDS,
 			owner: newOwnerId(`n8n-execution-${this.getExecutionId()}`),
 		},
@@ -82,6 +83,11 @@ export async function runMailboxes(
 		outcomes[job.position] ??= new Error('the migration ended without a result for this mailbox');
 	}
 	return outcomes;
+}
+
+/** Each item's own Ledger File (items naming the same file share it); the default file when it is empty. */
+function ledgerOf(setting: ItemSettings): LedgerOptions {
+	return { kind: 'sqlite', path: setting.ledgerPath || defaultLedgerPath() };
 }
 
 function reporterFor(context: IExecuteFunctions): ProgressReporter {
@@ -141,8 +147,12 @@ function settingsError(
 }
 
 function summaryLine(mailboxReport: MailboxReport): string {
-	const { mailbox, status, counts, bytes, reason, resumesAt } = mailboxReport;
-	const line = `${mailbox}: ${status}, ${counts.copied} copied (${formatBytes(bytes)}), ${counts.failed} failed`;
+	const { mailbox, status, counts, bytes, reason, resumesAt, target } = mailboxReport;
+	let line = `${mailbox}: ${status}, ${counts.copied} copied (${formatBytes(bytes)}), ${counts.failed} failed`;
+	if (target?.changed) {
+		line += `; new target ${target.account} (before: ${target.earlierTargets.join(', ')}), reconciled and filled`;
+	}
+	if (status === 'locked') return `${line}; ${reason ?? 'locked'}`;
 	if (status !== 'paused') return line;
 	return `${line}; paused: ${reason ?? 'stopped'}${resumesAt ? `, may go on from ${resumesAt}` : ''}`;
 }

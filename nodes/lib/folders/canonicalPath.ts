@@ -39,3 +39,11 @@ export function parseCanonicalPath(path: string): string[] {
 	segments.push(current);
 	return segments;
 }
+
+/**
+ * A canonical path as people read it in reports and logs: its names joined with `/`, nothing escaped (a `\` in a
+ * name shows once). Not reversible when a name holds a `/`; keys and patterns keep the canonical form.
+ */
+export function displayPath(path: string): string {
+	return path.includes('\\') ? parseCanonicalPath(path).join(CANONICAL_SEPARATOR) : path;
+}

@@ -32,6 +32,8 @@ export interface ImapSessionOptions {
 	/** Longest silence (nothing received, nothing drained) tolerated while commands are pending. */
 	commandTimeoutMs?: number;
 	logger?: ImapSessionLogger;
+	/** Largest literal (message body) accepted; a larger announcement ends the session with kind protocol. */
+	maxLiteralBytes?: number;
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
@@ -39,7 +41,7 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 120_000;
 export class ImapConnection implements CommandOutput {
 	private socket: net.Socket;
 	/** Owns the socket's chunks: each is freed as soon as it is read to its end (see drainInput). */
-	private framer = new ResponseFramer({ releaseConsumedInput: true });
+	private framer: ResponseFramer;
 	private readonly pending: PendingCommand[] = [];
 	private tagCounter = 0;
 	private writeChain: Promise<void> = Promise.resolve();
@@ -64,6 +66,7 @@ export class ImapConnection implements CommandOutput {
 	/** `host:port`, for messages. */
 	readonly where: string;
 	private readonly logger?: ImapSessionLogger;
+	private readonly maxLiteralBytes?: number;
 	private readonly onData = (chunk: Buffer) => this.receive(chunk);
 	private readonly onActivity = () => this.watchdog.noteActivity();
 	private readonly closedReason = () => this.closedError;
@@ -112,6 +115,8 @@ export class ImapConnection implements CommandOutput {
 			},
 		);
 		this.logger = options.logger;
+		this.maxLiteralBytes = options.maxLiteralBytes;
+		this.framer = this.newFramer();
 		this.tlsStage = endpoint.security === 'tls' ? 'tls' : 'tcp';
 		this.socket = socket;
 		this.attach(socket);
@@ -245,11 +250,18 @@ export class ImapConnection implements CommandOutput {
 				command: 'STARTTLS',
 			});
 		}
-		this.framer = new ResponseFramer({ releaseConsumedInput: true });
+		this.framer = this.newFramer();
 		this.inputHalted = false;
 		const secure = await startTls(plain, endpoint);
 		this.socket = secure;
 		this.attach(secure);
+	}
+
+	private newFramer(): ResponseFramer {
+		return new ResponseFramer({
+			releaseConsumedInput: true,
+			maxLiteralBytes: this.maxLiteralBytes,
+		});
 	}
 
 	/** Marks the session dead, rejects every waiter and drops the socket. */

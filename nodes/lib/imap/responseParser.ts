@@ -3,8 +3,11 @@
  *
  * `ResponseFramer` cuts the byte stream into whole responses: CRLF-terminated lines plus the literals
  * (`{n}`, `{n+}`, `~{n}`) announced at their ends. It is pull-based (`push` bytes, then `next()` until it
- * returns undefined) so the session can stop pulling while a consumer is busy. Each literal is copied once
- * into a buffer allocated at its announced size: a 25 MB message costs 25 MB, never a quadratic concat.
+ * returns undefined) so the session can stop pulling while a consumer is busy. A `{n}` is a literal only where
+ * the grammar has a string: never in the text of a status response or a continuation request (a folder name
+ * echoed there is text), nor in data responses that carry no strings. A literal up to 1 MiB is copied once into
+ * a buffer of its announced size; a larger one grows (doubling) with the bytes that actually arrive, so an
+ * announced size costs nothing until the data is there: a 25 MB message costs 25 MB, never a quadratic concat.
  *
  * `parseResponse` turns one framed response into an `ImapResponse`: atoms and quoted strings become JS
  * strings (quoted strings decoded as UTF-8), literals stay `Buffer`s, `NIL` becomes null and parenthesised
@@ -44,6 +47,15 @@ export class ImapParseError extends Error {
 
 const LF = 0x0a;
 const CR = 0x0d;
+const SP = 0x20;
+const DQUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LPAREN = 0x28;
+const RPAREN = 0x29;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const LBRACE = 0x7b;
+const TILDE = 0x7e;
 
 export interface FramerLimits {
 	/** Longest line accepted (a huge SEARCH result is a long line). */
@@ -67,6 +79,8 @@ export class ResponseFramer {
 	private lines: Buffer[] = [];
 	private literals: Buffer[] = [];
 	private literal: Buffer | undefined;
+	/** Announced size of `literal`, which may be allocated smaller and grow as its bytes arrive. */
+	private literalLength = 0;
 	private literalFilled = 0;
 	private readonly maxLineBytes: number;
 	private readonly maxLiteralBytes: number;
@@ -100,11 +114,13 @@ export class ResponseFramer {
 			const chunk = this.input[0];
 			const start = this.inputOffset;
 			if (this.literal) {
-				const take = Math.min(chunk.length - start, this.literal.length - this.literalFilled);
+				const take = Math.min(chunk.length - start, this.literalLength - this.literalFilled);
+				if (this.literalFilled + take > this.literal.length)
+					this.growLiteral(this.literalFilled + take);
 				chunk.copy(this.literal, this.literalFilled, start, start + take);
 				this.literalFilled += take;
 				this.consume(take);
-				if (this.literalFilled === this.literal.length) this.finishLiteral();
+				if (this.literalFilled === this.literalLength) this.finishLiteral();
 				continue;
 			}
 			const lf = chunk.indexOf(LF, start);
@@ -130,7 +146,11 @@ export class ResponseFramer {
 				if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, -1);
 			}
 			this.consume(lf + 1 - start);
-			const literalLength = announcedLiteral(line);
+			let literalLength = announcedLiteral(line);
+			// Only the first line says what the response is; lines after a literal continue a data response.
+			if (literalLength !== undefined && this.lines.length === 0 && !mayCarryLiterals(line)) {
+				literalLength = undefined;
+			}
 			// A line announcing a literal waits for it, perhaps beyond this chunk: keep a copy when chunks are freed.
 			this.lines.push(
 				literalLength !== undefined && this.releaseConsumedInput ? Buffer.from(line) : line,
@@ -142,9 +162,12 @@ export class ResponseFramer {
 				return framed;
 			}
 			if (literalLength > this.maxLiteralBytes) {
-				throw new ImapParseError(`server announced a literal of ${literalLength} bytes`);
+				throw new ImapParseError(
+					`server announced a literal of ${literalLength} bytes, above this session's limit of ${this.maxLiteralBytes} bytes`,
+				);
 			}
-			this.literal = Buffer.allocUnsafe(literalLength);
+			this.literal = Buffer.allocUnsafe(Math.min(literalLength, UPFRONT_LITERAL_BYTES));
+			this.literalLength = literalLength;
 			this.literalFilled = 0;
 			if (literalLength === 0) this.finishLiteral();
 		}
@@ -160,9 +183,20 @@ export class ResponseFramer {
 		}
 	}
 
+	/** Doubles the literal's buffer (at least to `needed`, at most to the announced size): copies stay linear. */
+	private growLiteral(needed: number): void {
+		const old = this.literal as Buffer;
+		const grown = Buffer.allocUnsafe(
+			Math.min(this.literalLength, Math.max(needed, old.length * 2)),
+		);
+		old.copy(grown, 0, 0, this.literalFilled);
+		this.literal = grown;
+	}
+
 	private finishLiteral(): void {
 		this.literals.push(this.literal as Buffer);
 		this.literal = undefined;
+		this.literalLength = 0;
 		this.literalFilled = 0;
 	}
 
@@ -192,7 +226,13 @@ export class ResponseFramer {
 	}
 }
 
-/** Length of the literal announced at the end of a line (`{12}`, `{12+}`, `~{12}`), if any. */
+/** Literals up to this size are allocated whole when announced; larger ones grow as their bytes arrive. */
+const UPFRONT_LITERAL_BYTES = 1024 * 1024;
+
+/**
+ * Length of the literal announced at the end of a line (`{12}`, `{12+}`, `~{12}`), if any. A literal is a token
+ * of its own: the `{` (or the `~` of literal8) follows a space or an opening paren, never the middle of a word.
+ */
 function announcedLiteral(line: Buffer): number | undefined {
 	let i = line.length - 1;
 	if (i < 2 || line[i] !== 0x7d /* } */) return undefined;
@@ -200,19 +240,59 @@ function announcedLiteral(line: Buffer): number | undefined {
 	if (line[i] === 0x2b /* + */) i--;
 	const digitsEnd = i + 1;
 	while (i >= 0 && line[i] >= 0x30 && line[i] <= 0x39) i--;
-	if (i === digitsEnd - 1 || i < 0 || line[i] !== 0x7b /* { */) return undefined;
+	if (i === digitsEnd - 1 || i < 1 || line[i] !== 0x7b /* { */) return undefined;
+	const before = line[i - 1] === 0x7e /* ~ */ ? line[i - 2] : line[i - 1];
+	if (before !== 0x20 /* SP */ && before !== 0x28 /* ( */) return undefined;
 	return Number(line.toString('latin1', i + 1, digitsEnd));
 }
 
-const SP = 0x20;
-const DQUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const LPAREN = 0x28;
-const RPAREN = 0x29;
-const LBRACKET = 0x5b;
-const RBRACKET = 0x5d;
-const LBRACE = 0x7b;
-const TILDE = 0x7e;
+/**
+ * Responses whose grammar has no string, so no literal (RFC 3501 7 and 9, RFC 9051, RFC 5161, RFC 7162): status
+ * responses (their resp-text is plain text, often echoing a folder name), and data made of numbers and atoms.
+ */
+const RESPONSES_WITHOUT_STRINGS = new Set([
+	'OK',
+	'NO',
+	'BAD',
+	'BYE',
+	'PREAUTH',
+	'CAPABILITY',
+	'ENABLED',
+	'FLAGS',
+	'SEARCH',
+	'EXISTS',
+	'RECENT',
+	'EXPUNGE',
+	'VANISHED',
+]);
+
+/** `fetc` as a big-endian 32-bit word, to compare with a lower-cased one. */
+const FETC = 0x66657463;
+
+/** Whether the first line of a response may announce a literal: an untagged data response that carries strings. */
+function mayCarryLiterals(line: Buffer): boolean {
+	// A tagged line is always a status response; `+` is a continuation request, whose text is text.
+	if (line[0] !== 0x2a /* * */ || line[1] !== SP) return false;
+	let start = 2;
+	let end = line.indexOf(SP, start);
+	if (end < 0) return false;
+	let allDigits = true;
+	for (let i = start; i < end && allDigits; i++) allDigits = line[i] >= 0x30 && line[i] <= 0x39;
+	if (allDigits) {
+		start = end + 1;
+		end = line.indexOf(SP, start);
+		if (end < 0) return false;
+	}
+	// FETCH, every message of a copy, is told without making a string.
+	if (
+		end - start === 5 &&
+		(line.readUInt32BE(start) | 0x20202020) === FETC &&
+		(line[start + 4] | 0x20) === 0x68
+	) {
+		return true;
+	}
+	return !RESPONSES_WITHOUT_STRINGS.has(line.toString('latin1', start, end).toUpperCase());
+}
 
 /** Reads tokens across the lines of one framed response, stepping into literals at line ends. */
 class TokenReader {

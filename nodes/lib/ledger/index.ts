@@ -1,9 +1,11 @@
 export * from './types';
 export { LedgerInputError } from './validation';
+export { MailboxLeaseLostError } from './mailboxLeases';
 export { LedgerSchemaError } from './sqlite/sqliteSchema';
 export {
 	defaultLedgerPath,
 	openLedger,
+	resolveLedgerPath,
 	type LedgerOptions,
 	type PostgresLedgerOptions,
 	type SqliteLedgerOptions,

@@ -2,9 +2,9 @@
  * The one way to get a LedgerStore. Options are tagged by kind so the PostgreSQL store (for n8n queue mode, where
  * workers on several hosts share one ledger) can be added without touching the engine.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 import { unknownKindError } from '../optionKinds';
 import { SqliteLedgerStore, type SqliteDurability } from './sqlite/sqliteLedgerStore';
@@ -12,7 +12,7 @@ import type { LedgerStore } from './types';
 
 export interface SqliteLedgerOptions {
 	kind: 'sqlite';
-	/** A file path, or `:memory:` for a throwaway ledger. */
+	/** A file path (`~/` is the home folder), or `:memory:` for a throwaway ledger. */
 	path: string;
 	/** `processCrash` (default) survives kill -9 of the process; `powerLoss` also survives power loss, at one fsync per write. */
 	durability?: SqliteDurability;
@@ -38,6 +38,29 @@ export function defaultLedgerPath(n8nUserFolder?: string): string {
 	return join(userFolder, '.n8n', 'mailbox-migration', 'ledger.sqlite');
 }
 
+/**
+ * The file a SQLite ledger path names: `~` or `~/...` is the home folder (people type it into the node, and no shell
+ * expands it for them), a relative path is taken from the working folder; `:memory:` stays as it is.
+ */
+export function resolveLedgerPath(path: string): string {
+	if (path === ':memory:') return path;
+	if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
+	return resolve(path);
+}
+
+/**
+ * The ledger holds mail metadata (folder names, Message-IDs): its file and SQLite's -wal and -shm beside it are
+ * readable by their owner only, whatever the umask. SQLite gives the -wal and -shm it creates the mode of the main
+ * file; files left by an older version are tightened here.
+ */
+function makeLedgerFilePrivate(file: string): void {
+	mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+	closeSync(openSync(file, 'a', 0o600));
+	for (const companion of [file, `${file}-wal`, `${file}-shm`]) {
+		if (existsSync(companion)) chmodSync(companion, 0o600);
+	}
+}
+
 async function loadSqlite(): Promise<typeof import('node:sqlite')> {
 	try {
 		// Loaded on first use so the package still loads (with a clear error here) on a Node without node:sqlite.
@@ -56,11 +79,9 @@ export async function openLedger(options: LedgerOptions): Promise<LedgerStore> {
 		case 'sqlite': {
 			if (!options.path) throw new Error('Ledger: a file path is required for the SQLite ledger');
 			const { DatabaseSync } = await loadSqlite();
-			if (options.path !== ':memory:') {
-				// The ledger holds mail metadata (folder names, Message-IDs): keep its folder private.
-				mkdirSync(dirname(options.path), { recursive: true, mode: 0o700 });
-			}
-			const db = new DatabaseSync(options.path);
+			const file = resolveLedgerPath(options.path);
+			if (file !== ':memory:') makeLedgerFilePrivate(file);
+			const db = new DatabaseSync(file);
 			try {
 				return new SqliteLedgerStore(db, {
 					durability: options.durability ?? 'processCrash',

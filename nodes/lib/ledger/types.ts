@@ -23,7 +23,10 @@ export type OutcomeStatus = Exclude<ItemStatus, 'pending'>;
 
 export interface MailboxKey {
 	migrationId: string;
-	/** Mailbox login plus host, e.g. `alice@imap.example.com`. */
+	/**
+	 * The ledger's name for one source mailbox copied to one target (see `bindMailboxTarget`): the source's login plus
+	 * host, e.g. `alice@imap.example.com:993`, for its first target; `<source> -> <target>` for every further one.
+	 */
 	sourceAccount: string;
 }
 
@@ -186,6 +189,16 @@ export interface MailboxLease extends MailboxKey {
 export type LockAttempt =
 	{ acquired: true; lease: MailboxLease } | { acquired: false; heldBy: string; expiresAt: string };
 
+/** Where the records of one source mailbox copied to one target are kept. */
+export interface MailboxTargetBinding {
+	/** The `sourceAccount` of this pair's records, runs and lease. */
+	ledgerAccount: string;
+	/** Other targets this source was bound to in this migration, in the order they were first used. */
+	earlierTargets: string[];
+	/** True when this call bound the pair: its first run (with `earlierTargets`, the target was changed). */
+	bound: boolean;
+}
+
 export interface FailureQuery {
 	sourceFolder?: string;
 	/** At most this many records (default: all). */
@@ -193,8 +206,12 @@ export interface FailureQuery {
 }
 
 export interface LedgerStore {
-	/** Marks items `pending` before their APPEND is sent; one transaction for the batch. */
-	recordIntents(items: readonly ItemIntent[]): Promise<void>;
+	/**
+	 * Marks items `pending` before their APPEND is sent; one transaction for the batch. With `lease`, only while it is
+	 * still the mailbox's lock, checked in that transaction: else it rejects with MailboxLeaseLostError and writes
+	 * nothing, so no APPEND follows.
+	 */
+	recordIntents(items: readonly ItemIntent[], lease?: MailboxLease): Promise<void>;
 	/** Records copied/present/skipped/failed outcomes; one transaction for the batch. */
 	recordOutcomes(items: readonly ItemOutcome[]): Promise<void>;
 	/** Updates flags and modseq of existing records; returns how many records matched. */
@@ -211,11 +228,19 @@ export interface LedgerStore {
 	): Promise<FolderItems>;
 	/** Items whose APPEND may or may not have reached the target. */
 	getPending(migrationId: string, sourceAccount: string): Promise<LedgerItem[]>;
+	/** Over the mailbox, one folder, or one folder under one UIDVALIDITY. */
 	countsByStatus(
 		migrationId: string,
 		sourceAccount: string,
 		sourceFolder?: string,
+		uidValidity?: number,
 	): Promise<Record<ItemStatus, number>>;
+	/** The UIDVALIDITY values a folder has records under, ascending. */
+	recordedUidValidities(
+		migrationId: string,
+		sourceAccount: string,
+		sourceFolder: string,
+	): Promise<number[]>;
 	listFailures(
 		migrationId: string,
 		sourceAccount: string,
@@ -224,7 +249,8 @@ export interface LedgerStore {
 	/**
 	 * After the source folder's UIDVALIDITY changed, moves records to the new UIDVALIDITY and UIDs the engine
 	 * re-matched (by Message-ID, fingerprint...). The folder state follows: its uidNext and highestModseq are cleared
-	 * because they described the old folder.
+	 * because they described the old folder. With equal UIDVALIDITY values it moves records to new UIDs of the same
+	 * folder (messages that left it and came back) and leaves the folder state alone.
 	 */
 	rebindUidValidity(
 		migrationId: string,
@@ -250,19 +276,32 @@ export interface LedgerStore {
 	listRuns(migrationId: string, sourceAccount: string, limit?: number): Promise<RunRecord[]>;
 
 	/**
-	 * Takes the mailbox for `ttlMs` unless another owner holds an unexpired lease. `owner` must be unique per holder
-	 * (an execution or worker id): the same owner acquiring again takes over with a new token.
+	 * Takes the mailbox for `ttlMs` unless it holds an unexpired lease, its own owner's included: `owner` is one mailbox
+	 * job's id. `replacing`: a holder the caller found dead, whose lease it takes over.
 	 */
 	acquireMailboxLock(
 		migrationId: string,
 		sourceAccount: string,
 		owner: string,
 		ttlMs: number,
+		replacing?: string,
 	): Promise<LockAttempt>;
 	/** Extends the lease; null when it was lost (released, or expired and taken by someone else). */
 	renewMailboxLock(lease: MailboxLease, ttlMs: number): Promise<MailboxLease | null>;
 	/** False when the lease was no longer held. */
 	releaseMailboxLock(lease: MailboxLease): Promise<boolean>;
+
+	/**
+	 * The ledger account of `sourceAccount` copied to `targetAccount` (both login plus host), bound on first use unless
+	 * `lookOnly`. A source's first target keeps the source's own name, so files from before targets were bound keep
+	 * their records (adopted by the first target they run with); each further target gets a name of its own.
+	 */
+	bindMailboxTarget(
+		migrationId: string,
+		sourceAccount: string,
+		targetAccount: string,
+		lookOnly?: boolean,
+	): Promise<MailboxTargetBinding>;
 
 	close(): Promise<void>;
 }

@@ -161,9 +161,6 @@ export function assertRebind(
 ): void {
 	assertUid32('oldUidValidity', oldUidValidity);
 	assertUid32('newUidValidity', newUidValidity);
-	if (oldUidValidity === newUidValidity) {
-		throw new LedgerInputError('rebindUidValidity needs two different UIDVALIDITY values');
-	}
 	for (const { oldUid, newUid } of mapping) {
 		assertUid32('oldUid', oldUid);
 		assertUid32('newUid', newUid);

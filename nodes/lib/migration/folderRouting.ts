@@ -1,3 +1,4 @@
+import { displayPath } from '../folders/canonicalPath';
 import { planFolders, type FolderPlanOptions, type MailboxLayout } from '../folders/FolderMapper';
 import type { MappedSpecialUseRole } from '../folders/specialUse';
 import type { FolderListing, FolderRouter } from './migrateMailbox';
@@ -47,9 +48,10 @@ export function planFolderRoutes(
 	const plan = planFolders({ source: layoutOf(source), target: layoutOf(target), options });
 	return plan.entries.map((entry) => ({
 		sourceRaw: entry.sourceRaw ?? '',
-		sourcePath: entry.sourcePath ?? entry.targetPath,
+		// For the report and logs: canonical paths escape a `\` in a name as `\\`.
+		sourcePath: displayPath(entry.sourcePath ?? entry.targetPath),
 		targetRaw: entry.targetRaw,
-		targetPath: entry.targetPath,
+		targetPath: displayPath(entry.targetPath),
 		selectable: entry.kind === 'folder' && entry.selectable,
 		subscribe: entry.subscribe,
 		skipReason: entry.action === 'skip' ? (entry.skipReason ?? 'skipped') : null,

@@ -43,6 +43,13 @@ export interface MessageBody {
 	raw: Buffer;
 }
 
+/** A message the server would not read out: it refused the FETCH (tagged NO) or sent no content (NIL, empty). */
+export interface UnreadableMessage {
+	uid: number;
+	/** The server's text, or what was wrong with its answer. */
+	reason: string;
+}
+
 export interface MailSource {
 	readonly capabilities: ReadonlySet<string>;
 	namespace(): Promise<StoreNamespace>;
@@ -58,8 +65,16 @@ export interface MailSource {
 	flagChangesSince(
 		modseq: string,
 	): Promise<{ uid: number; flags: string[]; modseq: string | null }[]>;
-	/** Streams the bodies of the given UIDs of the open folder, in any order; missing UIDs are simply absent. */
-	fetchBodies(uids: readonly number[], onBody: (body: MessageBody) => void): Promise<void>;
+	/**
+	 * Streams the bodies of the given UIDs of the open folder, in any order. Returns those the server would not read
+	 * out; UIDs it did not answer for at all (expunged meanwhile, or a server fault) are simply absent.
+	 */
+	fetchBodies(
+		uids: readonly number[],
+		onBody: (body: MessageBody) => void,
+	): Promise<UnreadableMessage[]>;
+	/** Which of these UIDs the open folder still holds (UID SEARCH): tells an expunged message from a lost answer. */
+	existing(uids: readonly number[]): Promise<Set<number>>;
 	close(): Promise<void>;
 }
 
@@ -70,7 +85,13 @@ export interface AppendItem {
 }
 
 export type AppendResult =
-	| { ok: true; uid: number | null; uidValidity: number | null }
+	| {
+			ok: true;
+			uid: number | null;
+			uidValidity: number | null;
+			/** Keywords the target refused: the message was stored without them. */
+			flagsDropped?: string[];
+	  }
 	| {
 			ok: false;
 			code: string | null;
@@ -98,7 +119,10 @@ export interface MailTarget {
 	/** Opens a folder read-write: appends, scans and flag stores work in it. */
 	openFolder(rawName: string): Promise<TargetFolderStatus>;
 	scan(): Promise<MessageMeta[]>;
-	fetchBodies(uids: readonly number[], onBody: (body: MessageBody) => void): Promise<void>;
+	fetchBodies(
+		uids: readonly number[],
+		onBody: (body: MessageBody) => void,
+	): Promise<UnreadableMessage[]>;
 	/**
 	 * Appends a batch to the open folder. A batch that the server refuses as a whole (one bad message fails a
 	 * MULTIAPPEND atomically) is retried one message at a time, so each result says what happened to its message.

@@ -57,13 +57,16 @@ export function isoDate(imapDate: string): string {
 }
 
 /**
- * The key under which a source item and a target message are taken to be the same: Message-ID, size and internal
- * date to the second. Items without a Message-ID share keys more easily, so callers confirm those by fingerprint.
+ * The key under which a source item and a target message are taken to be the same: Message-ID and internal date to
+ * the second. Not the size a server reports: a target that rewrites what it stores (headers added, line endings
+ * changed) reports another. Items without a Message-ID are confirmed by fingerprint, so their key takes the size
+ * too, keeping the bodies to fetch few.
  */
 export function matchKey(item: {
 	messageId: string | null;
 	size: number;
 	internalDateMs: number;
 }): string {
-	return `${item.messageId ?? ''}\u0000${item.size}\u0000${Math.floor(item.internalDateMs / 1000)}`;
+	const second = Math.floor(item.internalDateMs / 1000);
+	return item.messageId ? `${item.messageId}\u0000${second}` : `\u0000${item.size}\u0000${second}`;
 }

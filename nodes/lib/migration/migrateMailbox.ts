@@ -10,6 +10,7 @@ import { HeldMailboxLease } from './mailbox/mailboxLease';
 import {
 	addSkippedRoutes,
 	completeReport,
+	locked,
 	newMailboxReport,
 	paused,
 	pausedOrStopped,
@@ -17,16 +18,23 @@ import {
 	recordRunEnd,
 } from './mailbox/mailboxReport';
 import { SessionPairPool, type MailboxConnector, type SessionPair } from './mailbox/sessionPairs';
-import { DEFAULT_TUNING, type MailboxReport, type MigrationRequest } from './types';
+import type { MailboxTargetBinding } from '../ledger/types';
+import {
+	DEFAULT_TUNING,
+	type MailboxReport,
+	type MigrationRequest,
+	type TargetBinding,
+} from './types';
 
 export type { FolderListing, FolderRouter } from './mailbox/folderPlanning';
 export type { MailboxConnector } from './mailbox/sessionPairs';
 export { MailboxSetupError } from './mailbox/setupError';
-export { isDeadLocalOwner, newOwnerId } from './owner';
+export { describeOwner, isDeadLocalOwner, jobOwnerId, newOwnerId } from './owner';
 
 /**
  * Migrates (or verifies, or plans) one mailbox. Never throws for item or folder failures: they are in the report and
- * the ledger. Throws MailboxSetupError only when nothing could start (login, lock, listing).
+ * the ledger. Ends `locked` when another run holds the mailbox or takes it over. Throws MailboxSetupError only when
+ * nothing could start (login, listing).
  */
 export async function migrateMailbox(
 	request: MigrationRequest,
@@ -34,15 +42,31 @@ export async function migrateMailbox(
 	routeFolders: FolderRouter,
 ): Promise<MailboxReport> {
 	const started = Date.now();
-	const { ledger, migrationId, sourceAccount, mode, logger, controls } = request;
-	const signal = mailboxSignal(request);
+	const { ledger, migrationId, mode, logger, controls } = request;
+	const writes = mode !== 'dryRun';
 	const report = newMailboxReport(request);
-	const stoppedBefore = controls?.guard?.stopOf(sourceAccount);
+	const binding = await ledger.bindMailboxTarget(
+		migrationId,
+		request.sourceAccount,
+		request.targetAccount,
+		!writes,
+	);
+	report.target = targetBindingOf(request, binding);
+	if (report.target.changed) {
+		logger?.warn(
+			`The target of ${request.mailbox} changed (before: ${binding.earlierTargets.join(', ')}); reconciling and filling the new one`,
+		);
+	}
+	// This mailbox job's name in the ledger and the stop conditions: its records are those of this target.
+	const account = binding.ledgerAccount;
+	const stoppedBefore = controls?.guard?.stopOf(account);
 	// Nothing may be copied now (a window is closed, a budget used up): say so without touching either server.
 	if (stoppedBefore) return paused(report, stoppedBefore);
 
-	const writes = mode !== 'dryRun';
-	const lease = writes ? await HeldMailboxLease.take(request) : null;
+	const taken = writes ? await HeldMailboxLease.take({ ...request, account }) : null;
+	if (taken && !(taken instanceof HeldMailboxLease)) return locked(report, taken.reason);
+	const lease = taken;
+	const signal = mailboxSignal(request, account, lease);
 	const pairs = new SessionPairPool(connector, controls, signal);
 	let runId: string | null = null;
 	try {
@@ -51,15 +75,15 @@ export async function migrateMailbox(
 			first = await pairs.open();
 		} catch (error) {
 			// Stopped while waiting for a connection slot or a busy server: paused, not failed.
-			if (signal.aborted) return pausedOrStopped(report, signal);
+			if (signal.aborted) return stoppedReport(report, signal, lease);
 			throw error;
 		}
 		const plan = await planFolders(first, routeFolders, mode);
 		if (writes) {
-			runId = (await ledger.startRun({ migrationId, sourceAccount, mode })).runId;
+			runId = (await ledger.startRun({ migrationId, sourceAccount: account, mode })).runId;
 			report.runId = runId;
 		}
-		const context = folderSyncContext(request, plan, report, signal);
+		const context = folderSyncContext(request, account, lease, plan, report, signal);
 		addSkippedRoutes(report, plan.routes);
 		const outcome = await runFolderWorkers({
 			context,
@@ -71,7 +95,8 @@ export async function migrateMailbox(
 			signal,
 			logger,
 		});
-		return completeReport(report, outcome, context.totals, signal);
+		completeReport(report, outcome, context.totals, signal);
+		return lease?.lostReason ? locked(report, lease.lostReason) : report;
 	} finally {
 		lease?.stopRenewing();
 		recordDuration(report, started);
@@ -81,10 +106,33 @@ export async function migrateMailbox(
 	}
 }
 
-/** One signal for everything that stops this mailbox: the caller (n8n cancel) and the stop conditions. */
-function mailboxSignal(request: MigrationRequest): AbortSignal {
+function targetBindingOf(request: MigrationRequest, binding: MailboxTargetBinding): TargetBinding {
+	return {
+		account: request.targetAccount,
+		changed: binding.bound && binding.earlierTargets.length > 0,
+		earlierTargets: binding.earlierTargets,
+	};
+}
+
+function stoppedReport(
+	report: MailboxReport,
+	signal: AbortSignal,
+	lease: HeldMailboxLease | null,
+): MailboxReport {
+	return lease?.lostReason ? locked(report, lease.lostReason) : pausedOrStopped(report, signal);
+}
+
+/**
+ * One signal for everything that stops this mailbox: the caller (n8n cancel), the stop conditions, and the lease
+ * being lost.
+ */
+function mailboxSignal(
+	request: MigrationRequest,
+	account: string,
+	lease: HeldMailboxLease | null,
+): AbortSignal {
 	return AbortSignal.any(
-		[request.signal, request.controls?.guard?.signalFor(request.sourceAccount)].filter(
+		[request.signal, request.controls?.guard?.signalFor(account), lease?.lostSignal].filter(
 			(one): one is AbortSignal => one !== undefined,
 		),
 	);
@@ -93,19 +141,22 @@ function mailboxSignal(request: MigrationRequest): AbortSignal {
 /** What the folder passes share; the lists they fill are the report's own. */
 function folderSyncContext(
 	request: MigrationRequest,
+	account: string,
+	lease: HeldMailboxLease | null,
 	plan: FolderPlan,
 	report: MailboxReport,
 	signal: AbortSignal,
 ): FolderSyncContext {
 	return {
 		migrationId: request.migrationId,
-		sourceAccount: request.sourceAccount,
+		sourceAccount: account,
 		mailbox: request.mailbox,
 		mode: request.mode,
-		ledger: request.ledger,
+		ledger: lease ? lease.guard(request.ledger) : request.ledger,
 		tuning: { ...DEFAULT_TUNING, ...request.tuning },
 		routes: plan.routes,
 		failedItems: report.failedItems,
+		vanishedItems: report.vanishedItems,
 		maxFailedItemsReported: request.maxFailedItemsReported ?? DEFAULT_FAILED_ITEMS_LISTED,
 		flagsNotKept: report.flagsNotKept,
 		skippedByReason: report.counts.skippedByReason,

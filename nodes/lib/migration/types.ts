@@ -62,6 +62,15 @@ export interface FailedItem {
 	/** Server response code when there was one, e.g. TOOBIG, OVERQUOTA. */
 	code: string | null;
 	reason: string;
+	/** Runs that tried it (the ledger's attempts); after MAX_COPY_ATTEMPTS it is not tried again. */
+	attempts: number;
+}
+
+/** A source message listed when its folder was read that was expunged before it could be copied. */
+export interface VanishedItem {
+	folder: string;
+	uid: number;
+	reason: string;
 }
 
 export interface VerifyDifference {
@@ -85,8 +94,17 @@ export interface FolderReport {
 	alreadyPresent: number;
 	skipped: number;
 	failed: number;
+	/** Listed when the pass began, expunged from the source before they could be copied. */
+	vanished: number;
+	/**
+	 * Source items the pass could not account for as copied, present, skipped, failed or vanished: the folder is not
+	 * complete. Absent when all are accounted for.
+	 */
+	unaccounted?: number;
 	targetItems?: number;
 	ledgerItems?: number;
+	/** Verify: items present in the target as the target rewrote them (another size than the source's). */
+	rewrittenByTarget?: number;
 	/** Dry run: items a Full run would copy now. */
 	toCopy?: number;
 }
@@ -100,13 +118,30 @@ export interface MailboxCounts {
 	skipped: number;
 	skippedByReason: Record<string, number>;
 	failed: number;
+	vanished: number;
 	flagsUpdated: number;
 	/** Over the target's size limit, copied with their attachments packed into one zip. */
 	zipped: number;
+	/** Verify: present in the target, rewritten by it (another size than the source's, e.g. headers added). */
+	rewrittenByTarget: number;
 }
 
-/** `paused`: a run window, maintenance window, budget or error threshold stopped it; the next run resumes. */
-export type MailboxStatus = 'completed' | 'partial' | 'paused' | 'failed';
+/**
+ * `paused`: a run window, maintenance window, budget or error threshold stopped it; the next run resumes. `locked`:
+ * another run holds the mailbox (or took it over mid-run), or the row repeats an earlier one; nothing more was
+ * written, and `reason` names the other run.
+ */
+export type MailboxStatus = 'completed' | 'partial' | 'paused' | 'failed' | 'locked';
+
+/** The target the mailbox went to, as the ledger knows it. */
+export interface TargetBinding {
+	/** Login plus host, e.g. `alice@imap.new.example:993`. */
+	account: string;
+	/** True on the first run to this target after the source went to others: it was reconciled and filled. */
+	changed: boolean;
+	/** The other targets this source mailbox was migrated to before, oldest first. */
+	earlierTargets: string[];
+}
 
 export interface MailboxReport {
 	mailbox: string;
@@ -121,7 +156,12 @@ export interface MailboxReport {
 	messagesPerSecond: number;
 	megabytesPerSecond: number;
 	failedItems: FailedItem[];
-	/** Flags the target does not store (not in its PERMANENTFLAGS), with how many messages carried each. */
+	/** Messages expunged from the source during the run (listed at most `maxFailedItemsReported`). */
+	vanishedItems: VanishedItem[];
+	/**
+	 * Flags the target does not store (not in its PERMANENTFLAGS, or refused on APPEND), with how many messages
+	 * carried each.
+	 */
 	flagsNotKept: Record<string, number>;
 	/** Paused: when the windows allow copying again (ISO 8601), or null when the next run may go on at once. */
 	resumesAt: string | null;
@@ -131,6 +171,8 @@ export interface MailboxReport {
 	folders: FolderReport[];
 	/** Verify mode: each item missing from or extra in the target, and flag differences. */
 	differences?: VerifyDifference[];
+	/** Null when the run ended before the ledger was asked (a duplicate row, a stop before the start). */
+	target: TargetBinding | null;
 	runId: string | null;
 }
 
@@ -155,12 +197,14 @@ export interface OversizePolicy {
 export interface MigrationRequest {
 	migrationId: string;
 	mode: MigrationMode;
-	/** Stable identity of the source mailbox in the ledger, e.g. `alice@imap.example.com:993`. */
+	/** Stable identity of the source mailbox, e.g. `alice@imap.example.com:993`. */
 	sourceAccount: string;
+	/** Stable identity of the target mailbox: with the source, it names the mailbox's records in the ledger. */
+	targetAccount: string;
 	mailbox: string;
 	targetMailbox: string;
 	ledger: LedgerStore;
-	/** Who holds the mailbox lock (execution id, worker id). */
+	/** Who holds the mailbox lock: one id per mailbox job (see owner.ts). */
 	owner: string;
 	tuning?: Partial<CopyTuning>;
 	controls?: EngineControls;

@@ -15,6 +15,7 @@ import type { DovecotServer } from '../../harness/dovecot';
 import { testEndpoint } from '../../harness/endpoints';
 import {
 	appendMessages,
+	imapClient,
 	makeMessage,
 	snapshotMailbox,
 	type AppendInput,
@@ -60,6 +61,36 @@ export async function seedPair(
 		sourceEndpoint: endpointOf(from, sourceUser),
 		targetEndpoint: endpointOf(to, targetUser),
 	};
+}
+
+/**
+ * The server rebuilds a folder, as when it is deleted and restored with the same messages: it comes back with a new
+ * UIDVALIDITY (checked), every message under a new UID.
+ */
+export async function rebuildFolder(
+	server: DovecotServer,
+	user: string,
+	folder: string,
+	messages: AppendInput[],
+): Promise<void> {
+	const uidValidity = async () => {
+		const client = await imapClient(server, user, PASSWORD);
+		try {
+			const status = await client.status(folder, { uidValidity: true });
+			return status ? status.uidValidity : null;
+		} finally {
+			await client.logout();
+		}
+	};
+	const before = await uidValidity();
+	const client = await imapClient(server, user, PASSWORD);
+	try {
+		await client.mailboxDelete(folder);
+	} finally {
+		await client.logout();
+	}
+	await appendMessages(server, user, PASSWORD, folder, messages);
+	if ((await uidValidity()) === before) throw new Error(`${folder} kept its UIDVALIDITY ${before}`);
 }
 
 export function tempLedgerPath(): string {

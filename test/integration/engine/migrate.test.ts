@@ -7,6 +7,7 @@ import {
 	comparable,
 	migrate,
 	PASSWORD,
+	rebuildFolder,
 	seedPair,
 	tempLedgerPath,
 	variedCorpus,
@@ -164,15 +165,7 @@ describe('Migrate Mailbox engine against real Dovecot', () => {
 		const ledger = tempLedgerPath();
 		await migrate(pair.sourceEndpoint, pair.targetEndpoint, ledger);
 		// A folder deleted and restored with the same messages comes back with a new UIDVALIDITY.
-		const uidValidity = () =>
-			withClient(source, pair.sourceUser, async (client) => {
-				const status = await client.status('Projects', { uidValidity: true });
-				return status ? status.uidValidity : null;
-			});
-		const before = await uidValidity();
-		await withClient(source, pair.sourceUser, (client) => client.mailboxDelete('Projects'));
-		await appendMessages(source, pair.sourceUser, PASSWORD, 'Projects', corpus.Projects);
-		expect(await uidValidity()).not.toEqual(before);
+		await rebuildFolder(source, pair.sourceUser, 'Projects', corpus.Projects);
 		const rerun = await migrate(pair.sourceEndpoint, pair.targetEndpoint, ledger);
 		expect(rerun.counts.copied).toBe(0);
 		expect(rerun.counts.alreadyPresent).toBe(3);

@@ -43,24 +43,21 @@ describe('parseImapDate', () => {
 });
 
 describe('matchKey', () => {
-	it('is the same for the same message in two zones, and differs by size', () => {
-		const a = matchKey({
-			messageId: '<x>',
-			size: 10,
-			internalDateMs: parseImapDate('17-Jul-1996 02:44:25 -0700'),
-		});
-		const b = matchKey({
-			messageId: '<x>',
-			size: 10,
-			internalDateMs: parseImapDate('17-Jul-1996 09:44:25 +0000'),
-		});
-		const c = matchKey({
-			messageId: '<x>',
-			size: 11,
-			internalDateMs: parseImapDate('17-Jul-1996 09:44:25 +0000'),
-		});
-		expect(a).toBe(b);
-		expect(a).not.toBe(c);
+	const key = (messageId: string | null, size: number, date: string) =>
+		matchKey({ messageId, size, internalDateMs: parseImapDate(date) });
+
+	it('is the same for the same message in two zones, whatever size a server reports for it', () => {
+		const a = key('<x>', 10, '17-Jul-1996 02:44:25 -0700');
+		expect(key('<x>', 10, '17-Jul-1996 09:44:25 +0000')).toBe(a);
+		expect(key('<x>', 11, '17-Jul-1996 09:44:25 +0000')).toBe(a);
+		expect(key('<y>', 10, '17-Jul-1996 09:44:25 +0000')).not.toBe(a);
+		expect(key('<x>', 10, '17-Jul-1996 09:44:26 +0000')).not.toBe(a);
+	});
+
+	it('takes the size for messages without a Message-ID, which are confirmed by their bytes', () => {
+		const a = key(null, 10, '17-Jul-1996 09:44:25 +0000');
+		expect(key(null, 10, '17-Jul-1996 09:44:25 +0000')).toBe(a);
+		expect(key(null, 11, '17-Jul-1996 09:44:25 +0000')).not.toBe(a);
 	});
 });
 

@@ -1,10 +1,23 @@
 import { spawnSync } from 'node:child_process';
-import { hostname } from 'node:os';
 
-import { openLedger, type LedgerStore } from '../../../nodes/lib/ledger';
-import { HeldMailboxLease } from '../../../nodes/lib/migration/mailbox/mailboxLease';
-import { MailboxSetupError, newOwnerId } from '../../../nodes/lib/migration/migrateMailbox';
-import { ACCOUNT, MIGRATION, tempLedgerDir } from '../ledger/ledgerFixtures';
+import { MailboxLeaseLostError, openLedger, type LedgerStore } from '../../../nodes/lib/ledger';
+import {
+	HeldMailboxLease,
+	type LeaseRefusal,
+} from '../../../nodes/lib/migration/mailbox/mailboxLease';
+import { newOwnerId } from '../../../nodes/lib/migration/migrateMailbox';
+import { ACCOUNT, MIGRATION, intent, tempLedgerDir } from '../ledger/ledgerFixtures';
+
+/** An owner id of this host and process space whose process has exited. */
+function deadOwnerId(): string {
+	const gonePid = spawnSync(process.execPath, ['-e', '0']).pid as number;
+	return newOwnerId('test').replace(`:${process.pid}:`, `:${gonePid}:`);
+}
+
+function held(taken: HeldMailboxLease | LeaseRefusal): HeldMailboxLease {
+	if (!(taken instanceof HeldMailboxLease)) throw new Error(`not taken: ${taken.reason}`);
+	return taken;
+}
 
 describe('HeldMailboxLease', () => {
 	const dir = tempLedgerDir();
@@ -12,7 +25,7 @@ describe('HeldMailboxLease', () => {
 	const leaseRequest = (owner: string) => ({
 		ledger,
 		migrationId: MIGRATION,
-		sourceAccount: ACCOUNT,
+		account: ACCOUNT,
 		owner,
 		mailbox: 'alice',
 	});
@@ -27,7 +40,7 @@ describe('HeldMailboxLease', () => {
 	afterAll(() => dir.remove());
 
 	it('holds the mailbox until released', async () => {
-		const lease = await HeldMailboxLease.take(leaseRequest(newOwnerId('test')));
+		const lease = held(await HeldMailboxLease.take(leaseRequest(newOwnerId('test'))));
 		const other = await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'someone-else', 60_000);
 		expect(other.acquired).toBe(false);
 
@@ -36,28 +49,54 @@ describe('HeldMailboxLease', () => {
 		expect(after.acquired).toBe(true);
 	});
 
-	it('says which execution holds the mailbox when it is taken', async () => {
-		await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'worker-a', 60_000);
-		const taking = HeldMailboxLease.take(leaseRequest(newOwnerId('test')));
-		await expect(taking).rejects.toBeInstanceOf(MailboxSetupError);
-		(await expect(taking).rejects.toMatchObject({
-			side: 'ledger',
-			message: expect.stringContaining('another execution (worker-a'),
-		})) as unknown;
+	it('says which run holds the mailbox, by name, row, host and process', async () => {
+		const other = `${newOwnerId('n8n-execution-12')}/3`;
+		await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, other, 60_000);
+		const refusal = await HeldMailboxLease.take(leaseRequest(newOwnerId('test')));
+		expect(refusal).toEqual({
+			reason: expect.stringMatching(
+				/^locked: the mailbox is being migrated by n8n-execution-12 \(row 3\) on .+, process \d+ \(lease until .+\); nothing was written$/,
+			),
+		});
+	});
+
+	it('keeps out a second job that uses the same owner id', async () => {
+		const owner = newOwnerId('test');
+		const lease = held(await HeldMailboxLease.take(leaseRequest(owner)));
+		expect(await HeldMailboxLease.take(leaseRequest(owner))).not.toBeInstanceOf(HeldMailboxLease);
+		await lease.release();
 	});
 
 	it('takes over the lease of a process of this host that is gone', async () => {
-		const gonePid = spawnSync(process.execPath, ['-e', '0']).pid;
-		const deadOwner = `test@${hostname()}:${gonePid}:00000000-0000-0000-0000-000000000000`;
+		const deadOwner = deadOwnerId();
 		await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, deadOwner, 60_000);
 		const warnings: string[] = [];
-		const lease = await HeldMailboxLease.take({
-			...leaseRequest(newOwnerId('test')),
-			logger: { debug: () => undefined, info: () => undefined, warn: (m) => warnings.push(m) },
-		});
+		const lease = held(
+			await HeldMailboxLease.take({
+				...leaseRequest(newOwnerId('test')),
+				logger: { debug: () => undefined, info: () => undefined, warn: (m) => warnings.push(m) },
+			}),
+		);
 		expect(warnings).toEqual([expect.stringContaining(`lock of ${deadOwner}`)]);
 		const other = await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, deadOwner, 60_000);
 		expect(other.acquired).toBe(false);
+		await lease.release();
+	});
+
+	it('stops the job once a write-ahead batch finds the lease taken', async () => {
+		const owner = newOwnerId('test');
+		const lease = held(await HeldMailboxLease.take(leaseRequest(owner)));
+		const guarded = lease.guard(ledger);
+		await guarded.recordIntents([intent(1)]);
+		expect(lease.lostSignal.aborted).toBe(false);
+
+		const thief = `${newOwnerId('n8n-execution-5')}/1`;
+		await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, thief, 60_000, owner);
+		await expect(guarded.recordIntents([intent(2)])).rejects.toBeInstanceOf(MailboxLeaseLostError);
+		expect(lease.lostSignal.aborted).toBe(true);
+		expect(lease.lostReason).toMatch(/taken over by n8n-execution-5 \(row 1\)/);
+		// Everything else reaches the ledger as before.
+		expect(await guarded.countsByStatus(MIGRATION, ACCOUNT)).toMatchObject({ pending: 1 });
 		await lease.release();
 	});
 
@@ -65,7 +104,7 @@ describe('HeldMailboxLease', () => {
 		jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate'] });
 		try {
 			const renew = jest.spyOn(ledger, 'renewMailboxLock');
-			const lease = await HeldMailboxLease.take(leaseRequest(newOwnerId('test')));
+			const lease = held(await HeldMailboxLease.take(leaseRequest(newOwnerId('test'))));
 			jest.advanceTimersByTime(200_000);
 			expect(renew).toHaveBeenCalledTimes(1);
 			lease.stopRenewing();

@@ -1,4 +1,3 @@
-import type { LedgerStore } from '../../../nodes/lib/ledger';
 import { RunStoppedError } from '../../../nodes/lib/limits/stopConditions';
 import {
 	addSkippedRoutes,
@@ -25,11 +24,8 @@ function report(mode: MigrationMode = 'full') {
 	return newMailboxReport({
 		migrationId: 'acme',
 		mode,
-		sourceAccount: 'alice@old:993',
 		mailbox: 'alice@old',
 		targetMailbox: 'alice@new',
-		ledger: {} as LedgerStore,
-		owner: 'test',
 	});
 }
 
@@ -43,6 +39,7 @@ const copied = (of: FolderRoute, items: number, failed = 0): FolderReport => ({
 	alreadyPresent: 0,
 	skipped: 0,
 	failed,
+	vanished: 0,
 });
 
 describe('mailbox report', () => {

@@ -102,4 +102,44 @@ describe('what an execution builds from its input', () => {
 			},
 		]);
 	});
+
+	it('ends a mailbox whose own ledger cannot be opened as a failure of that mailbox only, naming the ledger', async () => {
+		const events: ExecutionEvent[] = [];
+		const endpoint = {
+			host: '127.0.0.1',
+			port: 1,
+			security: 'none' as const,
+			allowSelfSigned: false,
+			login: { mailbox: 'bob', authUser: 'bob', password: 'pw' },
+		};
+		const job = {
+			source: { kind: 'imap' as const, endpoint },
+			target: { kind: 'graph' } as never,
+			migrationId: 'unit',
+			mode: 'dryRun' as const,
+			folderRules: {},
+		};
+		await runExecution(
+			input({
+				jobs: [
+					{ ...job, position: 0, ledger: { kind: 'mongo' } as never },
+					{ ...job, position: 1, ledger: { kind: 'sqlite', path: ':memory:' } },
+				],
+			}),
+			(event) => events.push(event),
+		);
+		expect(events).toEqual([
+			{
+				type: 'failure',
+				position: 0,
+				failure: { message: 'Ledger: unknown kind "mongo"; use "sqlite"', side: 'ledger' },
+			},
+			// Got past its ledger (the execution's own, the same file) to the next thing that fails.
+			{
+				type: 'failure',
+				position: 1,
+				failure: { message: 'Target: unknown kind "graph"; use "imap"', side: null },
+			},
+		]);
+	});
 });

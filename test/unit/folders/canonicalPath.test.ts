@@ -1,4 +1,8 @@
-import { canonicalPath, parseCanonicalPath } from '../../../nodes/lib/folders/canonicalPath';
+import {
+	canonicalPath,
+	displayPath,
+	parseCanonicalPath,
+} from '../../../nodes/lib/folders/canonicalPath';
 
 describe('canonical folder paths', () => {
 	const cases: [string[], string][] = [
@@ -27,5 +31,12 @@ describe('canonical folder paths', () => {
 		expect(() => canonicalPath([])).toThrow(/at least one segment/);
 		expect(() => parseCanonicalPath('a\\b')).toThrow(/stray '\\' at offset 1/);
 		expect(() => parseCanonicalPath('trailing\\')).toThrow(/stray/);
+	});
+
+	it('shows a path as people read it: names joined with /, a backslash once', () => {
+		expect(displayPath(canonicalPath(['Kunden\\Alt']))).toBe('Kunden\\Alt');
+		expect(displayPath(canonicalPath(['Projekte', 'C:\\Daten']))).toBe('Projekte/C:\\Daten');
+		expect(displayPath(canonicalPath(['Archiv', '2020']))).toBe('Archiv/2020');
+		expect(displayPath(canonicalPath(['a/b']))).toBe('a/b');
 	});
 });

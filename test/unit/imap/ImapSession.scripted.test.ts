@@ -267,6 +267,48 @@ describe('ImapSession with a scripted server', () => {
 		await server.done;
 	});
 
+	it('reads a folder name echoed as {n} at the end of status text as text, and keeps the session in step', async () => {
+		const server = await start(async (peer) => {
+			peer.send('* PREAUTH [CAPABILITY IMAP4rev1] already in\n');
+			const select = await peer.line();
+			peer.send(
+				'* 2 EXISTS\n* OK [UIDVALIDITY 5] Opened Projekt {5}\n* OK [UIDNEXT 9] x\n' +
+					`${tagOf(select)} OK [READ-WRITE] Selected Projekt {5}\n`,
+			);
+			const missing = await peer.line();
+			peer.send(`${tagOf(missing)} NO [NONEXISTENT] Mailbox doesn't exist: Archiv {3}\n`);
+			const noop = await peer.line();
+			peer.send(`${tagOf(noop)} OK noop\n`);
+		});
+		const session = await connect(server.port, undefined, 2000);
+		expect(await session.select('Projekt {5}')).toMatchObject({
+			exists: 2,
+			uidValidity: 5,
+			uidNext: 9,
+		});
+		const missing = (await session.select('Archiv {3}').catch((e: unknown) => e)) as ImapError;
+		expect(missing).toMatchObject({ kind: 'no', code: 'NONEXISTENT' });
+		expect(missing.message).toContain('Archiv {3}');
+		await session.noop();
+		await server.done;
+	});
+
+	it('ends the session with kind protocol when a literal exceeds the limit the caller set', async () => {
+		const server = await start(async (peer) => {
+			peer.send('* PREAUTH [CAPABILITY IMAP4rev1] already in\n');
+			await peer.line();
+			peer.send('* 1 FETCH (UID 1 BODY[] {2048}\n');
+			await new Promise((resolve) => peer.socket.once('close', resolve));
+		});
+		const session = await ImapSession.connect(endpointFor(server.port), { maxLiteralBytes: 1024 });
+		sessions.push(session);
+		const error = (await session.noop().catch((e: unknown) => e)) as ImapError;
+		expect(error.kind).toBe('protocol');
+		expect(error.message).toMatch(/literal of 2048 bytes/);
+		expect(session.isClosed).toBe(true);
+		await server.done;
+	});
+
 	it('ends the session with kind protocol on a response it cannot read', async () => {
 		const server = await start(async (peer) => {
 			peer.send('* PREAUTH [CAPABILITY IMAP4rev1] already in\n');

@@ -286,6 +286,75 @@ describe('ResponseFramer', () => {
 		expect(seconds).toBeLessThan(5);
 	});
 
+	it('reads {n} at the end of status and continuation text as text, not as a literal', () => {
+		// A folder name echoed in resp-text (RFC 3501 9: resp-text has no string position): the next line is a new response.
+		const stream = wire(
+			'* OK [UNSEEN 3] First unseen in Projekt {5}\r\n',
+			'* NO Cannot open Projekt {12+}\r\n',
+			'* BYE Shutting down {3}\r\n',
+			'+ Ready for {7}\r\n',
+			"A4 NO [NONEXISTENT] Mailbox doesn't exist: Projekt {5}\r\n",
+			'* 1 FETCH (UID 5 BODY[] {5}\r\nA5 OK)\r\n',
+			'A5 OK [READ-WRITE] Select done {2}\r\n',
+		);
+		const responses = parseAll(stream);
+		expect(responses.map((r) => [r.tag, r.type, r.text])).toEqual([
+			['*', 'OK', 'First unseen in Projekt {5}'],
+			['*', 'NO', 'Cannot open Projekt {12+}'],
+			['*', 'BYE', 'Shutting down {3}'],
+			['+', '', 'Ready for {7}'],
+			['A4', 'NO', "Mailbox doesn't exist: Projekt {5}"],
+			['*', 'FETCH', ''],
+			['A5', 'OK', 'Select done {2}'],
+		]);
+		expect(((responses[5].values[0] as unknown[])[3] as Buffer).toString()).toBe('A5 OK');
+		for (let seed = 1; seed <= 50; seed++) {
+			expect(parseAll(stream, seededSizes(seed * 7919, 9))).toEqual(responses);
+		}
+	});
+
+	it('reads {n} only where a string may start, and not in responses that carry no strings', () => {
+		const framer = new ResponseFramer();
+		framer.push(
+			wire(
+				'* SEARCH 1 2 {3}\r\n',
+				'* 4 EXISTS {1}\r\n',
+				'* LIST () "/" x{5}\r\n',
+				'* LIST () "/" {5}\r\nab{2}\r\n',
+			),
+		);
+		const framed = [framer.next(), framer.next(), framer.next(), framer.next()] as FramedResponse[];
+		expect(framer.next()).toBeUndefined();
+		expect(framed.map((f) => f.lines.map((line) => line.toString()))).toEqual([
+			['* SEARCH 1 2 {3}'],
+			['* 4 EXISTS {1}'],
+			['* LIST () "/" x{5}'],
+			['* LIST () "/" {5}', ''],
+		]);
+		// A brace where no string may stand is a protocol error, not a wait for bytes that are the next response.
+		expect(() => parseResponse(framed[0])).toThrow(ImapParseError);
+		expect(() => parseResponse(framed[1])).toThrow(ImapParseError);
+		expect(parseResponse(framed[2]).values).toEqual([[], '/', 'x{5}']);
+		expect((parseResponse(framed[3]).values[2] as Buffer).toString()).toBe('ab{2}');
+	});
+
+	it('grows a huge announced literal with the data that arrives instead of allocating it up front', () => {
+		const framer = new ResponseFramer({ releaseConsumedInput: true });
+		const before = process.memoryUsage().arrayBuffers;
+		framer.push(Buffer.from('* 1 FETCH (UID 1 BODY[] {1073741824}\r\n'));
+		framer.push(Buffer.alloc(1000, 0x61));
+		expect(framer.next()).toBeUndefined();
+		// Today's framer would hold 1 GiB here; the growth policy holds at most a few MiB for 1000 bytes received.
+		expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 1024 * 1024);
+		expect(framer.bufferedBytes).toBe(1000 + '* 1 FETCH (UID 1 BODY[] {1073741824}'.length);
+	});
+
+	it('refuses a literal above the limit its caller sets, naming both sizes', () => {
+		const framer = new ResponseFramer({ maxLiteralBytes: 1000 });
+		framer.push(Buffer.from('* 1 FETCH (UID 1 BODY[] {1001}\r\n'));
+		expect(() => framer.next()).toThrow(/literal of 1001 bytes.*limit of 1000 bytes/);
+	});
+
 	it('refuses literals and lines above its limits', () => {
 		const small = new ResponseFramer({ maxLiteralBytes: 100, maxLineBytes: 50 });
 		small.push(Buffer.from('* 1 FETCH (BODY[] {101}\r\n'));

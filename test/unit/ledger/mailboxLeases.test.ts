@@ -1,20 +1,26 @@
-import { grantLease, lockRefusal, renewedLease } from '../../../nodes/lib/ledger/mailboxLeases';
+import {
+	grantLease,
+	leaseLoss,
+	lockRefusal,
+	renewedLease,
+} from '../../../nodes/lib/ledger/mailboxLeases';
 import { ACCOUNT, MIGRATION } from './ledgerFixtures';
 
 describe('mailbox lease rules', () => {
 	const nowMs = Date.UTC(2025, 0, 1);
 
-	it('keeps another owner out until the lease expires', () => {
-		expect(lockRefusal('worker-a', nowMs + 1, 'worker-b', nowMs)).toEqual({
+	it('keeps everyone out until the lease expires, the same owner too', () => {
+		expect(lockRefusal('worker-a', nowMs + 1, nowMs)).toEqual({
 			acquired: false,
 			heldBy: 'worker-a',
 			expiresAt: new Date(nowMs + 1).toISOString(),
 		});
-		expect(lockRefusal('worker-a', nowMs, 'worker-b', nowMs)).toBeNull();
+		expect(lockRefusal('worker-a', nowMs, nowMs)).toBeNull();
 	});
 
-	it('lets the owner take its own unexpired lease over', () => {
-		expect(lockRefusal('worker-a', nowMs + 60_000, 'worker-a', nowMs)).toBeNull();
+	it('lets a caller replace the holder it names (one found dead)', () => {
+		expect(lockRefusal('worker-a', nowMs + 60_000, nowMs, 'worker-a')).toBeNull();
+		expect(lockRefusal('worker-a', nowMs + 60_000, nowMs, 'worker-b')).not.toBeNull();
 	});
 
 	it('grants a fresh token each time and renews only the expiry', () => {
@@ -31,6 +37,18 @@ describe('mailbox lease rules', () => {
 		expect(renewedLease(first, nowMs + 5000)).toEqual({
 			...first,
 			expiresAt: new Date(nowMs + 5000).toISOString(),
+		});
+	});
+
+	it('counts a lease as lost once its token is not the lock, or it ran out', () => {
+		const lease = grantLease(MIGRATION, ACCOUNT, 'worker-a', nowMs + 1000);
+		const lock = { owner: 'worker-a', token: lease.token, expiresAtMs: nowMs + 1000 };
+		expect(leaseLoss(lease, lock, nowMs)).toBeNull();
+		expect(leaseLoss(lease, lock, nowMs + 1000)).toMatchObject({ heldBy: null });
+		expect(leaseLoss(lease, null, nowMs)).toMatchObject({ heldBy: null });
+		expect(leaseLoss(lease, { ...lock, owner: 'worker-b', token: 'other' }, nowMs)).toMatchObject({
+			heldBy: 'worker-b',
+			message: 'the mailbox lease was taken over by worker-b',
 		});
 	});
 });

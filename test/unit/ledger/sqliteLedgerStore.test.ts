@@ -1,6 +1,11 @@
 import { DatabaseSync } from 'node:sqlite';
 
-import { LedgerInputError, openLedger, type LedgerStore } from '../../../nodes/lib/ledger';
+import {
+	LedgerInputError,
+	MailboxLeaseLostError,
+	openLedger,
+	type LedgerStore,
+} from '../../../nodes/lib/ledger';
 import {
 	ACCOUNT,
 	FOLDER,
@@ -370,10 +375,66 @@ describe('SQLite ledger store', () => {
 			});
 		});
 
-		it('refuses to rebind a UIDVALIDITY onto itself', async () => {
-			await expect(
-				ledger.rebindUidValidity(MIGRATION, ACCOUNT, FOLDER, UIDVALIDITY, UIDVALIDITY, []),
-			).rejects.toThrow(/different/);
+		it('within one UIDVALIDITY moves items to new UIDs and leaves the folder state alone', async () => {
+			await ledger.recordOutcomes([
+				outcome(1, 'copied'),
+				outcome(2, 'copied'),
+				outcome(9, 'copied'),
+			]);
+			const state = {
+				migrationId: MIGRATION,
+				sourceAccount: ACCOUNT,
+				sourceFolder: FOLDER,
+				uidValidity: UIDVALIDITY,
+				uidNext: 10,
+				highestModseq: '105',
+				lastPassCompletedAt: null,
+				targetFolder: FOLDER,
+				counts: {},
+			};
+			await ledger.setFolderState(state);
+
+			const result = await ledger.rebindUidValidity(
+				MIGRATION,
+				ACCOUNT,
+				FOLDER,
+				UIDVALIDITY,
+				UIDVALIDITY,
+				[
+					{ oldUid: 2, newUid: 12 },
+					{ oldUid: 1, newUid: 9 },
+				],
+			);
+
+			expect(result).toMatchObject({ rebound: 1, conflicts: 1 });
+			const items = await ledger.getFolderItems(MIGRATION, ACCOUNT, FOLDER, UIDVALIDITY);
+			expect([...items.keys()].sort((a, b) => a - b)).toEqual([1, 9, 12]);
+			expect(items.get(12)).toMatchObject({ messageId: '<m2@example.com>', targetUid: 5002 });
+			expect(await ledger.getFolderState(MIGRATION, ACCOUNT, FOLDER)).toMatchObject({
+				uidNext: 10,
+				highestModseq: '105',
+			});
+		});
+
+		it('lists the UIDVALIDITY values a folder has records under and counts under one of them', async () => {
+			await ledger.recordOutcomes([
+				outcome(1, 'copied'),
+				outcome(2, 'skipped'),
+				outcome(1, 'copied', { uidValidity: NEW_UIDVALIDITY }),
+				outcome(3, 'copied', { uidValidity: 7, sourceFolder: 'Sent' }),
+			]);
+			expect(await ledger.recordedUidValidities(MIGRATION, ACCOUNT, FOLDER)).toEqual([
+				UIDVALIDITY,
+				NEW_UIDVALIDITY,
+			]);
+			expect(await ledger.recordedUidValidities(MIGRATION, ACCOUNT, 'Drafts')).toEqual([]);
+			expect(
+				await ledger.countsByStatus(MIGRATION, ACCOUNT, FOLDER, NEW_UIDVALIDITY),
+			).toMatchObject({ copied: 1, skipped: 0 });
+			expect(await ledger.countsByStatus(MIGRATION, ACCOUNT, FOLDER)).toMatchObject({
+				copied: 2,
+				skipped: 1,
+			});
 		});
 	});
 
@@ -530,20 +591,93 @@ describe('SQLite ledger store', () => {
 			);
 		});
 
-		it('lets the same owner take over with a new token', async () => {
-			const first = await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'exec-7', 60_000);
-			const again = await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'exec-7', 60_000);
-			if (!first.acquired || !again.acquired) throw new Error('acquire failed');
+		it('refuses an owner what it already holds: a second job under the same id must not share it', async () => {
+			const first = await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'exec-7/1', 60_000);
+			const again = await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'exec-7/1', 60_000);
 
-			expect(again.lease.token).not.toBe(first.lease.token);
-			expect(await ledger.renewMailboxLock(first.lease, 1000)).toBeNull();
-			expect(await ledger.renewMailboxLock(again.lease, 1000)).not.toBeNull();
+			expect(first.acquired).toBe(true);
+			expect(again).toMatchObject({ acquired: false, heldBy: 'exec-7/1' });
+		});
+
+		it('hands an unexpired lease over only to a caller naming its holder as the one replaced', async () => {
+			const dead = await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'gone', 60_000);
+			const wrongName = await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'new', 60_000, 'x');
+			const taken = await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'new', 60_000, 'gone');
+			if (!dead.acquired || !taken.acquired) throw new Error('acquire failed');
+
+			expect(wrongName.acquired).toBe(false);
+			expect(taken.lease.owner).toBe('new');
+			expect(await ledger.renewMailboxLock(dead.lease, 1000)).toBeNull();
+		});
+
+		it('writes intents under a lease only while it is the mailbox lock, in the same transaction', async () => {
+			const held = await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'worker-a', 60_000);
+			if (!held.acquired) throw new Error('acquire failed');
+			await ledger.recordIntents([intent(1)], held.lease);
+			expect(await ledger.getItem(key(1))).toMatchObject({ status: 'pending' });
+
+			await ledger.releaseMailboxLock(held.lease);
+			const thief = await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'worker-b', 60_000);
+			expect(thief.acquired).toBe(true);
+			const refused = ledger.recordIntents([intent(2)], held.lease);
+			await expect(refused).rejects.toBeInstanceOf(MailboxLeaseLostError);
+			await expect(refused).rejects.toMatchObject({ heldBy: 'worker-b' });
+			expect(await ledger.getItem(key(2))).toBeNull();
+		});
+
+		it('refuses intents under a lease that ran out, even with nobody else holding the mailbox', async () => {
+			const held = await ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'worker-a', 30);
+			if (!held.acquired) throw new Error('acquire failed');
+			await sleep(60);
+			await expect(ledger.recordIntents([intent(1)], held.lease)).rejects.toMatchObject({
+				heldBy: null,
+			});
 		});
 
 		it('rejects a non-positive ttl', async () => {
 			await expect(ledger.acquireMailboxLock(MIGRATION, ACCOUNT, 'worker-a', 0)).rejects.toThrow(
 				/ttlMs/,
 			);
+		});
+	});
+
+	describe('target bindings', () => {
+		const BOB = 'bob@new.example.com:993';
+		const CAROL = 'carol@new.example.com:993';
+
+		it('keeps the first target under the source name and gives each further target its own', async () => {
+			expect(await ledger.bindMailboxTarget(MIGRATION, ACCOUNT, BOB)).toEqual({
+				ledgerAccount: ACCOUNT,
+				earlierTargets: [],
+				bound: true,
+			});
+			expect(await ledger.bindMailboxTarget(MIGRATION, ACCOUNT, CAROL)).toEqual({
+				ledgerAccount: `${ACCOUNT} -> ${CAROL}`,
+				earlierTargets: [BOB],
+				bound: true,
+			});
+			expect(await ledger.bindMailboxTarget(MIGRATION, ACCOUNT, BOB)).toEqual({
+				ledgerAccount: ACCOUNT,
+				earlierTargets: [CAROL],
+				bound: false,
+			});
+			// Another migration name starts its own bindings.
+			expect(await ledger.bindMailboxTarget('other', ACCOUNT, CAROL)).toMatchObject({
+				ledgerAccount: ACCOUNT,
+			});
+		});
+
+		it('only looks when asked to, binding nothing', async () => {
+			await ledger.bindMailboxTarget(MIGRATION, ACCOUNT, BOB);
+			const look = await ledger.bindMailboxTarget(MIGRATION, ACCOUNT, CAROL, true);
+			expect(look).toEqual({
+				ledgerAccount: `${ACCOUNT} -> ${CAROL}`,
+				earlierTargets: [BOB],
+				bound: false,
+			});
+			expect(await ledger.bindMailboxTarget(MIGRATION, ACCOUNT, CAROL)).toMatchObject({
+				bound: true,
+			});
 		});
 	});
 

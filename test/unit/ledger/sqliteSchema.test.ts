@@ -172,6 +172,29 @@ describe('SQLite ledger schema', () => {
 		);
 	});
 
+	it('upgrades a version 2 file to target bindings: its records stay with the first target run after', async () => {
+		writeFile(dir.path(), V1_FILE_DDL);
+		const v2 = new DatabaseSync(dir.path());
+		applyMigrations(
+			v2,
+			SQLITE_MIGRATIONS.filter((migration) => migration.version <= 2),
+		);
+		v2.close();
+		expect(schemaVersionOf(dir.path())).toBe(2);
+
+		const ledger = await openLedger({ kind: 'sqlite', path: dir.path() });
+		const bob = await ledger.bindMailboxTarget(MIGRATION, ACCOUNT, 'bob@new:993');
+		const carol = await ledger.bindMailboxTarget(MIGRATION, ACCOUNT, 'carol@new:993');
+		const itemsOf = async (account: string) =>
+			(await ledger.getFolderItems(MIGRATION, account, FOLDER, UIDVALIDITY)).size;
+		expect(bob).toMatchObject({ ledgerAccount: ACCOUNT, bound: true });
+		expect(await itemsOf(bob.ledgerAccount)).toBe(1);
+		expect(carol).toMatchObject({ earlierTargets: ['bob@new:993'], bound: true });
+		expect(await itemsOf(carol.ledgerAccount)).toBe(0);
+		await ledger.close();
+		expect(schemaVersionOf(dir.path())).toBe(3);
+	});
+
 	it('refuses a file from a newer release and leaves it untouched', async () => {
 		writeFile(
 			dir.path(),

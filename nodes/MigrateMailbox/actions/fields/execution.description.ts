@@ -364,7 +364,7 @@ export const executionFields: INodeProperties[] = [
 				default: '',
 				placeholder: '~/.n8n/mailbox-migration/ledger.sqlite',
 				description:
-					'SQLite file recording every migrated item (never its content). Empty uses mailbox-migration/ledger.sqlite in the n8n user folder.',
+					'SQLite file recording every migrated item (never its content), readable by its owner only. Read per item: items naming the same file share it; ~/ is the home folder. Empty uses mailbox-migration/ledger.sqlite in the n8n user folder.',
 			},
 			{
 				displayName: 'Failed Items Listed',

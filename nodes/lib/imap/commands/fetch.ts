@@ -17,17 +17,34 @@ export interface FetchedMessage {
 	internalDateParsed?: Date;
 	size?: number;
 	modseq?: string;
-	body?: Buffer;
+	/** The message's bytes; null when the server answered `BODY[] NIL`. */
+	body?: Buffer | null;
 	header?: Buffer;
 }
 
-/** `BODY.PEEK[HEADER]<0.100>` as requested -> `BODY[HEADER]<0>` as the server labels the answer. */
+/**
+ * An item name as the client compares it: upper case, section quotes and repeated spaces gone, no `<origin>`.
+ * Servers spell the same item differently (`BODY[]<0>` for `BODY[]`, `("Message-ID")` for `(MESSAGE-ID)`).
+ */
+function canonicalKey(key: string): string {
+	const upper = key.toUpperCase();
+	// The common spelling needs no rewriting: this runs for every item of every message.
+	if (!/[<"]|\s\s|\[\s|\s\]/.test(upper)) return upper;
+	return upper
+		.replace(/"/g, '')
+		.replace(/\s+/g, ' ')
+		.replace(/\[\s+/g, '[')
+		.replace(/\s+\]/g, ']')
+		.replace(/\(\s+/g, '(')
+		.replace(/\s+\)/g, ')')
+		.replace(/<\d+(\.\d+)?>$/, '');
+}
+
+/** `BODY.PEEK[HEADER]<0.100>` as requested -> `BODY[HEADER]` as the answer is compared. */
 function responseKeyOf(item: string): string {
-	return item
-		.toUpperCase()
-		.replace(/^BODY\.PEEK\[/, 'BODY[')
-		.replace(/^BINARY\.PEEK\[/, 'BINARY[')
-		.replace(/<(\d+)\.\d+>$/, '<$1>');
+	return canonicalKey(
+		item.replace(/^BODY\.PEEK\[/i, 'BODY[').replace(/^BINARY\.PEEK\[/i, 'BINARY['),
+	);
 }
 
 function fetchedMessage(
@@ -38,7 +55,7 @@ function fetchedMessage(
 	const keys = new Set<string>();
 	const message: FetchedMessage = { seq: response.number ?? 0, uid: 0 };
 	for (let i = 0; i + 1 < list.length; i += 2) {
-		const key = text(list[i]).toUpperCase();
+		const key = canonicalKey(text(list[i]));
 		const value = list[i + 1];
 		keys.add(key);
 		if (key === 'UID') message.uid = Number(text(value));
@@ -49,7 +66,7 @@ function fetchedMessage(
 		} else if (key === 'RFC822.SIZE') message.size = Number(text(value));
 		else if (key === 'MODSEQ') message.modseq = Array.isArray(value) ? text(value[0]) : text(value);
 		else if (key === 'BODY[]' || key === 'RFC822' || key === 'BINARY[]')
-			message.body = bytes(value) ?? Buffer.alloc(0);
+			message.body = bytes(value) ?? null;
 		else if (/^BODY\[HEADER/.test(key) || key === 'RFC822.HEADER')
 			message.header = bytes(value) ?? Buffer.alloc(0);
 	}

@@ -116,9 +116,10 @@ function flagParams(update: FlagSync, now: string): Params {
 export class SqliteItems {
 	constructor(private readonly connection: SqliteConnection) {}
 
-	recordIntents(items: readonly ItemIntent[]): void {
+	/** `guard` runs first inside the batch's transaction and may refuse the whole batch by throwing. */
+	recordIntents(items: readonly ItemIntent[], guard?: () => void): void {
 		for (const item of items) assertIntent(item);
-		this.writeBatch(RECORD_INTENT, items, intentParams);
+		this.writeBatch(RECORD_INTENT, items, intentParams, guard);
 	}
 
 	recordOutcomes(items: readonly ItemOutcome[]): void {
@@ -172,11 +173,13 @@ export class SqliteItems {
 		sql: string,
 		rows: readonly Row[],
 		params: (row: Row, now: string) => Params,
+		guard?: () => void,
 	): number {
 		if (rows.length === 0) return 0;
 		const now = nowIso();
 		const statement = this.connection.statement(sql);
 		return this.connection.writeTransaction(() => {
+			guard?.();
 			let changed = 0;
 			for (const row of rows) changed += Number(statement.run(params(row, now)).changes);
 			return changed;

@@ -2,7 +2,7 @@
  * Mailbox locks in SQLite: one row per mailbox, read and written inside one write transaction so two processes
  * acquiring at once are serialised by the file's write lock. The rules are in `../mailboxLeases`.
  */
-import { grantLease, lockRefusal, renewedLease } from '../mailboxLeases';
+import { grantLease, leaseLoss, lockRefusal, renewedLease } from '../mailboxLeases';
 import type { LockAttempt, MailboxLease } from '../types';
 import { assertLease, assertMailbox, assertPositiveInteger, assertText } from '../validation';
 import type { SqliteConnection } from './sqliteConnection';
@@ -27,6 +27,7 @@ export class SqliteMailboxLocks {
 		sourceAccount: string,
 		owner: string,
 		ttlMs: number,
+		replacing: string | null = null,
 	): LockAttempt {
 		assertMailbox(migrationId, sourceAccount);
 		assertText('owner', owner);
@@ -35,7 +36,7 @@ export class SqliteMailboxLocks {
 			const nowMs = Date.now();
 			const held = this.connection.statement(GET_LOCK).get(migrationId, sourceAccount);
 			const refusal =
-				held && lockRefusal(String(held.owner), Number(held.expires_at_ms), owner, nowMs);
+				held && lockRefusal(String(held.owner), Number(held.expires_at_ms), nowMs, replacing);
 			if (refusal) return refusal;
 			const expiresAtMs = nowMs + ttlMs;
 			const lease = grantLease(migrationId, sourceAccount, owner, expiresAtMs);
@@ -61,6 +62,26 @@ export class SqliteMailboxLocks {
 			.statement(RENEW_LOCK)
 			.run(expiresAtMs, lease.migrationId, lease.sourceAccount, lease.token);
 		return Number(changes) === 1 ? renewedLease(lease, expiresAtMs) : null;
+	}
+
+	/**
+	 * Throws MailboxLeaseLostError unless `lease` is still the mailbox's unexpired lock. Meant to run inside the write
+	 * transaction it guards: one primary-key read, so the hot path pays almost nothing for it.
+	 */
+	assertHeld(lease: MailboxLease): void {
+		const held = this.connection.statement(GET_LOCK).get(lease.migrationId, lease.sourceAccount);
+		const loss = leaseLoss(
+			lease,
+			held
+				? {
+						owner: String(held.owner),
+						token: String(held.token),
+						expiresAtMs: Number(held.expires_at_ms),
+					}
+				: null,
+			Date.now(),
+		);
+		if (loss) throw loss;
 	}
 
 	releaseMailboxLock(lease: MailboxLease): boolean {

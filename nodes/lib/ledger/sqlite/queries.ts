@@ -4,7 +4,7 @@
  */
 import { ITEM_COLUMNS, toLedgerItem } from '../sqlRows';
 import { ITEM_STATUSES, type FailureQuery, type ItemStatus, type LedgerItem } from '../types';
-import { assertMailbox, assertPositiveInteger } from '../validation';
+import { assertFolder, assertMailbox, assertPositiveInteger, assertUid32 } from '../validation';
 import { NO_LIMIT, type SqliteConnection } from './sqliteConnection';
 
 const PENDING = `SELECT ${ITEM_COLUMNS} FROM items
@@ -15,6 +15,13 @@ const COUNTS_FOR_MAILBOX = `SELECT status, COUNT(*) AS count FROM items
 
 const COUNTS_FOR_FOLDER = `SELECT status, COUNT(*) AS count FROM items
 	WHERE migration_id = ? AND source_account = ? AND source_folder = ? GROUP BY status`;
+
+const COUNTS_FOR_UID_VALIDITY = `SELECT status, COUNT(*) AS count FROM items
+	WHERE migration_id = ? AND source_account = ? AND source_folder = ? AND uid_validity = ? GROUP BY status`;
+
+// One index seek per value: a folder has a handful of UIDVALIDITY values and may have a million records.
+const NEXT_UID_VALIDITY = `SELECT MIN(uid_validity) AS uid_validity FROM items
+	WHERE migration_id = ? AND source_account = ? AND source_folder = ? AND uid_validity > ?`;
 
 const FAILURES_FOR_MAILBOX = `SELECT ${ITEM_COLUMNS} FROM items
 	WHERE migration_id = ? AND source_account = ? AND status = 'failed'
@@ -36,20 +43,42 @@ export class SqliteItemQueries {
 		migrationId: string,
 		sourceAccount: string,
 		sourceFolder?: string,
+		uidValidity?: number,
 	): Record<ItemStatus, number> {
 		assertMailbox(migrationId, sourceAccount);
+		if (uidValidity !== undefined) assertUid32('uidValidity', uidValidity);
 		const rows =
 			sourceFolder === undefined
 				? this.connection.statement(COUNTS_FOR_MAILBOX).all(migrationId, sourceAccount)
-				: this.connection
-						.statement(COUNTS_FOR_FOLDER)
-						.all(migrationId, sourceAccount, sourceFolder);
+				: uidValidity === undefined
+					? this.connection
+							.statement(COUNTS_FOR_FOLDER)
+							.all(migrationId, sourceAccount, sourceFolder)
+					: this.connection
+							.statement(COUNTS_FOR_UID_VALIDITY)
+							.all(migrationId, sourceAccount, sourceFolder, uidValidity);
 		const counts = Object.fromEntries(ITEM_STATUSES.map((status) => [status, 0])) as Record<
 			ItemStatus,
 			number
 		>;
 		for (const row of rows) counts[row.status as ItemStatus] = Number(row.count);
 		return counts;
+	}
+
+	recordedUidValidities(
+		migrationId: string,
+		sourceAccount: string,
+		sourceFolder: string,
+	): number[] {
+		assertFolder(migrationId, sourceAccount, sourceFolder);
+		const values: number[] = [];
+		const next = this.connection.statement(NEXT_UID_VALIDITY);
+		for (let after = -1; ;) {
+			const row = next.get(migrationId, sourceAccount, sourceFolder, after);
+			if (row?.uid_validity === null || row?.uid_validity === undefined) return values;
+			after = Number(row.uid_validity);
+			values.push(after);
+		}
 	}
 
 	listFailures(migrationId: string, sourceAccount: string, query: FailureQuery = {}): LedgerItem[] {

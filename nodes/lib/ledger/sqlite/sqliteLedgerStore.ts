@@ -4,7 +4,8 @@
  * - `items`: write-ahead intents, outcomes and flag syncs; single items and folder windows
  * - `queries`: pending items, counts by status, failures
  * - `uidValidityRebind`: moving a folder's records to a new UIDVALIDITY
- * - `folderState`, `runs`, `leases` (mailbox locks)
+ * - `folderState`, `runs`, `leases` (mailbox locks, checked inside each write-ahead batch), `targets` (which target
+ *   each source was copied to, and the ledger account its records are under)
  * - `sqliteConnection`: settings, prepared-statement cache, write transactions; `sqliteSchema`: the tables
  * What is not SQLite's own is shared with any other store: input checks (`../validation`), lease rules
  * (`../mailboxLeases`), and rows <-> records for SQL stores (`../sqlRows`).
@@ -28,6 +29,7 @@ import type {
 	LedgerStore,
 	LockAttempt,
 	MailboxLease,
+	MailboxTargetBinding,
 	RebindResult,
 	RunFinish,
 	RunRecord,
@@ -35,11 +37,13 @@ import type {
 	UidMapping,
 	UidRange,
 } from '../types';
+import { assertLease } from '../validation';
 import { SqliteFolderStates } from './folderState';
 import { SqliteItems } from './items';
 import { SqliteMailboxLocks } from './leases';
 import { SqliteItemQueries } from './queries';
 import { SqliteRuns } from './runs';
+import { SqliteMailboxTargets } from './targets';
 import { SqliteConnection, type SqliteLedgerSettings } from './sqliteConnection';
 import { SqliteUidValidityRebind } from './uidValidityRebind';
 
@@ -54,6 +58,7 @@ export class SqliteLedgerStore implements LedgerStore {
 	private readonly folders: SqliteFolderStates;
 	private readonly runs: SqliteRuns;
 	private readonly locks: SqliteMailboxLocks;
+	private readonly targets: SqliteMailboxTargets;
 
 	/** Takes an open database; `openLedger` is the public way in. */
 	constructor(db: DatabaseSync, settings: SqliteLedgerSettings) {
@@ -64,10 +69,12 @@ export class SqliteLedgerStore implements LedgerStore {
 		this.folders = new SqliteFolderStates(this.connection);
 		this.runs = new SqliteRuns(this.connection);
 		this.locks = new SqliteMailboxLocks(this.connection);
+		this.targets = new SqliteMailboxTargets(this.connection);
 	}
 
-	async recordIntents(items: readonly ItemIntent[]): Promise<void> {
-		this.items.recordIntents(items);
+	async recordIntents(items: readonly ItemIntent[], lease?: MailboxLease): Promise<void> {
+		if (lease) assertLease(lease);
+		this.items.recordIntents(items, lease && (() => this.locks.assertHeld(lease)));
 	}
 
 	async recordOutcomes(items: readonly ItemOutcome[]): Promise<void> {
@@ -106,8 +113,17 @@ export class SqliteLedgerStore implements LedgerStore {
 		migrationId: string,
 		sourceAccount: string,
 		sourceFolder?: string,
+		uidValidity?: number,
 	): Promise<Record<ItemStatus, number>> {
-		return this.queries.countsByStatus(migrationId, sourceAccount, sourceFolder);
+		return this.queries.countsByStatus(migrationId, sourceAccount, sourceFolder, uidValidity);
+	}
+
+	async recordedUidValidities(
+		migrationId: string,
+		sourceAccount: string,
+		sourceFolder: string,
+	): Promise<number[]> {
+		return this.queries.recordedUidValidities(migrationId, sourceAccount, sourceFolder);
 	}
 
 	async listFailures(
@@ -173,8 +189,9 @@ export class SqliteLedgerStore implements LedgerStore {
 		sourceAccount: string,
 		owner: string,
 		ttlMs: number,
+		replacing?: string,
 	): Promise<LockAttempt> {
-		return this.locks.acquireMailboxLock(migrationId, sourceAccount, owner, ttlMs);
+		return this.locks.acquireMailboxLock(migrationId, sourceAccount, owner, ttlMs, replacing);
 	}
 
 	async renewMailboxLock(lease: MailboxLease, ttlMs: number): Promise<MailboxLease | null> {
@@ -183,6 +200,15 @@ export class SqliteLedgerStore implements LedgerStore {
 
 	async releaseMailboxLock(lease: MailboxLease): Promise<boolean> {
 		return this.locks.releaseMailboxLock(lease);
+	}
+
+	async bindMailboxTarget(
+		migrationId: string,
+		sourceAccount: string,
+		targetAccount: string,
+		lookOnly?: boolean,
+	): Promise<MailboxTargetBinding> {
+		return this.targets.bindMailboxTarget(migrationId, sourceAccount, targetAccount, lookOnly);
 	}
 
 	async close(): Promise<void> {

@@ -97,6 +97,22 @@ export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
 			WHERE status IN ('copied', 'present') AND substr(reason, 1, 7) = 'zipped:';
 		`,
 	},
+	{
+		version: 3,
+		// Which target each source mailbox was copied to, and under which ledger account its records, runs and lease
+		// are (see LedgerStore.bindMailboxTarget). Files from before keep their records under the source's name; the
+		// first target bound afterwards adopts them, as no earlier version recorded the target.
+		sql: `
+			CREATE TABLE mailbox_targets (
+				migration_id TEXT NOT NULL,
+				source_account TEXT NOT NULL,
+				target_account TEXT NOT NULL,
+				ledger_account TEXT NOT NULL,
+				bound_at TEXT NOT NULL,
+				PRIMARY KEY (migration_id, source_account, target_account)
+			) WITHOUT ROWID;
+		`,
+	},
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version;

@@ -1,6 +1,7 @@
 /**
  * Moving a folder's SQLite records to a new UIDVALIDITY in one transaction: the mapped items, then the folder state,
- * whose uidNext and highestModseq described the old folder.
+ * whose uidNext and highestModseq described the old folder. With the same UIDVALIDITY, only the items move to their
+ * new UIDs.
  */
 import { nowIso } from '../sqlRows';
 import type { RebindResult, UidMapping } from '../types';
@@ -62,9 +63,12 @@ export class SqliteUidValidityRebind {
 					conflicts++;
 				}
 			}
-			this.connection
-				.statement(REBIND_FOLDER)
-				.run(newUidValidity, now, migrationId, sourceAccount, sourceFolder, oldUidValidity);
+			// Within one UIDVALIDITY (messages that left the folder and came back) the folder state still holds.
+			if (oldUidValidity !== newUidValidity) {
+				this.connection
+					.statement(REBIND_FOLDER)
+					.run(newUidValidity, now, migrationId, sourceAccount, sourceFolder, oldUidValidity);
+			}
 			const left = this.connection
 				.statement(COUNT_UNDER_UID_VALIDITY)
 				.get(migrationId, sourceAccount, sourceFolder, oldUidValidity);

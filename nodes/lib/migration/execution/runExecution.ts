@@ -9,15 +9,19 @@ import {
 	type ControlBackends,
 	type ControlSettings,
 } from '../../limits/executionControls';
-import { openLedger, type LedgerOptions } from '../../ledger';
-import { MailboxSetupError } from '../migrateMailbox';
+import type { LedgerOptions } from '../../ledger';
+import { locked, newMailboxReport } from '../mailbox/mailboxReport';
+import { jobOwnerId, MailboxSetupError } from '../migrateMailbox';
 import {
 	sourceSideOf,
 	targetSideOf,
+	type SourceSide,
 	type SourceStoreOptions,
+	type TargetSide,
 	type TargetStoreOptions,
 } from '../stores/storeSides';
 import type { MailboxReport, MigrationProgress } from '../types';
+import { ExecutionLedgers } from './executionLedgers';
 import { runMailboxMigration, type MailboxMigrationRequest } from './runMailboxMigration';
 
 /** One mailbox of the execution: the plain-data part of its request, with its stores described by kind. */
@@ -29,6 +33,8 @@ export interface MailboxJob extends Pick<
 	position: number;
 	source: SourceStoreOptions;
 	target: TargetStoreOptions;
+	/** This mailbox's own ledger, when it is not the execution's (jobs naming the same file share it). */
+	ledger?: LedgerOptions;
 }
 
 /** Where the limits and stop conditions are kept (`limiter`, `guard`) comes with the rest of the input. */
@@ -37,8 +43,9 @@ export interface ExecutionInput extends ControlBackends {
 	mailboxesInParallel: number;
 	/** Throttle profiles and stop conditions of the whole execution. */
 	controls: ControlSettings;
+	/** The ledger of the jobs that name none of their own. */
 	ledger: LedgerOptions;
-	/** Lock owner id of this execution. */
+	/** Owner id of this execution; each job holds its mailbox's lease as this id and its row. */
 	owner: string;
 }
 
@@ -68,8 +75,37 @@ function failureOf(error: unknown): JobFailure {
 }
 
 /**
- * Runs every job, `mailboxesInParallel` at a time; each ends in exactly one 'report' or 'failure' event. Rejects only
- * when the execution cannot start at all (the ledger, limiter or guard cannot be opened, the controls are invalid).
+ * The `locked` report of a row repeating an earlier row's source and target (a common slip in a CSV list), else null
+ * after noting the row as the pair's first. Rows are taken in order, so the first row of a pair is the one that runs.
+ */
+function duplicateRow(
+	firstRows: Map<string, number>,
+	job: MailboxJob,
+	source: SourceSide,
+	target: TargetSide,
+): MailboxReport | null {
+	const pair = JSON.stringify([job.migrationId, source.account, target.account]);
+	const first = firstRows.get(pair);
+	if (first === undefined) {
+		firstRows.set(pair, job.position);
+		return null;
+	}
+	const report = newMailboxReport({
+		mailbox: source.mailbox,
+		targetMailbox: target.mailbox,
+		migrationId: job.migrationId,
+		mode: job.mode,
+	});
+	return locked(
+		report,
+		`locked: duplicate of row ${first + 1} (same source and target mailbox); not run, row ${first + 1} migrates it`,
+	);
+}
+
+/**
+ * Runs every job, `mailboxesInParallel` at a time; each ends in exactly one 'report' or 'failure' event (a job whose
+ * own ledger cannot be opened fails alone). Rejects only when the execution cannot start at all (its ledger, limiter
+ * or guard cannot be opened, the controls are invalid).
  */
 export async function runExecution(
 	input: ExecutionInput,
@@ -93,22 +129,29 @@ export async function runExecution(
 		(level: 'debug' | 'info' | 'warn') => (message: string, meta?: Record<string, unknown>) =>
 			emit({ type: 'log', level, message, meta });
 	try {
-		const ledger = await openLedger(input.ledger);
+		const ledgers = await ExecutionLedgers.open(input.ledger, input.jobs);
 		try {
 			const queue = [...input.jobs];
+			const firstRows = new Map<string, number>();
 			const worker = async () => {
 				for (let job = queue.shift(); job; job = queue.shift()) {
 					try {
-						const { position, source, target, ...settings } = job;
+						const { position, source, target, ledger, ...settings } = job;
+						const jobLedger = ledgers.of({ ledger });
 						const sourceSide = sourceSideOf(source);
 						const targetSide = targetSideOf(target);
+						const duplicate = duplicateRow(firstRows, job, sourceSide, targetSide);
+						if (duplicate) {
+							emit({ type: 'report', position, report: duplicate });
+							continue;
+						}
 						const report = await runMailboxMigration({
 							...settings,
 							source: sourceSide,
 							target: targetSide,
 							controls: await controls.forMailbox(sourceSide.host, targetSide.host),
-							ledger,
-							owner: input.owner,
+							ledger: jobLedger,
+							owner: jobOwnerId(input.owner, position),
 							logger: { debug: log('debug'), info: log('info'), warn: log('warn') },
 							onProgress: (progress) => emit({ type: 'progress', progress }),
 							signal,
@@ -122,7 +165,7 @@ export async function runExecution(
 			const parallel = Math.max(1, Math.min(input.mailboxesInParallel, input.jobs.length));
 			await Promise.all(Array.from({ length: parallel }, worker));
 		} finally {
-			await ledger.close();
+			await ledgers.close();
 		}
 	} finally {
 		await controls.dispose();

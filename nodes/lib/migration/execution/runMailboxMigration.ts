@@ -7,7 +7,7 @@ import { routeFolders, type FolderRules } from '../folderRouting';
 /** The engine's request with the two sides of the mailbox in place of their names, and the folder rules. */
 export interface MailboxMigrationRequest extends Omit<
 	MigrationRequest,
-	'sourceAccount' | 'mailbox' | 'targetMailbox'
+	'sourceAccount' | 'targetAccount' | 'mailbox' | 'targetMailbox'
 > {
 	source: SourceSide;
 	target: MailboxSide<MailTarget>;
@@ -24,6 +24,7 @@ export async function runMailboxMigration(
 		{
 			...engineRequest,
 			sourceAccount: source.account,
+			targetAccount: target.account,
 			mailbox: source.mailbox,
 			targetMailbox: target.mailbox,
 		},

@@ -15,6 +15,12 @@ export class Admission {
 	/** Set once this pair was asked to give its connections back: no new batch starts. */
 	yielding = false;
 
+	/**
+	 * False while items that failed in earlier runs are tried again: their failures are reported, but do not count
+	 * toward the error threshold, which is there to stop a mailbox going wrong now.
+	 */
+	countsErrors = true;
+
 	constructor(
 		private readonly context: FolderSyncContext,
 		private readonly shouldYield?: () => boolean,
@@ -37,7 +43,7 @@ export class Admission {
 		} finally {
 			const guard = this.context.controls?.guard;
 			guard?.recordBytes(tally.copiedBytes, bytes);
-			guard?.recordErrors(this.context.sourceAccount, tally.failures);
+			if (this.countsErrors) guard?.recordErrors(this.context.sourceAccount, tally.failures);
 		}
 	}
 

@@ -11,6 +11,7 @@ import type { CopyPass } from './context';
 import type { ItemRecords } from './ledgerOutcomes';
 import type { OversizeCopy } from './oversize';
 import { appendWithBackoff } from './serverBackoff';
+import { settleUnread } from './sourceReads';
 
 export class BatchAppend {
 	constructor(
@@ -22,13 +23,19 @@ export class BatchAppend {
 	async append(batch: Batch, tally: Tally): Promise<void> {
 		const { records } = this;
 		const bodies = new Map<number, Buffer>();
-		await this.pass.source.fetchBodies(
+		const unreadable = await this.pass.source.fetchBodies(
 			batch.items.map((meta) => meta.uid),
 			(body) => bodies.set(body.uid, body.raw),
 		);
-		// Messages expunged from the source since the scan are gone: nothing to copy, nothing to record.
-		records.handled(batch.items.filter((meta) => !bodies.has(meta.uid)));
-		const present = batch.items.filter((meta) => bodies.has(meta.uid));
+		// Expunged since the scan (vanished) or unreadable (failed); counted either way. Rare: a batch check is cheap.
+		if (bodies.size < batch.items.length) {
+			const unread = batch.items.filter((meta) => !bodies.has(meta.uid));
+			await settleUnread(this.pass, records, unread, unreadable, tally);
+		}
+		const present =
+			bodies.size < batch.items.length
+				? batch.items.filter((meta) => bodies.has(meta.uid))
+				: batch.items;
 		if (present.length === 0) return;
 		const prints = new Map(
 			present.map((meta) => [meta.uid, fingerprintOf(bodies.get(meta.uid) as Buffer)]),
@@ -54,6 +61,7 @@ export class BatchAppend {
 			const result = results[index];
 			const fingerprint = prints.get(meta.uid) ?? null;
 			if (result.ok) {
+				if (result.flagsDropped) records.flagsRefused(result.flagsDropped);
 				outcomes.push(records.outcome(meta, 'copied', { targetUid: result.uid, fingerprint }));
 				settled.push(meta);
 				copiedBytes += meta.size;

@@ -1,11 +1,13 @@
 /** What a folder pass is given and keeps: the mailbox's shared context, the pass's progress and its open folders. */
 import type { LedgerStore } from '../../ledger/types';
-import type { MailSource, MailTarget, TargetFolderStatus } from '../mailStore';
+import type { MailSource, MailTarget, MessageMeta, TargetFolderStatus } from '../mailStore';
+import type { ReturningMessages } from './returningMessages';
 import type {
 	CopyTuning,
 	EngineControls,
 	FailedItem,
 	FolderReport,
+	VanishedItem,
 	FolderRoute,
 	MigrationMode,
 	MigrationProgress,
@@ -24,6 +26,7 @@ export interface FolderSyncContext {
 	/** Every route of the mailbox, to find all source folders that land in one target folder. */
 	routes: readonly FolderRoute[];
 	failedItems: FailedItem[];
+	vanishedItems: VanishedItem[];
 	maxFailedItemsReported: number;
 	flagsNotKept: Record<string, number>;
 	skippedByReason: Record<string, number>;
@@ -69,6 +72,16 @@ export interface FolderProgress {
 	unhandled: Set<number> | null;
 	/** Items of finished windows not yet done (failed or interrupted). */
 	open: number;
+	/** Records of UIDs that left the folder, for messages that come back under a new UID. */
+	returning: ReturningMessages;
+	/** Items that failed in earlier runs, tried again once every window is done (see windowLoop). */
+	retries: FailedRetry[];
+}
+
+/** An item that failed in an earlier run, with the attempts the ledger had counted when it was put aside. */
+export interface FailedRetry {
+	meta: MessageMeta;
+	attempts: number;
 }
 
 /** What a folder pass is handed besides its sessions. */
@@ -103,6 +116,7 @@ export function emptyReport(route: FolderRoute, action: FolderReport['action']):
 		alreadyPresent: 0,
 		skipped: 0,
 		failed: 0,
+		vanished: 0,
 	};
 }
 

@@ -9,7 +9,7 @@ import { Admission } from './admission';
 import { BatchAppend } from './batchAppend';
 import { batchTuning, makeBatches, runBounded } from './batching';
 import { ConnectionYieldError, type CopyPass } from './context';
-import { syncFlags } from './flagSync';
+import { syncFlags, TargetIndex } from './flagSync';
 import { ItemRecords } from './ledgerOutcomes';
 import { OversizeCopy } from './oversize';
 import { sizeLimitOf } from './oversizeRules';
@@ -24,27 +24,54 @@ export class FolderCopy {
 
 	private readonly batches: BatchAppend;
 
+	private readonly targetIndex: TargetIndex;
+
 	constructor(private readonly pass: CopyPass) {
 		this.records = new ItemRecords(pass);
 		this.admission = new Admission(pass.context, pass.shouldYield);
 		this.oversize = new OversizeCopy(pass, this.records, this.admission);
 		this.batches = new BatchAppend(pass, this.records, this.oversize);
+		this.targetIndex = new TargetIndex(pass);
 	}
 
-	/** Items of the window found already in the target by reconciliation. */
+	/**
+	 * Items of the window found already in the target by reconciliation, recorded with the flags the target copy has
+	 * (Delta then carries the source's flags over).
+	 */
 	async recordFound(todo: MessageMeta[], matches: Map<number, MessageMeta>): Promise<void> {
 		const found = todo.filter((meta) => matches.has(meta.uid));
-		const outcomes = found.map((meta) =>
-			this.records.outcome(meta, 'present', { targetUid: matches.get(meta.uid)?.uid ?? null }),
-		);
+		const outcomes = found.map((meta) => {
+			const copy = matches.get(meta.uid) as MessageMeta;
+			return this.records.outcome(meta, 'present', {
+				targetUid: copy.uid,
+				flags: this.records.keptFlags(copy, false),
+			});
+		});
 		await this.records.recordPresent(outcomes, found);
 	}
 
 	/**
 	 * Copies the items, those over the target's size limit last and one at a time. `reconciliation` holds the
-	 * target's messages when it may hold copies the ledger does not know of.
+	 * target's messages when it may hold copies the ledger does not know of. `retried`: items that failed in earlier
+	 * runs, whose failures do not count toward the error threshold again.
 	 */
-	async copy(items: MessageMeta[], reconciliation: TargetReconciliation | null): Promise<void> {
+	async copy(
+		items: MessageMeta[],
+		reconciliation: TargetReconciliation | null,
+		retried = false,
+	): Promise<void> {
+		this.admission.countsErrors = !retried;
+		try {
+			await this.copyItems(items, reconciliation);
+		} finally {
+			this.admission.countsErrors = true;
+		}
+	}
+
+	private async copyItems(
+		items: MessageMeta[],
+		reconciliation: TargetReconciliation | null,
+	): Promise<void> {
 		const { context, target } = this.pass;
 		this.oversize.reconciliation = reconciliation;
 		const limit = sizeLimitOf(context.oversize, target.appendLimit);
@@ -70,6 +97,6 @@ export class FolderCopy {
 
 	/** Delta: carries flag changes of the window's copied items to the target. */
 	async syncFlags(metas: MessageMeta[], items: FolderItems): Promise<void> {
-		await syncFlags(this.pass, this.records, metas, items);
+		await syncFlags(this.pass, this.records, metas, items, this.targetIndex);
 	}
 }

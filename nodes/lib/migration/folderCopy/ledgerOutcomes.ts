@@ -3,6 +3,7 @@
  * present, skipped, failed), each counted in the report as it is written and marked handled for a resumed window.
  */
 import type {
+	FolderItemState,
 	FolderKey,
 	ItemFacts,
 	ItemIntent,
@@ -15,6 +16,7 @@ import { isoDate } from '../messageIdentity';
 import type { FolderRoute } from '../types';
 import type { Tally } from './admission';
 import { noteSkip, type CopyPass } from './context';
+import { listFailedItem, noteVanished } from './sourceReads';
 
 export function factsOf(
 	meta: MessageMeta,
@@ -39,6 +41,14 @@ export interface OutcomeDetails {
 	targetUid?: number | null;
 	fingerprint?: string | null;
 	oversize?: OversizeRecord | null;
+	/** The flags the target copy has, when they are not the source's (a copy found with its own flags). */
+	flags?: string[];
+}
+
+/** Why an item could not be copied: the server's response code and text. */
+export interface Failure {
+	code: string | null;
+	message: string;
 }
 
 export class ItemRecords {
@@ -58,11 +68,14 @@ export class ItemRecords {
 	/** The flags the target folder keeps; `countDropped` counts the others in the report (once per copy attempt). */
 	keptFlags(meta: MessageMeta, countDropped: boolean): string[] {
 		const { kept, dropped } = this.flagPolicy.split(meta.flags);
-		if (countDropped) {
-			const flagsNotKept = this.pass.context.flagsNotKept;
-			for (const flag of dropped) flagsNotKept[flag] = (flagsNotKept[flag] ?? 0) + 1;
-		}
+		if (countDropped) this.flagsRefused(dropped);
 		return kept;
+	}
+
+	/** Counts flags the target does not keep: not in its PERMANENTFLAGS, or refused on APPEND. */
+	flagsRefused(flags: readonly string[]): void {
+		const flagsNotKept = this.pass.context.flagsNotKept;
+		for (const flag of flags) flagsNotKept[flag] = (flagsNotKept[flag] ?? 0) + 1;
 	}
 
 	intent(meta: MessageMeta, flags: string[], fingerprint: string | null): ItemIntent {
@@ -79,7 +92,12 @@ export class ItemRecords {
 			...this.key,
 			uidValidity: this.pass.uidValidity,
 			uid: meta.uid,
-			...factsOf(meta, this.pass.route, this.keptFlags(meta, false), details.fingerprint ?? null),
+			...factsOf(
+				meta,
+				this.pass.route,
+				details.flags ?? this.keptFlags(meta, false),
+				details.fingerprint ?? null,
+			),
 			status,
 			reason: details.reason ?? null,
 			targetUidValidity: details.targetUid ? this.pass.targetStatus.uidValidity : null,
@@ -88,25 +106,25 @@ export class ItemRecords {
 		};
 	}
 
-	/** The outcome of a refused item, also listed in the report's failed items. */
+	/** The outcome of a refused (or unreadable) item; listed in the report's failed items once it is recorded. */
 	failed(
 		meta: MessageMeta,
-		result: Extract<AppendResult, { ok: false }>,
+		result: Extract<AppendResult, { ok: false }> | Failure,
 		fingerprint: string | null,
 	): ItemOutcome {
 		const reason = `${result.code ? `[${result.code}] ` : ''}${result.message}`;
-		const { context, route } = this.pass;
-		if (context.failedItems.length < context.maxFailedItemsReported) {
-			context.failedItems.push({
-				folder: route.sourcePath,
-				uid: meta.uid,
-				messageId: meta.messageId,
-				size: meta.size,
-				code: result.code,
-				reason,
-			});
-		}
 		return this.outcome(meta, 'failed', { reason, fingerprint });
+	}
+
+	/** Source items listed when the pass began and expunged before they could be read. */
+	vanished(metas: readonly MessageMeta[], reason: string): void {
+		if (metas.length === 0) return;
+		noteVanished(
+			this.pass,
+			metas.map((meta) => meta.uid),
+			reason,
+		);
+		this.handled(metas);
 	}
 
 	/** Items done in the window being worked on: an interrupted attempt of it neither counts nor tries them again. */
@@ -131,6 +149,7 @@ export class ItemRecords {
 		const { context, report } = this.pass;
 		await context.ledger.recordOutcomes(outcomes);
 		const copied = outcomes.filter((outcome) => outcome.status === 'copied').length;
+		if (copied < outcomes.length) await this.listFailures(outcomes, settled);
 		report.copied += copied;
 		report.failed += outcomes.length - copied;
 		context.totals.copied += copied;
@@ -138,6 +157,20 @@ export class ItemRecords {
 		tally.copiedBytes += copiedBytes;
 		tally.failures += outcomes.length - copied;
 		this.handled(settled);
+	}
+
+	/** Lists the failed ones among recorded outcomes in the report, with the attempts the ledger counted. */
+	private async listFailures(
+		outcomes: readonly ItemOutcome[],
+		settled: readonly MessageMeta[],
+	): Promise<void> {
+		const { context, route } = this.pass;
+		for (const [index, outcome] of outcomes.entries()) {
+			if (outcome.status !== 'failed') continue;
+			if (context.failedItems.length >= context.maxFailedItemsReported) return;
+			const recorded = await context.ledger.getItem(outcome);
+			listFailedItem(context, route, settled[index], outcome.reason ?? '', recorded?.attempts ?? 1);
+		}
 	}
 
 	/** Records items found already in the target (their `present` outcomes) and counts them as already there. */
@@ -154,6 +187,23 @@ export class ItemRecords {
 		noteSkip(this.pass.context, reason);
 		this.pass.report.skipped++;
 		this.handled([meta]);
+	}
+
+	/** Records the target UIDs found for copies recorded without one (a target without UIDPLUS). */
+	async recordLocated(
+		located: readonly { meta: MessageMeta; state: FolderItemState; targetUid: number }[],
+	): Promise<void> {
+		await this.pass.context.ledger.recordOutcomes(
+			located.map(({ meta, state, targetUid }) =>
+				this.outcome(meta, state.status as ItemOutcome['status'], {
+					targetUid,
+					reason: state.reason,
+					fingerprint: state.fingerprint,
+					oversize: state.oversize,
+					flags: state.flags ? state.flags.split(' ') : [],
+				}),
+			),
+		);
 	}
 
 	/** Records the flags a Delta pass set on the target. */

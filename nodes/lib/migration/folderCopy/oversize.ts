@@ -12,6 +12,7 @@ import type { ItemRecords } from './ledgerOutcomes';
 import { skippedOversize, zippedReason } from './oversizeRules';
 import type { TargetReconciliation } from './reconciliation';
 import { appendWithBackoff } from './serverBackoff';
+import { settleUnread } from './sourceReads';
 
 /** A message as the source holds it, with what its copy keeps. */
 export interface OriginalMessage {
@@ -38,9 +39,9 @@ export class OversizeCopy {
 		}
 		await this.admission.run(1, meta.size, async (tally) => {
 			let raw: Buffer | null = null;
-			await this.pass.source.fetchBodies([meta.uid], (body) => (raw = body.raw));
+			const unreadable = await this.pass.source.fetchBodies([meta.uid], (body) => (raw = body.raw));
 			if (!raw) {
-				this.records.handled([meta]);
+				await settleUnread(this.pass, this.records, [meta], unreadable, tally);
 				return;
 			}
 			const original = {
@@ -133,6 +134,7 @@ export class OversizeCopy {
 			{ raw: copy.raw, flags: copy.flags, internalDate: meta.internalDate },
 		]);
 		if (result.ok) {
+			if (result.flagsDropped) this.records.flagsRefused(result.flagsDropped);
 			const copied = this.records.outcome(meta, 'copied', {
 				targetUid: result.uid,
 				fingerprint: copy.fingerprint,

@@ -8,12 +8,15 @@ import { KeyedBag } from '../multiset';
 import type { FolderRoute } from '../types';
 import type { FolderSyncContext } from './context';
 import { fetchFingerprints, keyOfMeta } from './matchKeys';
+import { sizeLimitOf } from './oversizeRules';
 import { claimedUids, targetClaims, type Claim } from './targetClaims';
 
 export class TargetReconciliation {
 	private constructor(
 		private readonly targetMessages: MessageMeta[],
 		private readonly claims: Claim[],
+		/** Items over it go to the oversize path, which finds their zipped copies by their bytes. */
+		private readonly sizeLimit: number | null,
 	) {}
 
 	/**
@@ -32,10 +35,23 @@ export class TargetReconciliation {
 		for (const sibling of context.routes) {
 			if (sibling.targetRaw !== route.targetRaw || sibling.skipReason || !sibling.sourceRaw)
 				continue;
+			// Only the records the claims are made of count: those under the UIDVALIDITY each folder is at now.
+			const siblingUidValidity =
+				sibling.sourceRaw === route.sourceRaw
+					? uidValidity
+					: (
+							await context.ledger.getFolderState(
+								context.migrationId,
+								context.sourceAccount,
+								sibling.sourceRaw,
+							)
+						)?.uidValidity;
+			if (siblingUidValidity === undefined) continue;
 			const counts = await context.ledger.countsByStatus(
 				context.migrationId,
 				context.sourceAccount,
 				sibling.sourceRaw,
+				siblingUidValidity,
 			);
 			accounted += counts.copied + counts.present;
 			pending += counts.pending;
@@ -51,7 +67,11 @@ export class TargetReconciliation {
 			sourceRaw: route.sourceRaw,
 			items,
 		});
-		return new TargetReconciliation(await target.scan(), claims);
+		return new TargetReconciliation(
+			await target.scan(),
+			claims,
+			sizeLimitOf(context.oversize, target.appendLimit),
+		);
 	}
 
 	/**
@@ -86,15 +106,21 @@ export class TargetReconciliation {
 			),
 		];
 		const targetPrints = await fetchFingerprints(target, candidateUids);
-		for (const item of todo) {
-			const key = keyOfMeta(item);
-			const found = item.messageId
-				? unclaimed.take(key)
-				: unclaimed.take(key, (message) => {
-						const print = targetPrints.get(message.uid);
-						return print !== undefined && print === sourcePrints.get(item.uid);
-					});
-			if (found) matches.set(item.uid, found);
+		// With a Message-ID, a copy of the same size first (the target kept the bytes), then any (it rewrote them).
+		const rewritable = (item: MessageMeta) =>
+			item.messageId !== null && (this.sizeLimit === null || item.size <= this.sizeLimit);
+		for (const sameSize of [true, false]) {
+			for (const item of todo) {
+				if (matches.has(item.uid) || (!sameSize && !rewritable(item))) continue;
+				const key = keyOfMeta(item);
+				const found = item.messageId
+					? unclaimed.take(key, (message) => !sameSize || message.size === item.size)
+					: unclaimed.take(key, (message) => {
+							const print = targetPrints.get(message.uid);
+							return print !== undefined && print === sourcePrints.get(item.uid);
+						});
+				if (found) matches.set(item.uid, found);
+			}
 		}
 		for (const found of matches.values()) {
 			this.claims.push({ targetUid: found.uid, key: keyOfMeta(found), ownFolder: true });

@@ -2,7 +2,8 @@
  * Full, Delta and Dry run for one folder: the coordinator. It skips a folder the ledger shows unchanged, rebinds the
  * records after a UIDVALIDITY change, walks the UID windows (windowLoop) and records where the pass got to.
  */
-import type { MailSource, MailTarget } from '../mailStore';
+import type { FolderState } from '../../ledger/types';
+import type { FolderStatus, MailSource, MailTarget } from '../mailStore';
 import type { FolderReport, FolderRoute } from '../types';
 import {
 	emptyReport,
@@ -10,6 +11,7 @@ import {
 	type FolderProgress,
 	type FolderSyncContext,
 } from './context';
+import { ReturningMessages } from './returningMessages';
 import { rebindAfterUidValidityChange } from './uidValidityRebind';
 import { walkWindows } from './windowLoop';
 
@@ -55,18 +57,11 @@ export async function syncFolder(
 		return report;
 	}
 
-	if (!resumed && state && state.uidValidity !== status.uidValidity && context.mode !== 'dryRun') {
-		const all = status.exists > 0 ? await source.scan() : [];
-		await rebindAfterUidValidityChange(
-			context,
-			route,
-			source,
-			{ oldUidValidity: state.uidValidity, newUidValidity: status.uidValidity },
-			all,
-		);
+	if (!resumed && context.mode !== 'dryRun' && state?.uidValidity !== status.uidValidity) {
+		await relinkOtherUidValidities(context, route, source, status, state);
 	}
 	const uids = status.exists > 0 ? await source.uids() : [];
-	if (!resumed) report.sourceItems = uids.length;
+	report.sourceItems = resumed ? resumedSourceItems(resumed, uids) : uids.length;
 	const progress: FolderProgress = resumed ?? {
 		report,
 		uidValidity: status.uidValidity,
@@ -74,6 +69,8 @@ export async function syncFolder(
 		windowTo: 0,
 		unhandled: null,
 		open: 0,
+		returning: new ReturningMessages(),
+		retries: [],
 	};
 	options.progress.current = progress;
 	const walked = await walkWindows({
@@ -92,8 +89,19 @@ export async function syncFolder(
 		return report;
 	}
 	if (context.mode === 'dryRun') return report;
+	const unaccounted = report.sourceItems - accountedFor(report);
+	if (unaccounted !== 0) {
+		// Never complete with an item unexplained: the folder stays open, so the next run walks it again.
+		report.unaccounted = unaccounted;
+		progress.open += Math.max(0, unaccounted);
+	}
 
-	const counts = await ledger.countsByStatus(migrationId, sourceAccount, route.sourceRaw);
+	const counts = await ledger.countsByStatus(
+		migrationId,
+		sourceAccount,
+		route.sourceRaw,
+		status.uidValidity,
+	);
 	await ledger.setFolderState({
 		migrationId,
 		sourceAccount,
@@ -106,4 +114,70 @@ export async function syncFolder(
 		counts: { ...counts, sourceExists: uids.length, open: progress.open },
 	});
 	return report;
+}
+
+/**
+ * Before a pass under a UIDVALIDITY the folder state does not name (it changed, or no pass over the folder has
+ * completed yet): the records under other UIDVALIDITY values, the state's first, are tied to the new UIDs. Then the
+ * state names this UIDVALIDITY, so a change before the first pass completes is seen too, and other folders that land
+ * in the same target folder count this one's copies.
+ */
+async function relinkOtherUidValidities(
+	context: FolderSyncContext,
+	route: FolderRoute,
+	source: MailSource,
+	status: FolderStatus,
+	state: FolderState | null,
+): Promise<void> {
+	const { ledger, migrationId, sourceAccount } = context;
+	const recorded = await ledger.recordedUidValidities(migrationId, sourceAccount, route.sourceRaw);
+	const others = recorded.filter(
+		(uidValidity) => uidValidity !== status.uidValidity && uidValidity !== state?.uidValidity,
+	);
+	const older = state ? [state.uidValidity, ...others] : others;
+	if (older.length > 0) {
+		const all = status.exists > 0 ? await source.scan() : [];
+		for (const oldUidValidity of older) {
+			await rebindAfterUidValidityChange(
+				context,
+				route,
+				source,
+				{ oldUidValidity, newUidValidity: status.uidValidity },
+				all,
+			);
+		}
+	}
+	if (!state) {
+		await ledger.setFolderState({
+			migrationId,
+			sourceAccount,
+			sourceFolder: route.sourceRaw,
+			uidValidity: status.uidValidity,
+			uidNext: null,
+			highestModseq: null,
+			lastPassCompletedAt: null,
+			targetFolder: route.targetRaw,
+			counts: {},
+		});
+	}
+}
+
+function accountedFor(report: FolderReport): number {
+	return report.copied + report.alreadyPresent + report.skipped + report.failed + report.vanished;
+}
+
+/**
+ * The source items of a pass continued on a new session: those it accounted for, those of its interrupted window
+ * still to do, and the UIDs the new listing has beyond where it stopped.
+ */
+function resumedSourceItems(progress: FolderProgress, uids: readonly number[]): number {
+	const next = progress.unhandled ? progress.windowTo + 1 : progress.windowFrom;
+	let after = uids.length;
+	while (after > 0 && uids[after - 1] >= next) after--;
+	return (
+		accountedFor(progress.report) +
+		(progress.unhandled?.size ?? 0) +
+		(uids.length - after) +
+		progress.retries.length
+	);
 }

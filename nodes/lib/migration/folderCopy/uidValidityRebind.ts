@@ -34,8 +34,12 @@ export async function rebindAfterUidValidityChange(
 	);
 	const mapping: { oldUid: number; newUid: number }[] = [];
 	for (const meta of metas) {
-		const found = bag.take(keyOfMeta(meta), (candidate) =>
-			meta.messageId ? true : candidate.state.fingerprint === prints.get(meta.uid),
+		// Both sides are the source, so its size is a fair test too.
+		const found = bag.take(
+			keyOfMeta(meta),
+			(candidate) =>
+				candidate.state.size === meta.size &&
+				(meta.messageId ? true : candidate.state.fingerprint === prints.get(meta.uid)),
 		);
 		if (found) mapping.push({ oldUid: found.uid, newUid: meta.uid });
 	}

@@ -1,6 +1,7 @@
 /**
  * Verify for one folder: every source item is accounted for (in the target at the UID the ledger recorded, or
- * skipped or failed with a reason), and every target message belongs to some source item. Writes nothing to either
+ * skipped or failed with a reason), and every target message belongs to some source item. A copy the target stores
+ * at another size than the source's is present, counted as rewritten by the target. Writes nothing to either
  * side; items found missing are marked failed in the ledger so the next Full run copies them again.
  */
 import type { ItemOutcome } from '../../ledger/types';
@@ -20,7 +21,7 @@ export async function verifyFolder(
 	target: MailTarget,
 	targetExists: boolean,
 ): Promise<FolderReport> {
-	const report = emptyReport(route, 'verified');
+	const report = { ...emptyReport(route, 'verified'), rewrittenByTarget: 0 };
 	const status = await source.openFolder(route.sourceRaw);
 	const metas = status.exists > 0 ? await source.scan() : [];
 	report.sourceItems = metas.length;
@@ -85,15 +86,12 @@ export async function verifyFolder(
 			);
 			continue;
 		}
-		let found: MessageMeta | undefined;
-		if (item.targetUid && item.targetUidValidity === targetStatus?.uidValidity) {
-			found = targetByUid.get(item.targetUid);
-			// A zipped copy is smaller than its source by design.
-			const zipped = item.oversize?.handling === 'zipped';
-			if (found && found.size !== meta.size && !zipped) found = undefined;
-		} else {
-			found = keyless.take(keyOfMeta(meta));
-		}
+		// The UID the target gave the copy names it for good, whatever size the target reports for it now.
+		const found =
+			item.targetUid && item.targetUidValidity === targetStatus?.uidValidity
+				? targetByUid.get(item.targetUid)
+				: (keyless.take(keyOfMeta(meta), (message) => message.size === meta.size) ??
+					keyless.take(keyOfMeta(meta)));
 		if (!found) {
 			report.failed++;
 			difference(meta, 'missing', 'deleted from the target after it was copied');
@@ -112,6 +110,10 @@ export async function verifyFolder(
 			continue;
 		}
 		report.alreadyPresent++;
+		// A zipped copy is smaller by design; any other size difference is the target's rewriting.
+		if (found.size !== meta.size && item.oversize?.handling !== 'zipped') {
+			report.rewrittenByTarget++;
+		}
 		if (flagsKey(policy.split(meta.flags).kept) !== flagsKey(policy.split(found.flags).kept)) {
 			difference(
 				meta,

@@ -1,5 +1,5 @@
 /** The MailboxReport of one run: started empty, filled with its folder rows and totals, ended with its status. */
-import type { LedgerStore } from '../../ledger/types';
+import type { LedgerStore, RunFinish } from '../../ledger/types';
 import { RunStoppedError, type StopState } from '../../limits/stopConditions';
 import { emptyReport } from '../folderCopy/context';
 import type { FolderSyncContext } from '../folderCopy';
@@ -12,7 +12,9 @@ import type {
 	MigrationRequest,
 } from '../types';
 
-export function newMailboxReport(request: MigrationRequest): MailboxReport {
+export function newMailboxReport(
+	request: Pick<MigrationRequest, 'mailbox' | 'targetMailbox' | 'migrationId' | 'mode'>,
+): MailboxReport {
 	const { mode } = request;
 	return {
 		mailbox: request.mailbox,
@@ -29,20 +31,24 @@ export function newMailboxReport(request: MigrationRequest): MailboxReport {
 			skipped: 0,
 			skippedByReason: {},
 			failed: 0,
+			vanished: 0,
 			flagsUpdated: 0,
 			zipped: 0,
+			rewrittenByTarget: 0,
 		},
 		bytes: 0,
 		seconds: 0,
 		messagesPerSecond: 0,
 		megabytesPerSecond: 0,
 		failedItems: [],
+		vanishedItems: [],
 		flagsNotKept: {},
 		resumesAt: null,
 		reconnects: 0,
 		serverBackoffs: 0,
 		folders: [],
 		...(mode === 'verify' ? { differences: [] } : {}),
+		target: null,
 		runId: null,
 	};
 }
@@ -91,6 +97,8 @@ export function completeReport(
 		report.counts.alreadyPresent += folder.alreadyPresent;
 		report.counts.skipped += folder.skipped;
 		report.counts.failed += folder.failed;
+		report.counts.rewrittenByTarget += folder.rewrittenByTarget ?? 0;
+		report.counts.vanished += folder.vanished;
 	}
 	report.counts.folders = outcome.reports.size;
 	report.counts.flagsUpdated = totals.flagsUpdated;
@@ -107,7 +115,8 @@ function statusOf(report: MailboxReport, folderErrors: number): MailboxStatus {
 	if (report.mode === 'verify') {
 		return report.differences?.length || folderErrors ? 'partial' : 'completed';
 	}
-	return report.counts.failed > 0 || folderErrors > 0 ? 'partial' : 'completed';
+	const unaccounted = report.folders.some((folder) => folder.unaccounted);
+	return report.counts.failed > 0 || folderErrors > 0 || unaccounted ? 'partial' : 'completed';
 }
 
 /** Paused by a stop condition, with its reason and when the mailbox may go on. */
@@ -115,6 +124,13 @@ export function paused(report: MailboxReport, stop: StopState): MailboxReport {
 	report.status = 'paused';
 	report.reason = stop.reason;
 	report.resumesAt = stop.resumesAt;
+	return report;
+}
+
+/** Kept out by another run (or by an earlier row of the same pair), or stopped when another run took it over. */
+export function locked(report: MailboxReport, reason: string): MailboxReport {
+	report.status = 'locked';
+	report.reason = reason;
 	return report;
 }
 
@@ -148,8 +164,14 @@ export async function recordRunEnd(
 ): Promise<void> {
 	await ledger
 		.finishRun(runId, {
-			status: report.status === 'completed' ? 'completed' : 'completedWithErrors',
+			status: runStatusOf(report.status),
 			summary: { counts: report.counts, bytes: report.bytes, seconds: report.seconds },
 		})
 		.catch((error: unknown) => logger?.warn(`Could not record the run's end: ${String(error)}`));
+}
+
+function runStatusOf(status: MailboxStatus): RunFinish['status'] {
+	if (status === 'completed') return 'completed';
+	// Another run took the mailbox over: this one stopped before its end.
+	return status === 'locked' ? 'aborted' : 'completedWithErrors';
 }

@@ -27,12 +27,11 @@ export interface MailboxSide<Store> {
 	mailbox: string;
 	/** For logs and errors: never carries a password. */
 	label: string;
-}
-
-export interface SourceSide extends MailboxSide<MailSource> {
 	/** The mailbox's stable identity in the ledger, e.g. `alice@imap.example.com:993`. */
 	account: string;
 }
+
+export type SourceSide = MailboxSide<MailSource>;
 
 export function sourceSideOf(options: SourceStoreOptions): SourceSide {
 	switch (options.kind) {
@@ -43,7 +42,9 @@ export function sourceSideOf(options: SourceStoreOptions): SourceSide {
 	}
 }
 
-export function targetSideOf(options: TargetStoreOptions): MailboxSide<MailTarget> {
+export type TargetSide = MailboxSide<MailTarget>;
+
+export function targetSideOf(options: TargetStoreOptions): TargetSide {
 	switch (options.kind) {
 		case 'imap':
 			return imapTargetSide(options.endpoint);

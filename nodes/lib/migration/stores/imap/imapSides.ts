@@ -1,10 +1,9 @@
 /** The two sides of a mailbox migration on IMAP servers: what storeSides.ts makes of an `imap` store description. */
 import { describeEndpoint, type ImapEndpoint } from '../../../imap/endpoint';
-import type { MailboxSide, SourceSide } from '../storeSides';
+import type { MailboxSide, SourceSide, TargetSide } from '../storeSides';
 import { ImapMailSource, ImapMailTarget } from './imapStores';
-import type { MailTarget } from '../../mailStore';
 
-/** The ledger's name for a source mailbox: login and server, so the same login on two servers never mixes. */
+/** The ledger's name for a mailbox: login and server, so the same login on two servers never mixes. */
 export function sourceAccountOf(endpoint: ImapEndpoint): string {
 	return `${endpoint.login.mailbox}@${endpoint.host}:${endpoint.port}`;
 }
@@ -14,17 +13,14 @@ function describedSide(endpoint: ImapEndpoint): Omit<MailboxSide<never>, 'open'>
 		host: endpoint.host,
 		mailbox: endpoint.login.mailbox,
 		label: describeEndpoint(endpoint),
+		account: sourceAccountOf(endpoint),
 	};
 }
 
 export function imapSourceSide(endpoint: ImapEndpoint): SourceSide {
-	return {
-		...describedSide(endpoint),
-		account: sourceAccountOf(endpoint),
-		open: async () => await ImapMailSource.open(endpoint),
-	};
+	return { ...describedSide(endpoint), open: async () => await ImapMailSource.open(endpoint) };
 }
 
-export function imapTargetSide(endpoint: ImapEndpoint): MailboxSide<MailTarget> {
+export function imapTargetSide(endpoint: ImapEndpoint): TargetSide {
 	return { ...describedSide(endpoint), open: async () => await ImapMailTarget.open(endpoint) };
 }

@@ -29,6 +29,7 @@ import {
 	type StoreFolder,
 	type StoreNamespace,
 	type TargetFolderStatus,
+	type UnreadableMessage,
 } from '../../mailStore';
 import { messageIdFromHeader } from '../../messageIdentity';
 
@@ -37,6 +38,12 @@ const TRANSIENT_CODES = new Set(['THROTTLED', 'UNAVAILABLE', 'LIMIT', 'INUSE', '
 
 /** UIDs per FETCH command: keeps command lines short even when the UIDs are scattered. */
 const UIDS_PER_FETCH = 500;
+
+/**
+ * Refused FETCHes one fetchBodies call answers by splitting the UID set to find the messages the server will not
+ * read out; past that, what is left of a refused set is unreadable as a whole (a server refusing every FETCH).
+ */
+const MAX_REFUSED_FETCHES = 32;
 
 const SCAN_ITEMS = [
 	'UID',
@@ -143,26 +150,88 @@ abstract class ImapStore {
 		return [...uids].sort((a, b) => a - b);
 	}
 
-	async fetchBodies(uids: readonly number[], onBody: (body: MessageBody) => void): Promise<void> {
+	async fetchBodies(
+		uids: readonly number[],
+		onBody: (body: MessageBody) => void,
+	): Promise<UnreadableMessage[]> {
 		this.requireOpenFolder();
+		// UIDs not answered yet: each is handed on once, also when a refused set is fetched again in halves.
 		const wanted = new Set(uids);
+		const read: BodyRead = { wanted, onBody, unreadable: [], refusalsLeft: MAX_REFUSED_FETCHES };
 		for (const group of chunks(
 			[...wanted].sort((a, b) => a - b),
 			UIDS_PER_FETCH,
 		)) {
+			await this.fetchBodyGroup(group, read);
+		}
+		return read.unreadable;
+	}
+
+	/**
+	 * One UID FETCH of bodies. A tagged NO is about one message as often as about the set (a corrupt file, a message
+	 * the server cannot parse): the set is fetched again in halves until the refused messages stand alone.
+	 */
+	private async fetchBodyGroup(group: readonly number[], read: BodyRead): Promise<void> {
+		const { wanted, unreadable } = read;
+		try {
 			await this.guarded(() =>
 				this.session.uidFetch(uidSetOf(group), ['UID', 'BODY.PEEK[]'], (message) => {
-					if (message.body && wanted.has(message.uid))
-						onBody({ uid: message.uid, raw: message.body });
+					if (!wanted.delete(message.uid)) return;
+					if (message.body && message.body.length > 0) {
+						read.onBody({ uid: message.uid, raw: message.body });
+					} else {
+						const reason =
+							message.body === null
+								? 'the source answered BODY[] NIL: it has no content for this message'
+								: 'the source answered an empty message';
+						unreadable.push({ uid: message.uid, reason });
+					}
 				}),
 			);
+		} catch (error) {
+			if (!(error instanceof ImapError) || error.kind !== 'no' || busyOf(error)) throw error;
+			const left = group.filter((uid) => wanted.has(uid));
+			read.refusalsLeft--;
+			if (left.length === 1 || read.refusalsLeft <= 0) {
+				const reason = error.serverText || error.message;
+				for (const uid of left) {
+					wanted.delete(uid);
+					unreadable.push({ uid, reason });
+				}
+				return;
+			}
+			const half = Math.ceil(left.length / 2);
+			await this.fetchBodyGroup(left.slice(0, half), read);
+			await this.fetchBodyGroup(left.slice(half), read);
 		}
+	}
+
+	async existing(uids: readonly number[]): Promise<Set<number>> {
+		this.requireOpenFolder();
+		if (uids.length === 0) return new Set();
+		const found = new Set<number>();
+		for (const group of chunks(
+			[...uids].sort((a, b) => a - b),
+			UIDS_PER_FETCH,
+		)) {
+			const listed = await this.guarded(() => this.session.uidSearch(`UID ${uidSetOf(group)}`));
+			for (const uid of listed) found.add(uid);
+		}
+		return found;
 	}
 
 	async close(): Promise<void> {
 		this.openedFolder = null;
 		await this.session.logout();
 	}
+}
+
+/** One fetchBodies call under way: what is still to come and what the server would not read out. */
+interface BodyRead {
+	wanted: Set<number>;
+	onBody: (body: MessageBody) => void;
+	unreadable: UnreadableMessage[];
+	refusalsLeft: number;
 }
 
 /** What SELECT or EXAMINE says about a folder, as the engine reads it on either side. */
@@ -229,7 +298,29 @@ export class ImapMailSource extends ImapStore implements MailSource {
 	}
 }
 
-type Prepared = { index: number; message: AppendMessage } | { index: number; result: AppendResult };
+/** A message ready for APPEND, with the flags left out because IMAP cannot carry them. */
+type SendableMessage = AppendMessage & { flags: readonly string[]; dropped?: string[] };
+
+type Prepared =
+	{ index: number; message: SendableMessage } | { index: number; result: AppendResult };
+
+function keywordsOf(flags: readonly string[]): string[] {
+	return flags.filter((flag) => !flag.startsWith('\\'));
+}
+
+function isSendableFlag(flag: string): boolean {
+	try {
+		flagList([flag]);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** The `flagsDropped` of a stored message whose unsendable flags were left out. */
+function dropped(message: SendableMessage): { flagsDropped?: string[] } {
+	return message.dropped ? { flagsDropped: message.dropped } : {};
+}
 
 export class ImapMailTarget extends ImapStore implements MailTarget {
 	static async open(
@@ -269,7 +360,7 @@ export class ImapMailTarget extends ImapStore implements MailTarget {
 	async append(items: readonly AppendItem[]): Promise<AppendResult[]> {
 		const folder = this.requireOpenFolder();
 		const results: AppendResult[] = new Array(items.length);
-		const sendable: { index: number; message: AppendMessage }[] = [];
+		const sendable: { index: number; message: SendableMessage }[] = [];
 		for (const prepared of items.map((item, index) => this.prepare(item, index))) {
 			if ('result' in prepared) results[prepared.index] = prepared.result;
 			else sendable.push(prepared);
@@ -281,7 +372,7 @@ export class ImapMailTarget extends ImapStore implements MailTarget {
 					sendable.map((entry) => entry.message),
 				);
 				sendable.forEach((entry, position) => {
-					results[entry.index] = { ok: true, ...appended[position] };
+					results[entry.index] = { ok: true, ...appended[position], ...dropped(entry.message) };
 				});
 				return results;
 			} catch (error) {
@@ -299,17 +390,46 @@ export class ImapMailTarget extends ImapStore implements MailTarget {
 		const outcomes = await Promise.allSettled(
 			sendable.map((entry) => this.session.append(folder, [entry.message])),
 		);
+		const refused: { index: number; message: SendableMessage }[] = [];
 		outcomes.forEach((outcome, position) => {
-			const { index } = sendable[position];
+			const { index, message } = sendable[position];
 			if (outcome.status === 'fulfilled') {
-				results[index] = { ok: true, ...outcome.value[0] };
+				results[index] = { ok: true, ...outcome.value[0], ...dropped(message) };
 				return;
 			}
 			const translated = this.translate(outcome.reason);
 			if (!(translated instanceof ImapError)) throw translated;
 			results[index] = failureOf(translated);
+			if (keywordsOf(message.flags).length && !busyOf(translated) && !isSizeRefusal(translated)) {
+				refused.push({ index, message });
+			}
 		});
+		for (const { index, message } of refused) {
+			results[index] = (await this.appendWithoutKeywords(folder, message)) ?? results[index];
+		}
 		return results;
+	}
+
+	/**
+	 * A message refused with keywords (a target with a keyword limit, or one that refuses some names) is stored
+	 * without them; the keywords are reported as not kept. Null when it is refused without them too.
+	 */
+	private async appendWithoutKeywords(
+		folder: string,
+		message: SendableMessage,
+	): Promise<AppendResult | null> {
+		const keywords = keywordsOf(message.flags);
+		const bare = { ...message, flags: message.flags.filter((flag) => flag.startsWith('\\')) };
+		delete bare.dropped;
+		try {
+			const [appended] = await this.session.append(folder, [bare]);
+			const earlier = message.dropped ?? [];
+			return { ok: true, ...appended, flagsDropped: [...earlier, ...keywords] };
+		} catch (error) {
+			const translated = this.translate(error);
+			if (!(translated instanceof ImapError)) throw translated;
+			return null;
+		}
 	}
 
 	/** Checks an item locally, so one bad flag or date fails that item rather than its whole batch. */
@@ -328,17 +448,19 @@ export class ImapMailTarget extends ImapStore implements MailTarget {
 			};
 		}
 		try {
-			flagList(item.flags);
 			if (item.internalDate) internalDateArg(item.internalDate);
 		} catch (error) {
 			return { index, result: failureOf(error as ImapError) };
 		}
+		// A keyword IMAP cannot carry (8-bit, specials) is left out and reported, not a reason to fail the message.
+		const invalid = item.flags.filter((flag) => !isSendableFlag(flag));
 		return {
 			index,
 			message: {
 				raw: item.raw,
-				flags: item.flags,
+				flags: invalid.length ? item.flags.filter(isSendableFlag) : item.flags,
 				internalDate: item.internalDate ? item.internalDate : undefined,
+				...(invalid.length ? { dropped: invalid } : {}),
 			},
 		};
 	}

@@ -35,7 +35,34 @@ export function imapAccountFields(defaultHost: string): INodeProperties[] {
 			type: 'boolean',
 			default: false,
 			description:
-				'Whether to accept certificates that cannot be verified. Leave off unless the server uses a private certificate you trust.',
+				'Whether to accept a certificate chain that cannot be verified. The host name is still checked. Prefer Trusted CA Certificates or a fingerprint.',
+		},
+		{
+			displayName: 'Trusted CA Certificates (PEM)',
+			name: 'trustedCaPem',
+			type: 'string',
+			typeOptions: { rows: 4 },
+			default: '',
+			placeholder: '-----BEGIN CERTIFICATE-----',
+			description:
+				"The CA (or the server's own certificate) to verify the server against instead of the system's roots. Chain and host name are both checked.",
+		},
+		{
+			displayName: 'Certificate Fingerprint (SHA-256)',
+			name: 'certificateFingerprint',
+			type: 'string',
+			default: '',
+			placeholder: 'AB:CD:…',
+			description:
+				"Pin the server's certificate: it must have this SHA-256 fingerprint, whoever signed it. The host name is still checked unless skipped below.",
+		},
+		{
+			displayName: 'Skip Host Name Check',
+			name: 'skipHostnameCheck',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to accept a certificate that does not name this host. Leave off unless you connect by an address the certificate does not list and trust the server.',
 		},
 		{
 			displayName: 'Login Mode',

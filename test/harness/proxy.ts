@@ -1,5 +1,5 @@
 /**
- * A TCP proxy on 127.0.0.1 in front of a server, for tests of what clients do when connections break or stall.
+ * A TCP proxy on loopback (127.0.0.1 unless asked) in front of a server, for tests of what clients do when connections break or stall.
  * 'up' is client → server, 'down' is server → client.
  */
 import net from 'node:net';
@@ -36,6 +36,7 @@ interface Pair {
 export async function startFaultProxy(
 	targetPort: number,
 	targetHost = '127.0.0.1',
+	listenHost = '127.0.0.1',
 ): Promise<FaultProxy> {
 	const pairs = new Set<Pair>();
 	let paused = false;
@@ -105,7 +106,7 @@ export async function startFaultProxy(
 	});
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
-		server.listen(0, '127.0.0.1', () => resolve());
+		server.listen(0, listenHost, () => resolve());
 	});
 	const address = server.address() as net.AddressInfo;
 
@@ -115,7 +116,7 @@ export async function startFaultProxy(
 	};
 
 	return {
-		name: `fault proxy :${address.port} → ${targetHost}:${targetPort}`,
+		name: `fault proxy ${listenHost}:${address.port} → ${targetHost}:${targetPort}`,
 		port: address.port,
 		get connections() {
 			return accepted;

@@ -33,8 +33,9 @@ export class TestServices {
 		return this.add(await startDovecot({ ...options, parentDir: this.dir }));
 	}
 
-	async faultProxy(targetPort: number): Promise<FaultProxy> {
-		return this.add(await startFaultProxy(targetPort));
+	/** `listenHost` another loopback address (127.0.0.2) reaches the server by an address its certificate does not list. */
+	async faultProxy(targetPort: number, listenHost?: string): Promise<FaultProxy> {
+		return this.add(await startFaultProxy(targetPort, '127.0.0.1', listenHost));
 	}
 
 	/** Registers anything with stop(); stopAll() stops it (last started, first stopped). */

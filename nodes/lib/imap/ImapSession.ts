@@ -5,7 +5,7 @@
  *
  * API (all commands may be issued concurrently; they go out in call order and resolve independently, by tag):
  * - `ImapSession.connect(endpoint, { commandTimeoutMs?, logger?, maxLiteralBytes? })`: TCP (no Nagle), implicit TLS or STARTTLS
- *   (certificates verified unless `allowSelfSigned`), greeting (PREAUTH skips the login, BYE fails), CAPABILITY,
+ *   (certificates checked by serverCertificate.ts), greeting (PREAUTH skips the login, BYE fails), CAPABILITY,
  *   AUTHENTICATE PLAIN (SASL-IR when offered; authzid when asked) or LOGIN, CAPABILITY again. Resolves
  *   authenticated. `endpoint.connectTimeoutMs` (default 30 s) bounds all of that.
  * - `capabilities`, `enabled`, `has(cap)`, `appendLimit` (APPENDLIMIT=n or null), `selected`, `isClosed`.

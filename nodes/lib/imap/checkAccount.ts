@@ -1,9 +1,9 @@
 import net from 'node:net';
-import tls from 'node:tls';
 
 import { describeConnectionFailure } from './connectionFailure';
 import { endpointFor, type ImapAccountSettings, type ImapServer } from './endpoint';
 import { closeQuietly, createImapFlowClient } from './imapflowClient';
+import { connectTls } from './serverCertificate';
 
 export interface AccountCheck {
 	ok: boolean;
@@ -37,17 +37,12 @@ function readLine(socket: net.Socket, timeoutMs: number): Promise<string> {
 
 function openSocket(server: ImapServer, timeoutMs: number): Promise<net.Socket> {
 	return new Promise((resolve, reject) => {
-		const options = { host: server.host, port: server.port, timeout: timeoutMs };
+		const ready = () => resolve(socket);
 		const socket =
 			server.security === 'tls'
-				? tls.connect({
-						...options,
-						servername: server.host,
-						rejectUnauthorized: !server.allowSelfSigned,
-					})
-				: net.connect(options);
-		const ready = server.security === 'tls' ? 'secureConnect' : 'connect';
-		socket.once(ready, () => resolve(socket));
+				? connectTls(server, { port: server.port }, ready)
+				: net.connect({ host: server.host, port: server.port }, ready);
+		socket.setTimeout(timeoutMs);
 		socket.once('error', reject);
 		socket.once('timeout', () => {
 			socket.destroy();
@@ -69,13 +64,9 @@ export async function probeServer(server: ImapServer): Promise<void> {
 			let reply = await readLine(socket, timeoutMs);
 			while (reply.startsWith('* ')) reply = await readLine(socket, timeoutMs);
 			if (!/^A1 OK/i.test(reply)) throw new Error(`STARTTLS refused: ${reply.slice(0, 120)}`);
+			const plain = socket;
 			socket = await new Promise<net.Socket>((resolve, reject) => {
-				const secure = tls.connect({
-					socket,
-					servername: server.host,
-					rejectUnauthorized: !server.allowSelfSigned,
-				});
-				secure.once('secureConnect', () => resolve(secure));
+				const secure = connectTls(server, { socket: plain }, () => resolve(secure));
 				secure.once('error', reject);
 			});
 		}

@@ -11,8 +11,14 @@ export interface ImapServer {
 	host: string;
 	port: number;
 	security: ImapSecurity;
-	/** Accept self-signed or otherwise unverifiable certificates. Off unless the operator asks. */
+	/** Accept a certificate chain that cannot be verified (the host name is still checked). Off unless the operator asks. */
 	allowSelfSigned: boolean;
+	/** PEM certificates to verify the chain against instead of the system's roots (a private CA, or the server's own certificate). */
+	trustedCaPem?: string;
+	/** SHA-256 fingerprint the server's own certificate must have (hex, colons optional): pins it, chain or not. */
+	certificateFingerprint?: string;
+	/** Do not check that the certificate names the host connected to. Off unless the operator asks. */
+	skipHostnameCheck?: boolean;
 	/** Milliseconds to wait for TCP + TLS + greeting. */
 	connectTimeoutMs?: number;
 }
@@ -76,13 +82,16 @@ export function endpointFor(
 	mailbox: string | undefined,
 	mailboxPassword?: string,
 ): ImapEndpoint {
-	const { host, port, security, allowSelfSigned, connectTimeoutMs } = account;
+	// Field by field: nothing of the account but its server and trust settings travels with the endpoint.
 	return {
-		host,
-		port,
-		security,
-		allowSelfSigned,
-		connectTimeoutMs,
+		host: account.host,
+		port: account.port,
+		security: account.security,
+		allowSelfSigned: account.allowSelfSigned,
+		trustedCaPem: account.trustedCaPem,
+		certificateFingerprint: account.certificateFingerprint,
+		skipHostnameCheck: account.skipHostnameCheck,
+		connectTimeoutMs: account.connectTimeoutMs,
 		login: resolveLogin(account, mailbox, mailboxPassword),
 	};
 }

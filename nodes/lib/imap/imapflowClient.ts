@@ -1,6 +1,20 @@
-import { ImapFlow } from 'imapflow';
+import net from 'node:net';
+
+import { ImapFlow, type ImapTransport } from 'imapflow';
 
 import type { ImapEndpoint } from './endpoint';
+import { connectTls } from './serverCertificate';
+
+/** imapflow's sockets, opened and certificate-checked by us, so its logins get the session's checks. */
+function checkedTransport(endpoint: ImapEndpoint): ImapTransport {
+	return {
+		connect: (options, onConnect) =>
+			options.secure
+				? connectTls(endpoint, { port: endpoint.port }, onConnect)
+				: net.connect({ host: endpoint.host, port: endpoint.port }, onConnect),
+		upgrade: (socket, _options, onSecure) => connectTls(endpoint, { socket }, onSecure),
+	};
+}
 
 /** The one place that builds an imapflow client from an endpoint (pre-flight and credential tests use imapflow). */
 export function createImapFlowClient(endpoint: ImapEndpoint): ImapFlow {
@@ -11,7 +25,7 @@ export function createImapFlowClient(endpoint: ImapEndpoint): ImapFlow {
 		secure: endpoint.security === 'tls',
 		doSTARTTLS:
 			endpoint.security === 'starttls' ? true : endpoint.security === 'none' ? false : undefined,
-		tls: { rejectUnauthorized: !endpoint.allowSelfSigned, servername: endpoint.host },
+		transport: checkedTransport(endpoint),
 		auth: {
 			user: endpoint.login.authUser,
 			pass: endpoint.login.password,

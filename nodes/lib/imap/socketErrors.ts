@@ -48,23 +48,37 @@ const TLS_CODE =
 /** Text of code-less errors (imapflow passes some on without Node's code) that still says TLS failed. */
 const TLS_TEXT = /certificate|SSL routines|wrong version number|packet length too long/i;
 
-/** What a person can do about a TLS failure, found in its code or, for code-less errors, its text. */
-const TLS_HINTS: ReadonlyArray<[RegExp, string]> = [
+/**
+ * Which check failed and what a person can do about it, found in a TLS failure's code or, for code-less errors, its
+ * text. The host-name and fingerprint sentences carry the error's detail: the names the certificate lists, the
+ * fingerprint seen (both public).
+ */
+const TLS_HINTS: ReadonlyArray<[RegExp, (detail: string) => string]> = [
 	[
 		/WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|wrong version number|packet length too long/i,
-		'The port does not speak TLS: use STARTTLS or None for this port, or the TLS port (usually 993).',
+		() =>
+			'The port does not speak TLS: use STARTTLS or None for this port, or the TLS port (usually 993).',
 	],
 	[
+		/FINGERPRINT_MISMATCH/,
+		(detail) =>
+			`The fingerprint check failed: ${detail}. Update "Certificate Fingerprint (SHA-256)" only if you trust this server's new certificate.`,
+	],
+	[/TRUST_SETTING_INVALID/, (detail) => `The certificate settings cannot be used: ${detail}.`],
+	[
 		/SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|self[- ]signed|unable to verify|unable to get (local )?issuer/i,
-		'The certificate is not trusted: turn on "Allow Self-Signed Certificates" only if you trust this server.',
+		() =>
+			'The certificate chain is not trusted: give its CA under "Trusted CA Certificates (PEM)" or pin "Certificate Fingerprint (SHA-256)", or turn on "Allow Self-Signed Certificates" only if you trust this server.',
 	],
 	[
 		/ALTNAME_INVALID|HOSTNAME_MISMATCH|does not match certificate/i,
-		'The certificate is for another host name: connect with a name the certificate lists.',
+		(detail) =>
+			`The host-name check failed: ${detail.replace(/\.$/, '')}. Connect with a name the certificate lists, or turn on "Skip Host Name Check" only if you trust this server.`,
 	],
 	[
 		/CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|certificate has expired|certificate is not yet valid/i,
-		'The certificate has expired or is not valid yet: the server administrator must renew it.',
+		() =>
+			'The certificate has expired or is not valid yet: the server administrator must renew it.',
 	],
 ];
 
@@ -99,7 +113,7 @@ function sentence(
 			return `Timeout: ${where} did not answer in time (${said})`;
 		case 'tls': {
 			const hint = TLS_HINTS.find(([pattern]) => pattern.test(`${code ?? ''} ${detail}`))?.[1];
-			return `TLS: the secure connection to ${where} failed (${said}).${hint ? ` ${hint}` : ''}`;
+			return `TLS: the secure connection to ${where} failed (${said}).${hint ? ` ${hint(detail)}` : ''}`;
 		}
 		default:
 			if (code === 'ECONNREFUSED') {

@@ -28,8 +28,9 @@ function nodeError(code: string, message = `connect ${code} 192.0.2.1:993`): Err
 }
 
 const NOT_TLS = /The port does not speak TLS: use STARTTLS or None for this port/;
-const UNTRUSTED = /The certificate is not trusted: turn on "Allow Self-Signed Certificates"/;
-const OTHER_HOST = /The certificate is for another host name/;
+const UNTRUSTED =
+	/The certificate chain is not trusted: give its CA under "Trusted CA Certificates/;
+const OTHER_HOST = /The host-name check failed: .*"Skip Host Name Check"/;
 const EXPIRED = /The certificate has expired or is not valid yet/;
 
 /** Every code the classifier knows by name, plus the TLS family it matches by prefix: layer and message. */
@@ -62,6 +63,8 @@ const CODES: ReadonlyArray<[code: string, layer: SocketLayer, message: RegExp]> 
 	['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'tls', UNTRUSTED],
 	['ERR_TLS_CERT_ALTNAME_INVALID', 'tls', OTHER_HOST],
 	['HOSTNAME_MISMATCH', 'tls', OTHER_HOST],
+	['ERR_TLS_CERT_FINGERPRINT_MISMATCH', 'tls', /The fingerprint check failed: connect /],
+	['ERR_TLS_TRUST_SETTING_INVALID', 'tls', /The certificate settings cannot be used: connect /],
 	['CERT_HAS_EXPIRED', 'tls', EXPIRED],
 	['CERT_NOT_YET_VALID', 'tls', EXPIRED],
 	[

@@ -88,6 +88,7 @@ export class SqliteLedgerStore implements LedgerStore {
 		sourceFolder: string,
 		uidValidity: number,
 		uidRange?: UidRange,
+		limit?: number,
 	): Promise<FolderItems> {
 		return this.items.getFolderItems(
 			migrationId,
@@ -95,6 +96,7 @@ export class SqliteLedgerStore implements LedgerStore {
 			sourceFolder,
 			uidValidity,
 			uidRange,
+			limit,
 		);
 	}
 

@@ -5,13 +5,14 @@
  * runs (limited.ts): a subset copied under 5 msgs/s and under 2 MB/s, the achieved rate checked against the limit.
  *
  *   npm run bench -- [--messages 5000] [--runs 3] [--no-mbsync] [--scale 1000,5000,20000]
- *                    [--no-limited] [--limited-runs 1] [--limited-dump DIR] [--only main|limited]
+ *                    [--no-limited] [--limited-runs 1] [--limited-dump DIR] [--only main|limited|huge]
+ *                    [--huge-messages 1000000]
  *                    [--baseline OTHER_CHECKOUT/.build/test/tools/migrateCli.js]
  *
  * `--baseline` also times another build of this tool (e.g. a checkout of the previous commit, after its
  * `npm run build:scripts`) in the same rounds, alternating, so a change's cost is measured against the same noise.
+ * `--only huge` runs the huge-folder section alone (huge.ts): one folder of `--huge-messages` small messages.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,9 +22,11 @@ import type { DovecotServer } from '../harness/dovecot';
 import { snapshotMailbox } from '../harness/imap-fixtures';
 import { TestServices } from '../harness/services';
 import { generateCorpus, type CorpusMessage } from './corpus';
+import { runHuge } from './huge';
 import { runLimited } from './limited';
 import { loadCorpus } from './loadCorpus';
 import { median } from './rates';
+import { timed } from './timed';
 
 const PASSWORD = 'benchpass';
 const CLI = path.resolve(__dirname, '..', 'tools', 'migrateCli.js');
@@ -38,6 +41,9 @@ interface Args {
 	limited: boolean;
 	limitedRuns: number;
 	limitedDump?: string;
+	/** The huge-folder section (only with `--only huge`: it takes long). */
+	huge: boolean;
+	hugeMessages: number;
 	/** Another build's migrateCli.js, timed in the same rounds. */
 	baseline?: string;
 }
@@ -51,6 +57,8 @@ function parseArgs(): Args {
 		main: true,
 		limited: true,
 		limitedRuns: 1,
+		huge: false,
+		hugeMessages: 1_000_000,
 	};
 	const argv = process.argv.slice(2);
 	for (let index = 0; index < argv.length; index++) {
@@ -63,12 +71,14 @@ function parseArgs(): Args {
 		else if (arg === '--limited-runs') args.limitedRuns = Number(argv[++index]);
 		else if (arg === '--limited-dump') args.limitedDump = argv[++index];
 		else if (arg === '--baseline') args.baseline = path.resolve(argv[++index]);
+		else if (arg === '--huge-messages') args.hugeMessages = Number(argv[++index]);
 		else if (arg === '--only') {
 			const only = argv[++index];
-			if (only !== 'main' && only !== 'limited')
-				throw new Error(`--only main|limited, not ${only}`);
+			if (only !== 'main' && only !== 'limited' && only !== 'huge')
+				throw new Error(`--only main|limited|huge, not ${only}`);
 			args.main = only === 'main';
 			args.limited = only === 'limited';
+			args.huge = only === 'huge';
 		} else throw new Error(`unknown argument ${arg}`);
 	}
 	return args;
@@ -81,32 +91,6 @@ function log(message: string): void {
 /** Loads the corpus into a user's mailbox (not timed). */
 function load(server: DovecotServer, user: string, corpus: CorpusMessage[]): Promise<void> {
 	return loadCorpus(server, user, PASSWORD, corpus);
-}
-
-interface Timed {
-	seconds: number;
-	stdout: string;
-	stderr: string;
-	code: number | null;
-}
-
-function timed(
-	command: string,
-	args: string[],
-	env: NodeJS.ProcessEnv = process.env,
-): Promise<Timed> {
-	return new Promise((resolve, reject) => {
-		const started = process.hrtime.bigint();
-		const child = spawn(command, args, { env });
-		let stdout = '';
-		let stderr = '';
-		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-		child.on('error', reject);
-		child.on('close', (code) =>
-			resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, stdout, stderr, code }),
-		);
-	});
 }
 
 async function verify(
@@ -343,7 +327,7 @@ async function main(): Promise<void> {
 			services.dovecot({ name: 'bench-source' }),
 			services.dovecot({ name: 'bench-target' }),
 		]);
-		const corpus = generateCorpus(args.messages);
+		const corpus = args.main || args.limited ? generateCorpus(args.messages) : [];
 		// Each section prints its table when it ends, so a failing later section loses nothing.
 		const print = (lines: string[]) => process.stdout.write(`${lines.join('\n')}\n`);
 		if (args.main) print(await runMain(args, source, target, work, corpus));
@@ -359,6 +343,19 @@ async function main(): Promise<void> {
 					dumpDir: args.limitedDump,
 					load,
 					verify,
+					log,
+				}),
+			);
+		}
+		if (args.huge) {
+			print(
+				await runHuge({
+					source,
+					target,
+					password: PASSWORD,
+					work,
+					cli: CLI,
+					messages: args.hugeMessages,
 					log,
 				}),
 			);

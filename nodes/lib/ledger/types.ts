@@ -218,13 +218,17 @@ export interface LedgerStore {
 	recordFlags(updates: readonly FlagSync[]): Promise<number>;
 
 	getItem(key: ItemKey): Promise<LedgerItem | null>;
-	/** All of a folder's items, or those with UIDs in `uidRange` (inclusive), for walking large folders in windows. */
+	/**
+	 * All of a folder's items, or those with UIDs in `uidRange` (inclusive), for walking large folders in windows;
+	 * with `limit`, only that many, lowest UIDs first (pages of a folder whose UIDs the caller does not know).
+	 */
 	getFolderItems(
 		migrationId: string,
 		sourceAccount: string,
 		sourceFolder: string,
 		uidValidity: number,
 		uidRange?: UidRange,
+		limit?: number,
 	): Promise<FolderItems>;
 	/** Items whose APPEND may or may not have reached the target. */
 	getPending(migrationId: string, sourceAccount: string): Promise<LedgerItem[]>;

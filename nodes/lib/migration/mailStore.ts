@@ -118,7 +118,12 @@ export interface MailTarget {
 	subscribe(rawName: string): Promise<void>;
 	/** Opens a folder read-write: appends, scans and flag stores work in it. */
 	openFolder(rawName: string): Promise<TargetFolderStatus>;
-	scan(): Promise<MessageMeta[]>;
+	/** Metadata of the open folder's messages with fromUid <= UID <= toUid (all when omitted). */
+	scan(fromUid?: number, toUid?: number): Promise<MessageMeta[]>;
+	/** Metadata of the given UIDs of the open folder; missing UIDs are simply absent. */
+	scanUids(uids: readonly number[]): Promise<MessageMeta[]>;
+	/** Every UID of the open folder, ascending: lets the engine walk large folders in windows. */
+	uids(): Promise<number[]>;
 	fetchBodies(
 		uids: readonly number[],
 		onBody: (body: MessageBody) => void,

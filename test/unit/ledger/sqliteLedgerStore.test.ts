@@ -194,6 +194,30 @@ describe('SQLite ledger store', () => {
 	});
 
 	describe('reading', () => {
+		it('reads a folder in pages: at most `limit` items from a UID on, lowest first', async () => {
+			await ledger.recordOutcomes(
+				[9, 3, 12, 5, 7]
+					.map((uid) => outcome(uid, 'copied'))
+					.concat(outcome(4, 'copied', { sourceFolder: 'Sent' })),
+			);
+			const page = async (from: number, limit: number) => [
+				...(
+					await ledger.getFolderItems(
+						MIGRATION,
+						ACCOUNT,
+						FOLDER,
+						UIDVALIDITY,
+						{ from, to: 0xffffffff },
+						limit,
+					)
+				).keys(),
+			];
+			expect(await page(0, 2)).toEqual([3, 5]);
+			expect(await page(6, 2)).toEqual([7, 9]);
+			expect(await page(10, 2)).toEqual([12]);
+			await expect(page(0, 0)).rejects.toThrow('limit');
+		});
+
 		it('loads one folder under one UIDVALIDITY as a uid map', async () => {
 			await ledger.recordOutcomes([
 				outcome(1, 'copied'),

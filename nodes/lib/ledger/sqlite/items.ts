@@ -72,6 +72,8 @@ const FOLDER_ITEMS = `SELECT ${FOLDER_ITEM_COLUMNS}
 
 const FOLDER_ITEMS_IN_RANGE = `${FOLDER_ITEMS} AND uid BETWEEN ? AND ?`;
 
+const FOLDER_ITEMS_PAGE = `${FOLDER_ITEMS_IN_RANGE} ORDER BY uid LIMIT ?`;
+
 function itemKeyParams(key: ItemKey): Params {
 	return {
 		migrationId: key.migrationId,
@@ -144,9 +146,26 @@ export class SqliteItems {
 		sourceFolder: string,
 		uidValidity: number,
 		uidRange?: UidRange,
+		limit?: number,
 	): FolderItems {
 		assertFolder(migrationId, sourceAccount, sourceFolder);
 		assertUid32('uidValidity', uidValidity);
+		if (limit !== undefined) {
+			if (!Number.isInteger(limit) || limit < 1)
+				throw new Error(`limit must be a positive integer`);
+			return toFolderItems(
+				this.connection.allAsArrays(
+					FOLDER_ITEMS_PAGE,
+					migrationId,
+					sourceAccount,
+					sourceFolder,
+					uidValidity,
+					uidRange?.from ?? 0,
+					uidRange?.to ?? 0xffffffff,
+					limit,
+				),
+			);
+		}
 		return toFolderItems(
 			uidRange
 				? this.connection.allAsArrays(

@@ -95,6 +95,7 @@ export class SqliteLedgerStore implements LedgerStore {
 		sourceFolder: string,
 		uidValidity: number,
 		uidRange?: UidRange,
+		limit?: number,
 	): Promise<FolderItems> {
 		return this.items.getFolderItems(
 			migrationId,
@@ -102,6 +103,7 @@ export class SqliteLedgerStore implements LedgerStore {
 			sourceFolder,
 			uidValidity,
 			uidRange,
+			limit,
 		);
 	}
 

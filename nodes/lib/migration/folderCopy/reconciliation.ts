@@ -4,24 +4,26 @@
  */
 import type { MailSource, MailTarget, MessageMeta, TargetFolderStatus } from '../mailStore';
 import { fingerprintOf, matchKey, parseImapDate } from '../messageIdentity';
-import { KeyedBag } from '../multiset';
+import type { KeyedBag } from '../multiset';
 import type { FolderRoute } from '../types';
 import type { FolderSyncContext } from './context';
+import { foldersIntoTarget } from './folderWindows';
 import { fetchFingerprints, keyOfMeta } from './matchKeys';
 import { sizeLimitOf } from './oversizeRules';
-import { claimedUids, targetClaims, type Claim } from './targetClaims';
+import { TargetClaims } from './targetClaims';
 
 export class TargetReconciliation {
 	private constructor(
-		private readonly targetMessages: MessageMeta[],
-		private readonly claims: Claim[],
+		/** Target messages no record accounts for, by match key; each is taken by at most one item. */
+		private readonly unclaimed: KeyedBag<MessageMeta>,
 		/** Items over it go to the oversize path, which finds their zipped copies by their bytes. */
 		private readonly sizeLimit: number | null,
 	) {}
 
 	/**
-	 * Decides once per folder whether the target may hold items the ledger does not tie to it and, only then, loads
-	 * what matching needs. Counting first keeps the common case (ledger and target agree) free of a whole-folder load.
+	 * Decides once per folder whether the target may hold items the ledger does not tie to it and, only then, reads
+	 * the claims and the target a window at a time, keeping only the target messages nothing claims. Counting first
+	 * keeps the common case (ledger and target agree) free of any walk.
 	 */
 	static async prepare(
 		context: FolderSyncContext,
@@ -32,46 +34,23 @@ export class TargetReconciliation {
 	): Promise<TargetReconciliation | null> {
 		let accounted = 0;
 		let pending = 0;
-		for (const sibling of context.routes) {
-			if (sibling.targetRaw !== route.targetRaw || sibling.skipReason || !sibling.sourceRaw)
-				continue;
-			// Only the records the claims are made of count: those under the UIDVALIDITY each folder is at now.
-			const siblingUidValidity =
-				sibling.sourceRaw === route.sourceRaw
-					? uidValidity
-					: (
-							await context.ledger.getFolderState(
-								context.migrationId,
-								context.sourceAccount,
-								sibling.sourceRaw,
-							)
-						)?.uidValidity;
-			if (siblingUidValidity === undefined) continue;
+		// Only the records the claims are made of count: those under the UIDVALIDITY each folder is at now.
+		for (const folder of await foldersIntoTarget(context, route, uidValidity)) {
 			const counts = await context.ledger.countsByStatus(
 				context.migrationId,
 				context.sourceAccount,
-				sibling.sourceRaw,
-				siblingUidValidity,
+				folder.sourceRaw,
+				folder.uidValidity,
 			);
 			accounted += counts.copied + counts.present;
 			pending += counts.pending;
 		}
 		if (pending === 0 && targetStatus.exists <= accounted) return null;
-		const items = await context.ledger.getFolderItems(
-			context.migrationId,
-			context.sourceAccount,
-			route.sourceRaw,
-			uidValidity,
-		);
-		const claims = await targetClaims(context, route, targetStatus.uidValidity, {
-			sourceRaw: route.sourceRaw,
-			items,
-		});
-		return new TargetReconciliation(
-			await target.scan(),
-			claims,
-			sizeLimitOf(context.oversize, target.appendLimit),
-		);
+		const claims = await TargetClaims.load(context, route, targetStatus.uidValidity, uidValidity);
+		const { messages } = await claims.unclaimed(context, target);
+		// Claims without a target UID (no UIDPLUS) use up one unclaimed message of their key each.
+		for (const claim of claims.byKey) messages.take(claim.key);
+		return new TargetReconciliation(messages, sizeLimitOf(context.oversize, target.appendLimit));
 	}
 
 	/**
@@ -84,14 +63,7 @@ export class TargetReconciliation {
 		target: MailTarget,
 		todo: MessageMeta[],
 	): Promise<Map<number, MessageMeta>> {
-		const claimed = claimedUids(this.claims);
-		const unclaimed = new KeyedBag<MessageMeta>();
-		for (const message of this.targetMessages) {
-			if (!claimed.has(message.uid)) unclaimed.add(keyOfMeta(message), message);
-		}
-		// Claims without a target UID (no UIDPLUS) use up one unclaimed message of their key each.
-		for (const claim of this.claims) if (!claim.targetUid) unclaimed.take(claim.key);
-
+		const unclaimed = this.unclaimed;
 		const matches = new Map<number, MessageMeta>();
 		const needBytes = todo.filter(
 			(item) => !item.messageId && unclaimed.peek(keyOfMeta(item)).length > 0,
@@ -122,9 +94,6 @@ export class TargetReconciliation {
 				if (found) matches.set(item.uid, found);
 			}
 		}
-		for (const found of matches.values()) {
-			this.claims.push({ targetUid: found.uid, key: keyOfMeta(found), ownFolder: true });
-		}
 		return matches;
 	}
 
@@ -142,18 +111,13 @@ export class TargetReconciliation {
 			size: raw.length,
 			internalDateMs: parseImapDate(meta.internalDate),
 		});
-		const claimed = new Set(this.claims.map((claim) => claim.targetUid));
-		const candidates = this.targetMessages.filter(
-			(message) => !claimed.has(message.uid) && keyOfMeta(message) === key,
-		);
+		const candidates = this.unclaimed.peek(key);
 		if (candidates.length === 0) return null;
 		const print = fingerprintOf(raw);
 		const prints = await fetchFingerprints(
 			target,
 			candidates.map((message) => message.uid),
 		);
-		const found = candidates.find((message) => prints.get(message.uid) === print) ?? null;
-		if (found) this.claims.push({ targetUid: found.uid, key, ownFolder: true });
-		return found;
+		return this.unclaimed.take(key, (message) => prints.get(message.uid) === print) ?? null;
 	}
 }

@@ -57,10 +57,10 @@ export async function syncFolder(
 		return report;
 	}
 
-	if (!resumed && context.mode !== 'dryRun' && state?.uidValidity !== status.uidValidity) {
-		await relinkOtherUidValidities(context, route, source, status, state);
-	}
 	const uids = status.exists > 0 ? await source.uids() : [];
+	if (!resumed && context.mode !== 'dryRun' && state?.uidValidity !== status.uidValidity) {
+		await relinkOtherUidValidities(context, route, source, { status, uids }, state);
+	}
 	report.sourceItems = resumed ? resumedSourceItems(resumed, uids) : uids.length;
 	const progress: FolderProgress = resumed ?? {
 		report,
@@ -126,26 +126,24 @@ async function relinkOtherUidValidities(
 	context: FolderSyncContext,
 	route: FolderRoute,
 	source: MailSource,
-	status: FolderStatus,
+	folder: { status: FolderStatus; uids: readonly number[] },
 	state: FolderState | null,
 ): Promise<void> {
+	const { status, uids } = folder;
 	const { ledger, migrationId, sourceAccount } = context;
 	const recorded = await ledger.recordedUidValidities(migrationId, sourceAccount, route.sourceRaw);
 	const others = recorded.filter(
 		(uidValidity) => uidValidity !== status.uidValidity && uidValidity !== state?.uidValidity,
 	);
 	const older = state ? [state.uidValidity, ...others] : others;
-	if (older.length > 0) {
-		const all = status.exists > 0 ? await source.scan() : [];
-		for (const oldUidValidity of older) {
-			await rebindAfterUidValidityChange(
-				context,
-				route,
-				source,
-				{ oldUidValidity, newUidValidity: status.uidValidity },
-				all,
-			);
-		}
+	for (const oldUidValidity of older) {
+		await rebindAfterUidValidityChange(
+			context,
+			route,
+			source,
+			{ oldUidValidity, newUidValidity: status.uidValidity },
+			uids,
+		);
 	}
 	if (!state) {
 		await ledger.setFolderState({

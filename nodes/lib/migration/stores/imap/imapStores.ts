@@ -144,6 +144,24 @@ abstract class ImapStore {
 		return metas.sort((a, b) => a.uid - b.uid);
 	}
 
+	async scanUids(uids: readonly number[]): Promise<MessageMeta[]> {
+		this.requireOpenFolder();
+		const items = this.session.enabled.has('CONDSTORE') ? [...SCAN_ITEMS, 'MODSEQ'] : SCAN_ITEMS;
+		const wanted = new Set(uids);
+		const metas: MessageMeta[] = [];
+		for (const group of chunks(
+			[...wanted].sort((a, b) => a - b),
+			UIDS_PER_FETCH,
+		)) {
+			await this.guarded(() =>
+				this.session.uidFetch(uidSetOf(group), items, (message) => {
+					if (wanted.has(message.uid)) metas.push(metaOf(message));
+				}),
+			);
+		}
+		return metas;
+	}
+
 	async uids(): Promise<number[]> {
 		this.requireOpenFolder();
 		const uids = await this.guarded(() => this.session.uidSearch('ALL'));

@@ -28,10 +28,15 @@ import {
 
 const MESSAGES = 60;
 
+/**
+ * Each with a fixed arrival date: a copy that reached a target some other way keeps it, and without one Dovecot would
+ * stamp each APPEND's own second, so source and target copies would differ whenever the two fell in different seconds.
+ */
 function messages(tag: string) {
 	return Array.from({ length: MESSAGES }, (_, index) => ({
 		raw: makeMessage({ subject: `${tag} ${index}`, messageId: `<${tag}.${index}@example.com>` }),
 		flags: index % 2 ? ['\\Seen'] : [],
+		internalDate: new Date(Date.UTC(2024, 0, 1, 9, 0, index)),
 	}));
 }
 

@@ -14,6 +14,7 @@ import { mailboxFields } from './actions/fields/mailbox.description';
 import { preflightFields } from './actions/fields/preflight.description';
 import { router } from './actions/router';
 import { testImapCredential } from '../common/imapCredentials';
+import { testMicrosoftAppCredential } from '../common/microsoftCredentials';
 
 export class MigrateMailbox implements INodeType {
 	description: INodeTypeDescription = {
@@ -23,14 +24,26 @@ export class MigrateMailbox implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{ $parameter["operation"] }}',
-		description: 'Check, copy and verify whole mailboxes from a legacy IMAP server to a new one',
+		description:
+			'Check, copy and verify whole mailboxes from a legacy IMAP server to a new one or to Exchange Online',
 		defaults: { name: 'Migrate Mailbox' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
 			{ name: 'mailSourceImap', required: true, testedBy: 'mailSourceImapTest' },
-			{ name: 'mailTargetImap', required: true, testedBy: 'mailTargetImapTest' },
+			{
+				name: 'mailTargetImap',
+				required: true,
+				testedBy: 'mailTargetImapTest',
+				displayOptions: { show: { targetType: ['imap'] } },
+			},
+			{
+				name: 'microsoft365App',
+				required: true,
+				testedBy: 'microsoft365AppTest',
+				displayOptions: { show: { targetType: ['exchangeOnline'] } },
+			},
 		],
 		properties: [
 			{
@@ -82,6 +95,12 @@ export class MigrateMailbox implements INodeType {
 				credential: ICredentialsDecrypted,
 			): Promise<INodeCredentialTestResult> {
 				return await testImapCredential(credential);
+			},
+			async microsoft365AppTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return await testMicrosoftAppCredential(credential);
 			},
 		},
 	};

@@ -31,3 +31,15 @@ export const DEFAULT_THROUGHPUT_ASSUMPTION: ThroughputAssumption = {
 	messagesPerSecond: 200,
 	megabytesPerSecond: 10,
 };
+
+/**
+ * What changes when the target is Exchange Online, unless the user set it. Exchange throttles each mailbox on its own
+ * budget, so a second connection to one mailbox buys no speed, only more `Request is throttled` refusals and, after
+ * several, a disconnect: mailboxes run in parallel instead. Its default maximum message size is 35 MB for sending and
+ * 36 MB for receiving, and IMAP imports are bound by it (Microsoft, "Exchange Online limits", message limits); 35 MB,
+ * counted here as 35,000,000 bytes, fits under both whichever one the server applies to APPEND.
+ */
+export const EXCHANGE_ONLINE_DEFAULTS = {
+	connections: 1,
+	maxMessageBytes: 35_000_000,
+};

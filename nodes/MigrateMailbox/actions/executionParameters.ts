@@ -7,11 +7,13 @@ import {
 	DEFAULT_MAX_CONNECTIONS_PER_HOST,
 	DEFAULT_PROFILE_MAX_CONNECTIONS,
 	DEFAULT_TUNING,
+	EXCHANGE_ONLINE_DEFAULTS,
 } from '../../lib/defaults';
 import type { ControlSettings, ProfileSide } from '../../lib/limits/executionControls';
 import { parseWindows } from '../../lib/limits/schedule';
 import type { MailboxJob } from '../../lib/migration/execution/runExecution';
 import type { OversizePolicy } from '../../lib/migration/types';
+import type { TargetType } from './mailboxPair';
 
 /** What the operation itself decides for an item: Migrate has a Mode and Oversize Messages, Verify neither. */
 export type OperationChoices = Pick<MailboxJob, 'mode' | 'oversize'>;
@@ -73,12 +75,26 @@ function patterns(value: unknown): string[] {
 		.filter(Boolean);
 }
 
-/** Oversize Messages of Migrate; empty options give the engine's defaults (Verify never sends a message). */
-export function oversizePolicyOf(options: IDataObject): OversizePolicy {
+/**
+ * Oversize Messages of Migrate (Verify never sends a message). A size the user left out is the target type's default:
+ * Exchange Online's limit, or for IMAP the target's own APPENDLIMIT; an explicit 0 always means the target's own limit.
+ */
+export function oversizePolicyOf(options: IDataObject, targetType: TargetType): OversizePolicy {
+	const unset = options.maxMessageMegabytes === undefined;
 	return {
-		maxMessageBytes: positiveOrUndefined(options.maxMessageMegabytes, 1e6) ?? null,
+		maxMessageBytes:
+			unset && targetType === 'exchangeOnline'
+				? EXCHANGE_ONLINE_DEFAULTS.maxMessageBytes
+				: (positiveOrUndefined(options.maxMessageMegabytes, 1e6) ?? null),
 		zipAttachments: options.zipAttachments !== false,
 	};
+}
+
+/** Connections per mailbox the user left out: Exchange Online's default, else the engine's. */
+function defaultConnections(targetType: TargetType): number {
+	return targetType === 'exchangeOnline'
+		? EXCHANGE_ONLINE_DEFAULTS.connections
+		: DEFAULT_TUNING.connections;
 }
 
 /** Reads the parameters of one item into plain options; `choices` come from the operation. */
@@ -86,6 +102,7 @@ export function readItemSettings(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	choices: OperationChoices,
+	targetType: TargetType,
 ): ItemSettings {
 	const folders = this.getNodeParameter('folderOptions', itemIndex, {}) as IDataObject;
 	const performance = this.getNodeParameter('performance', itemIndex, {}) as IDataObject;
@@ -109,7 +126,7 @@ export function readItemSettings(
 					.map((rule) => ({ from: String(rule.from), to: String(rule.to ?? '') })),
 			},
 			tuning: {
-				connections: Number(performance.connections ?? DEFAULT_TUNING.connections),
+				connections: Number(performance.connections ?? defaultConnections(targetType)),
 				pipelineDepth: Number(performance.pipelineDepth ?? DEFAULT_TUNING.pipelineDepth),
 				batchMessages: Number(performance.batchMessages ?? DEFAULT_TUNING.batchMessages),
 			},

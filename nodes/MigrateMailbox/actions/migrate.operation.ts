@@ -10,10 +10,11 @@ export async function execute(
 	this: IExecuteFunctions,
 	itemIndexes: number[],
 ): Promise<ItemOutcome[]> {
-	return await runMailboxes.call(this, itemIndexes, (itemIndex) => ({
+	return await runMailboxes.call(this, itemIndexes, (itemIndex, targetType) => ({
 		mode: this.getNodeParameter('mode', itemIndex, 'full') as MigrationMode,
 		oversize: oversizePolicyOf(
 			this.getNodeParameter('oversizeOptions', itemIndex, {}) as IDataObject,
+			targetType,
 		),
 	}));
 }

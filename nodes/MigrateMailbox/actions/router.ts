@@ -1,6 +1,12 @@
-import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+} from 'n8n-workflow';
 
 import { itemError } from '../../common/itemErrors';
+import { MailboxUnreachableError } from '../../lib/preflight/preflight';
 import type { ItemOutcome, OperationExecute } from './itemOutcome';
 import * as migrate from './migrate.operation';
 import * as preflight from './preflight.operation';
@@ -55,6 +61,10 @@ function outputOf(
 			mailbox,
 			...(operation.failedStatus ? { status: 'failed' } : {}),
 			error: nodeError.message,
+			// A pre-flight that got part of the way says which steps passed before the one that failed.
+			...(outcome instanceof MailboxUnreachableError && outcome.checks.length > 0
+				? { side: outcome.side, checks: outcome.checks as unknown as IDataObject[] }
+				: {}),
 		},
 		pairedItem: { item: itemIndex },
 	};

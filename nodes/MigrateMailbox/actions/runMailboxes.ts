@@ -14,7 +14,7 @@ import { MailboxSetupError, newOwnerId } from '../../lib/migration/migrateMailbo
 import type { MailboxReport, MigrationProgress } from '../../lib/migration/types';
 import { readItemSettings, type ItemSettings, type OperationChoices } from './executionParameters';
 import { asError, type ItemOutcome } from './itemOutcome';
-import { mailboxPairFor } from './mailboxPair';
+import { mailboxPairFor, targetTypeOf, type TargetType } from './mailboxPair';
 
 /** How far the mailboxes got: to the n8n log and, on manual runs, the editor. */
 type ProgressReporter = (message: string) => void;
@@ -23,12 +23,13 @@ type ProgressReporter = (message: string) => void;
 export async function runMailboxes(
 	this: IExecuteFunctions,
 	itemIndexes: number[],
-	choicesOf: (itemIndex: number) => OperationChoices,
+	choicesOf: (itemIndex: number, targetType: TargetType) => OperationChoices,
 ): Promise<ItemOutcome[]> {
 	const outcomes: ItemOutcome[] = new Array(itemIndexes.length);
 	const settings = itemIndexes.map((itemIndex, position) => {
 		try {
-			return readItemSettings.call(this, itemIndex, choicesOf(itemIndex));
+			const targetType = targetTypeOf(this, itemIndex);
+			return readItemSettings.call(this, itemIndex, choicesOf(itemIndex, targetType), targetType);
 		} catch (error) {
 			outcomes[position] = settingsError(this, error, itemIndex);
 			return null;

@@ -9,8 +9,8 @@ export async function execute(
 	this: IExecuteFunctions,
 	itemIndexes: number[],
 ): Promise<ItemOutcome[]> {
-	return await runMailboxes.call(this, itemIndexes, () => ({
+	return await runMailboxes.call(this, itemIndexes, (_itemIndex, targetType) => ({
 		mode: 'verify',
-		oversize: oversizePolicyOf({}),
+		oversize: oversizePolicyOf({}, targetType),
 	}));
 }

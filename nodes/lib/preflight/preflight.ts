@@ -3,6 +3,7 @@ import type { ImapFlow, ListResponse } from 'imapflow';
 import type { ImapEndpoint } from '../imap/endpoint';
 import { closeQuietly, createImapFlowClient } from '../imap/imapflowClient';
 import { describeConnectionFailure, type ConnectionFailure } from '../imap/connectionFailure';
+import { AppTokenFailure, checkAppToken, type PreflightCheck } from './preflightChecks';
 
 /** Capabilities that decide how a migration runs; each one changes speed or safety, so pre-flight shows them. */
 export interface MigrationCapabilities {
@@ -29,6 +30,8 @@ export interface FolderSurvey {
 
 export interface MailboxSurvey {
 	login: 'ok';
+	/** Each step taken on this side, in order: the app token (OAuth logins only), login, folders, quota. */
+	checks: PreflightCheck[];
 	server: string;
 	capabilities: MigrationCapabilities;
 	rawCapabilities: string[];
@@ -48,6 +51,8 @@ export class MailboxUnreachableError extends Error {
 	constructor(
 		readonly side: 'source' | 'target',
 		readonly failure: ConnectionFailure,
+		/** The steps taken on that side up to the failed one, which is last. */
+		readonly checks: PreflightCheck[] = [],
 	) {
 		super(`${side}: ${failure.message}`);
 		this.name = 'MailboxUnreachableError';
@@ -100,15 +105,35 @@ async function folderSizes(
 	}
 }
 
+/** With an app token, Exchange Online admits only mailboxes the app's service principal was given. */
+const APP_LOGIN_HINT =
+	'An app may open only mailboxes its Exchange service principal has FullAccess to (New-ServicePrincipal, then Add-MailboxPermission -AccessRights FullAccess).';
+
 /**
- * Logs in, reads capabilities, folders with counts and sizes, the largest message and the quota. Read-only: it
- * opens folders with EXAMINE and never changes flags.
+ * Logs in (with an app token first, for OAuth logins), reads capabilities, folders with counts and sizes, the largest
+ * message and the quota, recording each step. Read-only: it opens folders with EXAMINE and never changes flags.
  */
 export async function surveyMailbox(
 	endpoint: ImapEndpoint,
 	side: 'source' | 'target',
 	options: SurveyOptions,
 ): Promise<MailboxSurvey> {
+	const checks: PreflightCheck[] = [];
+	const failed = (step: PreflightCheck['step'], failure: ConnectionFailure) => {
+		checks.push({ step, status: 'failed', detail: failure.message });
+		return new MailboxUnreachableError(side, failure, checks);
+	};
+	const appLogin = endpoint.login.oauth !== undefined;
+	if (endpoint.login.oauth) {
+		// Taken here to name what is wrong with it; the login below gets the same token from the cache.
+		try {
+			checks.push(await checkAppToken(endpoint.login.oauth));
+		} catch (error) {
+			if (!(error instanceof AppTokenFailure)) throw error;
+			checks.push(error.check);
+			throw new MailboxUnreachableError(side, { layer: 'auth', message: error.message }, checks);
+		}
+	}
 	const client = createImapFlowClient(endpoint);
 	client.on('error', () => {
 		// Socket errors after connect reject the pending command; the listener only keeps them from crashing the process.
@@ -117,15 +142,27 @@ export async function surveyMailbox(
 		await client.connect();
 	} catch (error) {
 		client.close();
-		throw new MailboxUnreachableError(side, describeConnectionFailure(error, endpoint));
+		const failure = describeConnectionFailure(error, endpoint);
+		if (appLogin && failure.layer === 'auth') failure.message += ` ${APP_LOGIN_HINT}`;
+		throw failed('login', failure);
 	}
+	checks.push({
+		step: 'login',
+		status: 'passed',
+		detail: `logged in as ${endpoint.login.authUser}${appLogin ? ' with the app token' : ''}`,
+	});
 	try {
 		const capabilities = capabilitiesOf(client.capabilities);
 		const statusSize =
 			client.capabilities.has('STATUS=SIZE') || client.capabilities.has('IMAP4REV2');
-		const listed = await client.list({
-			statusQuery: { messages: true, ...(statusSize && options.withSizes ? { size: true } : {}) },
-		});
+		let listed: ListResponse[];
+		try {
+			listed = await client.list({
+				statusQuery: { messages: true, ...(statusSize && options.withSizes ? { size: true } : {}) },
+			});
+		} catch (error) {
+			throw failed('folders', describeConnectionFailure(error, endpoint));
+		}
 		const folders: FolderSurvey[] = [];
 		let largestMessage: MailboxSurvey['largestMessage'] = null;
 		for (const folder of listed) {
@@ -143,15 +180,11 @@ export async function surveyMailbox(
 			folders.push({ path, specialUse: folder.specialUse ?? null, messages, bytes });
 		}
 		folders.sort((a, b) => a.path.localeCompare(b.path));
-		let quota: MailboxSurvey['quota'] = null;
-		if (capabilities.quota) {
-			const reply = await client.getQuota('INBOX');
-			if (reply && reply.storage) {
-				quota = { usedBytes: reply.storage.usage ?? null, limitBytes: reply.storage.limit ?? null };
-			}
-		}
+		checks.push({ step: 'folders', status: 'passed', detail: `${folders.length} folders listed` });
+		const quota = await readQuota(client, capabilities, checks);
 		return {
 			login: 'ok',
+			checks,
 			server: `${endpoint.host}:${endpoint.port}`,
 			capabilities,
 			rawCapabilities: [...client.capabilities.keys()].sort(),
@@ -168,6 +201,30 @@ export async function surveyMailbox(
 	} finally {
 		await closeQuietly(client);
 	}
+}
+
+/** The INBOX quota where the server offers QUOTA; a refused GETQUOTA is a failed check, not a failed pre-flight. */
+async function readQuota(
+	client: ImapFlow,
+	capabilities: MigrationCapabilities,
+	checks: PreflightCheck[],
+): Promise<MailboxSurvey['quota']> {
+	if (!capabilities.quota) {
+		checks.push({ step: 'quota', status: 'skipped', detail: 'the server does not offer QUOTA' });
+		return null;
+	}
+	const reply = await client.getQuota('INBOX');
+	if (!reply || !reply.storage) {
+		checks.push({ step: 'quota', status: 'failed', detail: 'GETQUOTA gave no storage quota' });
+		return null;
+	}
+	const quota = { usedBytes: reply.storage.usage ?? null, limitBytes: reply.storage.limit ?? null };
+	checks.push({
+		step: 'quota',
+		status: 'passed',
+		detail: `${quota.usedBytes ?? '?'} of ${quota.limitBytes ?? 'unlimited'} bytes used`,
+	});
+	return quota;
 }
 
 export interface ThroughputAssumption {

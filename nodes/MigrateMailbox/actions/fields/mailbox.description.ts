@@ -1,7 +1,28 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-/** Which mailbox to work on, per input item: every operation of this node takes the same four fields. */
+/** What the target is and which mailbox to work on, per input item: every operation of this node takes these fields. */
 export const mailboxFields: INodeProperties[] = [
+	{
+		displayName: 'Target Type',
+		name: 'targetType',
+		type: 'options',
+		// Chooses the credential, so it cannot change from item to item.
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Exchange Online (IMAP, OAuth)',
+				value: 'exchangeOnline',
+				description:
+					'Microsoft 365 mailboxes over IMAP, logged in as an app (XOAUTH2) with the Microsoft 365 (App) credential',
+			},
+			{
+				name: 'IMAP',
+				value: 'imap',
+				description: 'Any IMAP server, with the Mail Target (IMAP) credential',
+			},
+		],
+		default: 'imap',
+	},
 	{
 		displayName: 'Source Mailbox',
 		name: 'sourceMailbox',
@@ -26,7 +47,8 @@ export const mailboxFields: INodeProperties[] = [
 		type: 'string',
 		default: '={{ $json.targetMailbox || $json.sourceMailbox }}',
 		required: true,
-		description: 'Login name of the mailbox on the target server',
+		description:
+			"Login name of the mailbox on the target server. For Exchange Online, the user's principal name or primary SMTP address.",
 	},
 	{
 		displayName: 'Target Password',
@@ -34,6 +56,7 @@ export const mailboxFields: INodeProperties[] = [
 		type: 'string',
 		typeOptions: { password: true },
 		default: '',
+		displayOptions: { show: { targetType: ['imap'] } },
 		description:
 			"The target mailbox's own password, when the target credential uses Mailbox Login. Leave empty to use the credential's password.",
 	},

@@ -1,0 +1,150 @@
+/**
+ * Pre-flight of an Exchange Online target, for real: tokens from the Microsoft emulator's token endpoint, logins on a
+ * Dovecot with its oauth2 passdb standing in for Exchange Online IMAP. Each failing step is named in the side's
+ * `checks`, and nothing secret is in what the operator sees.
+ */
+import { MailboxUnreachableError, runPreflight } from '../../../nodes/lib/preflight/preflight';
+import { endpointFor } from '../../../nodes/lib/imap/endpoint';
+import type { MicrosoftApp } from '../../../nodes/lib/microsoft';
+import { exchangeOnlineEndpoint } from '../../../nodes/MigrateMailbox/actions/exchangeOnlineTarget';
+import type { DovecotServer } from '../../harness/dovecot';
+import { appendMessages, makeMessage } from '../../harness/imap-fixtures';
+import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../harness/microsoftEmulator';
+import { TestServices } from '../../harness/services';
+
+const PASSWORD = 'Pre-Flight-Pass-3';
+const GOOD = { clientId: '0e000000-0000-4000-8000-0000000000a1', secret: 'G00d~secret-pf' };
+const NO_ROLE = { clientId: '0e000000-0000-4000-8000-0000000000a2', secret: 'N0role~secret-pf' };
+const RATE = { messagesPerSecond: 10, megabytesPerSecond: 1 };
+
+describe('Pre-flight of an Exchange Online target (oauth2 Dovecot, Microsoft emulator)', () => {
+	const services = new TestServices();
+	let emulator: MicrosoftEmulator;
+	let source: DovecotServer;
+	let target: DovecotServer;
+	let mailbox: string;
+
+	const appFor = (clientId: string, clientSecret: string): MicrosoftApp => ({
+		tenant: emulator.tenantId,
+		clientId,
+		clientSecret,
+		cloud: 'global',
+		loginUrl: emulator.baseUrl,
+		imapHost: target.host,
+		imapPort: target.tlsPort,
+		trustedCaPem: `${emulator.caPem}\n${target.certPem}`,
+	});
+	const sourceEndpoint = () =>
+		endpointFor(
+			{
+				host: source.host,
+				port: source.port,
+				security: 'none',
+				allowSelfSigned: false,
+				loginMode: 'user',
+				user: 'anna',
+				password: PASSWORD,
+			},
+			'anna',
+		);
+	const failureOf = (promise: Promise<unknown>) =>
+		promise.then(
+			() => {
+				throw new Error('the pre-flight passed');
+			},
+			(error: unknown) => error as MailboxUnreachableError,
+		);
+
+	beforeAll(async () => {
+		emulator = await startMicrosoftEmulator();
+		emulator.addApp({ ...GOOD, roles: ['IMAP.AccessAsApp'] });
+		emulator.addApp({ ...NO_ROLE, roles: [] });
+		emulator.grantAllMailboxes(GOOD.clientId);
+		[source, target] = await Promise.all([
+			services.dovecot({ name: 'source' }),
+			services.dovecot({ name: 'target', oauth2: { introspectionUrl: emulator.introspectionUrl } }),
+		]);
+		mailbox = `anna@${emulator.tenantDomain}`;
+		await source.addUser('anna', PASSWORD);
+		await target.addUser(mailbox, PASSWORD);
+		await appendMessages(source, 'anna', PASSWORD, 'INBOX', [
+			{ raw: makeMessage({ subject: 'Hallo' }) },
+		]);
+	}, 120_000);
+
+	afterAll(async () => {
+		await services.stopAll();
+		await emulator?.stop();
+	});
+
+	it('passes the token, the XOAUTH2 login as the mailbox and the folders, and says so step by step', async () => {
+		const report = await runPreflight(
+			sourceEndpoint(),
+			exchangeOnlineEndpoint(appFor(GOOD.clientId, GOOD.secret), mailbox),
+			RATE,
+		);
+		const steps = report.target.checks.map((check) => [check.step, check.status]);
+		expect(steps.slice(0, 3)).toEqual([
+			['token', 'passed'],
+			['login', 'passed'],
+			['folders', 'passed'],
+		]);
+		expect(steps[3][0]).toBe('quota');
+		expect(report.target.checks[0].detail).toContain(emulator.tenantId);
+		expect(report.target.checks[1].detail).toBe(`logged in as ${mailbox} with the app token`);
+		expect(report.source.checks.map((check) => check.step)).toEqual(['login', 'folders', 'quota']);
+		expect(JSON.stringify(report)).not.toContain(GOOD.secret);
+		expect(emulator.issuedTokenCount(GOOD.clientId)).toBeGreaterThan(0);
+	});
+
+	it('names the secret step of a token refused for a wrong secret, and logs in nowhere', async () => {
+		const failure = await failureOf(
+			runPreflight(
+				sourceEndpoint(),
+				exchangeOnlineEndpoint(appFor(GOOD.clientId, 'wrong~secret-pf'), mailbox),
+				RATE,
+			),
+		);
+		expect(failure).toBeInstanceOf(MailboxUnreachableError);
+		expect(failure.side).toBe('target');
+		expect(failure.checks).toHaveLength(1);
+		expect(failure.checks[0]).toMatchObject({ step: 'token', status: 'failed' });
+		expect(failure.checks[0].detail).toMatch(/^the secret step failed: /);
+		expect(JSON.stringify({ message: failure.message, checks: failure.checks })).not.toContain(
+			'wrong~secret-pf',
+		);
+	});
+
+	it('says which permission is missing when the app has no IMAP.AccessAsApp', async () => {
+		const failure = await failureOf(
+			runPreflight(
+				sourceEndpoint(),
+				exchangeOnlineEndpoint(appFor(NO_ROLE.clientId, NO_ROLE.secret), mailbox),
+				RATE,
+			),
+		);
+		expect(failure.checks.map((check) => [check.step, check.status])).toEqual([
+			['token', 'failed'],
+		]);
+		expect(failure.checks[0].detail).toMatch(/IMAP\.AccessAsApp|consent/);
+	});
+
+	it('points at the service principal and FullAccess when the mailbox refuses the app', async () => {
+		// A mailbox outside the token's tenant: the stand-in refuses it as Exchange refuses a mailbox not granted.
+		const stranger = 'anna@elsewhere.example';
+		await target.addUser(stranger, PASSWORD);
+		const failure = await failureOf(
+			runPreflight(
+				sourceEndpoint(),
+				exchangeOnlineEndpoint(appFor(GOOD.clientId, GOOD.secret), stranger),
+				RATE,
+			),
+		);
+		expect(failure.checks.map((check) => [check.step, check.status])).toEqual([
+			['token', 'passed'],
+			['login', 'failed'],
+		]);
+		expect(failure.failure.layer).toBe('auth');
+		expect(failure.checks[1].detail).toMatch(/Add-MailboxPermission -AccessRights FullAccess/);
+	});
+});

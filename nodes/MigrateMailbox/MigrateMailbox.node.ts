@@ -14,6 +14,7 @@ import { mailboxFields } from './actions/fields/mailbox.description';
 import { preflightFields } from './actions/fields/preflight.description';
 import { router } from './actions/router';
 import { testImapCredential } from '../common/imapCredentials';
+import { testMicrosoftAppCredential } from '../common/microsoftCredentials';
 
 export class MigrateMailbox implements INodeType {
 	description: INodeTypeDescription = {
@@ -82,6 +83,12 @@ export class MigrateMailbox implements INodeType {
 				credential: ICredentialsDecrypted,
 			): Promise<INodeCredentialTestResult> {
 				return await testImapCredential(credential);
+			},
+			async microsoft365AppTest(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
+				return await testMicrosoftAppCredential(credential);
 			},
 		},
 	};

@@ -1,0 +1,127 @@
+import type { ICredentialDataDecryptedObject, ICredentialsDecrypted } from 'n8n-workflow';
+
+import {
+	MICROSOFT_APP_CREDENTIAL,
+	testMicrosoftAppCredential,
+} from '../../../nodes/common/microsoftCredentials';
+import {
+	EXCHANGE_IMAP_ROLE,
+	generateAppCertificate,
+	startMicrosoftEmulator,
+	type AppCertificate,
+	type MicrosoftEmulator,
+} from '../../harness/microsoftEmulator';
+
+const SECRET = 'Cred-Secret-7Q~0123456789abcdefghijklmnop';
+const GOOD = 'aaaaaaaa-1111-4111-8111-111111111111';
+const NO_CONSENT = 'bbbbbbbb-2222-4222-8222-222222222222';
+const BY_CERT = 'cccccccc-3333-4333-8333-333333333333';
+
+describe('Microsoft 365 (App) credential Test against the emulator', () => {
+	let emulator: MicrosoftEmulator;
+	let certificate: AppCertificate;
+	let stranger: AppCertificate;
+
+	beforeAll(async () => {
+		emulator = await startMicrosoftEmulator();
+		certificate = generateAppCertificate();
+		stranger = generateAppCertificate('stranger');
+		emulator.addApp({ clientId: GOOD, secret: SECRET, roles: [EXCHANGE_IMAP_ROLE] });
+		emulator.addApp({ clientId: NO_CONSENT, secret: SECRET, roles: [] });
+		emulator.addApp({
+			clientId: BY_CERT,
+			certificatePem: certificate.certificatePem,
+			roles: [EXCHANGE_IMAP_ROLE],
+		});
+	});
+
+	afterAll(async () => {
+		await emulator.stop();
+	});
+
+	const runTest = async (overrides: ICredentialDataDecryptedObject) => {
+		const credential: ICredentialsDecrypted = {
+			id: '1',
+			name: 'Microsoft 365 (App)',
+			type: MICROSOFT_APP_CREDENTIAL,
+			data: {
+				tenant: emulator.tenantDomain,
+				clientId: GOOD,
+				authentication: 'clientSecret',
+				clientSecret: SECRET,
+				cloud: 'global',
+				customEndpoints: true,
+				loginUrl: emulator.baseUrl,
+				trustedCaPem: emulator.caPem,
+				...overrides,
+			},
+		};
+		const result = await testMicrosoftAppCredential(credential);
+		expect(result.message).not.toContain(SECRET);
+		expect(result.message).not.toContain('PRIVATE KEY');
+		return result;
+	};
+
+	it('passes a good secret credential and names the tenant it read from the token', async () => {
+		const before = emulator.issuedTokenCount(GOOD);
+		expect(await runTest({})).toEqual({
+			status: 'OK',
+			message: `Token for Exchange Online IMAP obtained in tenant ${emulator.tenantId}, with IMAP.AccessAsApp`,
+		});
+		// The Test really asks for a token each time (renew), it does not answer from the cache.
+		await runTest({});
+		expect(emulator.issuedTokenCount(GOOD)).toBe(before + 2);
+	});
+
+	const byCertificate = (privateKeyPem: string, thumbprint: string) => ({
+		clientId: BY_CERT,
+		authentication: 'certificate',
+		privateKeyPem,
+		thumbprint,
+	});
+
+	it('passes a good certificate credential', async () => {
+		const result = await runTest(byCertificate(certificate.privateKeyPem, certificate.sha1));
+		expect(result.status).toBe('OK');
+	});
+
+	it.each([
+		[
+			'unknown tenant',
+			{ tenant: 'nowhere.example' },
+			'tenant',
+			/AADSTS90002.*Tenant 'nowhere\.example' not found/,
+		],
+		[
+			'unknown client',
+			{ clientId: 'dddddddd-4444-4444-8444-444444444444' },
+			'client',
+			/AADSTS700016/,
+		],
+		[
+			'bad secret',
+			{ clientSecret: `${SECRET}x` },
+			'secret',
+			/Value \(not its Secret ID\).*AADSTS7000215/,
+		],
+		[
+			'missing permission',
+			{ clientId: NO_CONSENT },
+			'consent',
+			/no roles, not IMAP\.AccessAsApp.*Office 365 Exchange Online → Application permissions → IMAP\.AccessAsApp, then Grant admin consent/,
+		],
+	])('names the failed step: %s', async (_case, overrides, step, detail) => {
+		const result = await runTest(overrides);
+		expect(result.status).toBe('Error');
+		expect(result.message).toContain(`step "${step}"`);
+		expect(result.message).toMatch(detail);
+	});
+
+	it('names the certificate step for a key that is not the registered certificate’s', async () => {
+		const result = await runTest(byCertificate(stranger.privateKeyPem, certificate.sha256));
+		expect(result.status).toBe('Error');
+		expect(result.message).toContain('step "certificate"');
+		expect(result.message).toContain('AADSTS700027');
+		expect(result.message).not.toContain(stranger.privateKeyPem.slice(40, 80));
+	});
+});

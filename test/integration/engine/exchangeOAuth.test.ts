@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
 import { exchangeImapScope } from '../../../nodes/lib/microsoft/clouds';
 import type { MicrosoftApp } from '../../../nodes/lib/microsoft/microsoftApp';
+import { MailboxUnreachableError, surveyMailbox } from '../../../nodes/lib/preflight/preflight';
 import { compiledScript } from '../../harness/compiledScripts';
 import type { DovecotServer } from '../../harness/dovecot';
 import { exchangeOAuthSessions } from '../../harness/exchangeOAuthSessions';
@@ -208,6 +209,26 @@ describe('Exchange Online (IMAP, OAuth) on Dovecot with its oauth2 passdb', () =
 			expect(text).not.toContain(otherSecret);
 			expect(text).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
 		}
+	});
+
+	it('pre-flight (imapflow) logs in with the token, and says which step failed when there is none', async () => {
+		const { app, secret } = registerApp();
+		const user = await exchangeMailbox('pre');
+		await appendMessages(target, user, PASSWORD, 'INBOX', [{ raw: makeMessage() }]);
+		const survey = await surveyMailbox(oauthEndpoint(user, app), 'target', { withSizes: true });
+		expect({ login: survey.login, messages: survey.totals.messages }).toEqual({
+			login: 'ok',
+			messages: 1,
+		});
+		const wrongSecret = { ...app, clientSecret: 'not-the-secret' };
+		const failure = (await surveyMailbox(oauthEndpoint(user, wrongSecret), 'target', {
+			withSizes: false,
+		}).catch((error: unknown) => error)) as MailboxUnreachableError;
+		expect(failure).toBeInstanceOf(MailboxUnreachableError);
+		expect(failure.failure.layer).toBe('auth');
+		expect(failure.failure.message).toContain(`no access token for ${user}`);
+		expect(failure.failure.message).not.toContain('not-the-secret');
+		expect(failure.failure.message).not.toContain(secret);
 	});
 
 	it('survives 20 kill -9s during an XOAUTH2 copy and converges exactly', async () => {

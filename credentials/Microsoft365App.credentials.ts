@@ -6,8 +6,7 @@ const whenCustomEndpoints = { show: { customEndpoints: [true] } };
 /** An Entra app registration used app-only (client credentials): Exchange Online IMAP now, Microsoft Graph later. */
 // Not an HTTP API credential (its tokens log in to IMAP), so no "-Api" suffix, as with n8n's own IMAP and LDAP ones.
 /* eslint-disable n8n-nodes-base/cred-class-name-unsuffixed, n8n-nodes-base/cred-class-field-name-unsuffixed, n8n-nodes-base/cred-class-field-display-name-missing-api */
-// Tested by MigrateMailbox's methods.credentialTest.microsoft365AppTest once the node lists this credential with testedBy.
-// eslint-disable-next-line @n8n/community-nodes/credential-test-required
+// Tested by MigrateMailbox's methods.credentialTest.microsoft365AppTest (testedBy on the node's credential entry).
 export class Microsoft365App implements ICredentialType {
 	name = 'microsoft365App';
 

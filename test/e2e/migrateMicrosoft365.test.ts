@@ -136,9 +136,10 @@ describe('Migrate into Microsoft 365 template in real n8n (oauth2 Dovecot, Micro
 				data: {
 					tenant: emulator.tenantId,
 					clientId: CLIENT_ID,
-					authentication: 'secret',
+					authentication: 'clientSecret',
 					clientSecret: CLIENT_SECRET,
 					cloud: 'global',
+					customEndpoints: true,
 					loginUrl: emulator.baseUrl,
 					imapHost: target.host,
 					imapPort: target.tlsPort,

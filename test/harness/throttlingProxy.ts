@@ -68,7 +68,17 @@ export interface ResponseRule {
 	rewrite: ((line: string) => string) | null;
 }
 
-export type ThrottleRule = RefuseRule | ByeRule | RewriteRule | HoldRule | ResponseRule;
+/**
+ * Asked first about every command of every connection, with the connection's number, by a rule that keeps its own
+ * state per connection (exchangeOAuthSessions.ts); null lets the command on to the rules after it.
+ */
+export interface SessionRule {
+	kind: 'session';
+	decide(connection: number, name: string, line: string): Action | null;
+}
+
+export type ThrottleRule =
+	RefuseRule | ByeRule | RewriteRule | HoldRule | ResponseRule | SessionRule;
 
 /** Command names as the client sends them, upper case; `UID FETCH` for UID commands. */
 type Commands = string | readonly string[];
@@ -315,9 +325,14 @@ function respond(code: string | null, text: string): string {
 	return `${code ? `[${code}] ` : ''}${text}`;
 }
 
-function decide(rules: LiveRule[], name: string, line: string): Action {
+function decide(rules: LiveRule[], connection: number, name: string, line: string): Action {
 	for (const live of rules) {
 		const { rule } = live;
+		if (rule.kind === 'session') {
+			const action = rule.decide(connection, name, line);
+			if (action) return action;
+			continue;
+		}
 		if (rule.kind === 'response' || !rule.commands.includes(name)) continue;
 		if ((rule.kind === 'refuse' || rule.kind === 'hold') && rule.when && !rule.when(line)) continue;
 		live.seen++;
@@ -482,7 +497,9 @@ class ProxiedSession {
 	private begin(line: string): void {
 		const command = commandOf(line);
 		// Not a command we can read: forward it and let the server answer.
-		const action: Action = command ? decide(this.rules(), command.name, line) : { kind: 'forward' };
+		const action: Action = command
+			? decide(this.rules(), this.connection, command.name, line)
+			: { kind: 'forward' };
 		const name = command?.name ?? '?';
 		this.current = { tag: command?.tag ?? '*', name, action };
 		this.counts.log.push({

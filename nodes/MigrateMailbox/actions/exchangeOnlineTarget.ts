@@ -3,10 +3,8 @@
  * the engine logs in to with XOAUTH2. The only place that knows how; the engine sees a plain ImapEndpoint.
  */
 import type { ImapEndpoint } from '../../lib/imap/endpoint';
-import { exchangeImapHost, exchangeImapScope, type MicrosoftApp } from '../../lib/microsoft';
-
-/** IMAP over implicit TLS on 993, as Microsoft's "POP and IMAP email settings for Outlook" give it, in every cloud. */
-const EXCHANGE_IMAP_PORT = 993;
+import { exchangeImapEndpoint, exchangeImapScope } from '../../lib/microsoft/clouds';
+import type { MicrosoftApp } from '../../lib/microsoft/microsoftApp';
 
 /**
  * An app-only XOAUTH2 login names the mailbox by its user principal name or primary SMTP address: Exchange knows it by
@@ -28,9 +26,9 @@ export const EXCHANGE_MAILBOX_HINT =
 export function exchangeOnlineEndpoint(app: MicrosoftApp, mailbox: string): ImapEndpoint {
 	const problem = exchangeMailboxProblem(mailbox);
 	if (problem) throw new Error(problem);
+	// The cloud's Exchange host on 993, or the credential's own host and port.
 	return {
-		host: app.imapHost || exchangeImapHost(app.cloud),
-		port: app.imapPort || EXCHANGE_IMAP_PORT,
+		...exchangeImapEndpoint(app),
 		security: 'tls',
 		allowSelfSigned: false,
 		trustedCaPem: app.trustedCaPem,

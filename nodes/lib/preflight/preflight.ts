@@ -134,7 +134,12 @@ export async function surveyMailbox(
 			throw new MailboxUnreachableError(side, { layer: 'auth', message: error.message }, checks);
 		}
 	}
-	const client = createImapFlowClient(endpoint);
+	let client: ImapFlow;
+	try {
+		client = await createImapFlowClient(endpoint);
+	} catch (error) {
+		throw failed('login', describeConnectionFailure(error, endpoint));
+	}
 	client.on('error', () => {
 		// Socket errors after connect reject the pending command; the listener only keeps them from crashing the process.
 	});

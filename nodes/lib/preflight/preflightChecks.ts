@@ -3,7 +3,10 @@
  * (an app token, the login, the folders, the quota) and which step to fix. Details never carry a secret.
  */
 import type { ImapLogin } from '../imap/endpoint';
-import { acquireAppToken, MicrosoftTokenError } from '../microsoft';
+import { acquireAppToken } from '../microsoft/appTokens';
+import { EXCHANGE_IMAP_ROLE } from '../microsoft/clouds';
+import { requireRole } from '../microsoft/permissions';
+import { MicrosoftTokenError } from '../microsoft/tokenErrors';
 
 export type PreflightStep = 'token' | 'login' | 'folders' | 'quota';
 
@@ -13,51 +16,32 @@ export interface PreflightCheck {
 	detail: string;
 }
 
-/** The application permission an app-only IMAP login needs on Exchange Online (Office 365 Exchange Online API). */
-export const IMAP_APP_ROLE = 'IMAP.AccessAsApp';
-
-/** Why a token step failed, for the side's error: the step of the token request that failed, or the missing role. */
+/** A failed token step: its check, and the message (naming the step of the token request) for the side's error. */
 export class AppTokenFailure extends Error {
-	constructor(
-		message: string,
-		readonly check: PreflightCheck,
-	) {
-		super(message);
+	constructor(readonly check: PreflightCheck) {
+		super(check.detail);
 		this.name = 'AppTokenFailure';
 	}
 }
 
 /**
- * Gets the app token an OAuth login will use (into the token cache), and checks it carries the IMAP role: without it Exchange refuses the
- * login with a bare "AUTHENTICATE failed", long after the cause could have been named.
+ * Gets the app token an OAuth login will use (into the token cache), and checks it carries IMAP.AccessAsApp: without
+ * it Exchange refuses the login with a bare "AUTHENTICATE failed", long after the cause could have been named.
  */
 export async function checkAppToken(
 	oauth: NonNullable<ImapLogin['oauth']>,
 ): Promise<PreflightCheck> {
-	let token;
 	try {
-		token = await acquireAppToken(oauth.app, oauth.scope);
+		const token = await acquireAppToken(oauth.app, oauth.scope);
+		requireRole(token, EXCHANGE_IMAP_ROLE, 'Office 365 Exchange Online');
+		return {
+			step: 'token',
+			status: 'passed',
+			detail: `app token for tenant ${token.tenantId ?? oauth.app.tenant} with ${EXCHANGE_IMAP_ROLE}, valid until ${new Date(token.expiresAt).toISOString()}`,
+		};
 	} catch (error) {
+		// Its message names the step (tenant, client, secret, certificate, consent, network, service), never a secret.
 		if (!(error instanceof MicrosoftTokenError)) throw error;
-		const detail = `the ${error.step} step failed: ${error.message}`;
-		throw new AppTokenFailure(`Microsoft token: ${detail}`, {
-			step: 'token',
-			status: 'failed',
-			detail,
-		});
+		throw new AppTokenFailure({ step: 'token', status: 'failed', detail: error.message });
 	}
-	const tenant = token.tenantId ?? oauth.app.tenant;
-	if (!token.roles.includes(IMAP_APP_ROLE)) {
-		const detail = `the token for tenant ${tenant} carries no ${IMAP_APP_ROLE} role (roles: ${token.roles.join(', ') || 'none'}): add the application permission ${IMAP_APP_ROLE} of Office 365 Exchange Online to the app and grant admin consent`;
-		throw new AppTokenFailure(`Microsoft token: ${detail}`, {
-			step: 'token',
-			status: 'failed',
-			detail,
-		});
-	}
-	return {
-		step: 'token',
-		status: 'passed',
-		detail: `app token for tenant ${tenant} with ${IMAP_APP_ROLE}, valid until ${new Date(token.expiresAt).toISOString()}`,
-	};
 }

@@ -5,7 +5,7 @@
  */
 import { MailboxUnreachableError, runPreflight } from '../../../nodes/lib/preflight/preflight';
 import { endpointFor } from '../../../nodes/lib/imap/endpoint';
-import type { MicrosoftApp } from '../../../nodes/lib/microsoft';
+import type { MicrosoftApp } from '../../../nodes/lib/microsoft/microsoftApp';
 import { exchangeOnlineEndpoint } from '../../../nodes/MigrateMailbox/actions/exchangeOnlineTarget';
 import type { DovecotServer } from '../../harness/dovecot';
 import { appendMessages, makeMessage } from '../../harness/imap-fixtures';
@@ -109,7 +109,7 @@ describe('Pre-flight of an Exchange Online target (oauth2 Dovecot, Microsoft emu
 		expect(failure.side).toBe('target');
 		expect(failure.checks).toHaveLength(1);
 		expect(failure.checks[0]).toMatchObject({ step: 'token', status: 'failed' });
-		expect(failure.checks[0].detail).toMatch(/^the secret step failed: /);
+		expect(failure.checks[0].detail).toMatch(/^Microsoft 365 token, step "secret": /);
 		expect(JSON.stringify({ message: failure.message, checks: failure.checks })).not.toContain(
 			'wrong~secret-pf',
 		);
@@ -126,7 +126,7 @@ describe('Pre-flight of an Exchange Online target (oauth2 Dovecot, Microsoft emu
 		expect(failure.checks.map((check) => [check.step, check.status])).toEqual([
 			['token', 'failed'],
 		]);
-		expect(failure.checks[0].detail).toMatch(/IMAP\.AccessAsApp|consent/);
+		expect(failure.checks[0].detail).toMatch(/step "consent".*IMAP\.AccessAsApp/);
 	});
 
 	it('points at the service principal and FullAccess when the mailbox refuses the app', async () => {

@@ -1,7 +1,7 @@
 import { NodeOperationError, type IExecuteFunctions, type INode } from 'n8n-workflow';
 
 import { EXCHANGE_ONLINE_DEFAULTS } from '../../../nodes/lib/defaults';
-import type { MicrosoftApp } from '../../../nodes/lib/microsoft';
+import type { MicrosoftApp } from '../../../nodes/lib/microsoft/microsoftApp';
 import { exchangeOnlineEndpoint } from '../../../nodes/MigrateMailbox/actions/exchangeOnlineTarget';
 import {
 	oversizePolicyOf,
@@ -42,7 +42,7 @@ const sourceAccount = {
 const appCredential = {
 	tenant: app.tenant,
 	clientId: app.clientId,
-	authentication: 'secret',
+	authentication: 'clientSecret',
 	clientSecret: SECRET,
 	cloud: 'global',
 };

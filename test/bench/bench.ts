@@ -317,6 +317,13 @@ async function runMain(
 	return lines;
 }
 
+/**
+ * Dovecot's imap processes are capped at 256 MB by default; resyncing the uidlist of a 1,000,000-message Maildir
+ * needs more (the source's imap process died "Out of memory (service imap { vsz_limit=256 MB })" at 1M, not at 200k).
+ * A server that holds folders this size is configured for them.
+ */
+const HUGE_FOLDER_CONF = 'service imap {\n  vsz_limit = 1G\n}\n';
+
 async function main(): Promise<void> {
 	const args = parseArgs();
 	if (args.main && args.mbsync) ensureDebianPackages(['isync']);
@@ -324,8 +331,8 @@ async function main(): Promise<void> {
 	const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mm-bench-'));
 	try {
 		const [source, target] = await Promise.all([
-			services.dovecot({ name: 'bench-source' }),
-			services.dovecot({ name: 'bench-target' }),
+			services.dovecot({ name: 'bench-source', extraConf: args.huge ? HUGE_FOLDER_CONF : '' }),
+			services.dovecot({ name: 'bench-target', extraConf: args.huge ? HUGE_FOLDER_CONF : '' }),
 		]);
 		const corpus = args.main || args.limited ? generateCorpus(args.messages) : [];
 		// Each section prints its table when it ends, so a failing later section loses nothing.

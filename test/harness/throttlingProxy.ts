@@ -68,7 +68,23 @@ export interface ResponseRule {
 	rewrite: ((line: string) => string) | null;
 }
 
-export type ThrottleRule = RefuseRule | ByeRule | RewriteRule | HoldRule | ResponseRule;
+/** What a policy decides for one command: pass it, answer it NO itself, or end the session with a BYE. */
+export type PolicyAnswer =
+	{ kind: 'forward' } | { kind: 'refuse'; response: string } | { kind: 'bye'; response: string };
+
+/**
+ * Asks `answer` about every matching command: for servers whose answers follow state (a budget that refills with
+ * time, refusals in a row on one connection) rather than a fixed count. `connection` numbers connections from 1;
+ * a command the policy forwards is still asked of the rules after it.
+ */
+export interface PolicyRule {
+	kind: 'policy';
+	commands: readonly string[];
+	answer: (command: { connection: number; name: string; line: string }) => PolicyAnswer;
+}
+
+export type ThrottleRule =
+	RefuseRule | ByeRule | RewriteRule | HoldRule | ResponseRule | PolicyRule;
 
 /** Command names as the client sends them, upper case; `UID FETCH` for UID commands. */
 type Commands = string | readonly string[];
@@ -315,10 +331,16 @@ function respond(code: string | null, text: string): string {
 	return `${code ? `[${code}] ` : ''}${text}`;
 }
 
-function decide(rules: LiveRule[], name: string, line: string): Action {
+function decide(rules: LiveRule[], name: string, line: string, connection: number): Action {
 	for (const live of rules) {
 		const { rule } = live;
 		if (rule.kind === 'response' || !rule.commands.includes(name)) continue;
+		if (rule.kind === 'policy') {
+			const answer = rule.answer({ connection, name, line });
+			if (answer.kind === 'bye') return { ...answer, abrupt: false };
+			if (answer.kind === 'forward') continue;
+			return answer;
+		}
 		if ((rule.kind === 'refuse' || rule.kind === 'hold') && rule.when && !rule.when(line)) continue;
 		live.seen++;
 		if (rule.kind === 'rewrite') {
@@ -482,7 +504,9 @@ class ProxiedSession {
 	private begin(line: string): void {
 		const command = commandOf(line);
 		// Not a command we can read: forward it and let the server answer.
-		const action: Action = command ? decide(this.rules(), command.name, line) : { kind: 'forward' };
+		const action: Action = command
+			? decide(this.rules(), command.name, line, this.connection)
+			: { kind: 'forward' };
 		const name = command?.name ?? '?';
 		this.current = { tag: command?.tag ?? '*', name, action };
 		this.counts.log.push({

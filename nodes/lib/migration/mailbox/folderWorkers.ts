@@ -45,6 +45,8 @@ class FolderWorkers {
 	private reconnectBackoffs = 0;
 	/** Shared by the workers: for failures in a row, so a long run may lose a connection now and then. */
 	private reconnectsLeft: number;
+	/** Items settled (copied or found present) at the last lost connection: a loss after progress is not one more in a row. */
+	private settledAtLastLoss = 0;
 
 	constructor(private readonly work: FolderWork) {
 		this.queue = work.routes.filter((route) => route.selectable && !route.skipReason);
@@ -98,6 +100,7 @@ class FolderWorkers {
 						break;
 					}
 					const lost = isLostConnection(error);
+					if (lost) this.forgiveLossesBeforeProgress();
 					if (lost && this.reconnectsLeft > 0) {
 						const busy = this.noteReconnect(route, error as Error);
 						await closePair(pair);
@@ -128,6 +131,20 @@ class FolderWorkers {
 					progress,
 					shouldYield: pairs.yieldCheck(pair),
 				});
+	}
+
+	/**
+	 * A server that sheds sessions to pace a long copy (Exchange's BYE after throttled answers) ends many of them,
+	 * each after progress: only losses with nothing copied in between exhaust the reconnects.
+	 */
+	private forgiveLossesBeforeProgress(): void {
+		let settled = 0;
+		for (const progress of this.passes.values()) {
+			const report = progress.current?.report;
+			if (report) settled += report.copied + report.alreadyPresent;
+		}
+		if (settled > this.settledAtLastLoss) this.reconnectsLeft = this.work.context.tuning.reconnects;
+		this.settledAtLastLoss = settled;
 	}
 
 	/** Spends one reconnect; returns the server's busy hint when it said "not now". */

@@ -20,10 +20,12 @@ import {
 	generateCertificate,
 	buildConfig,
 	INSTANCE_NAME,
+	oauth2PassdbFile,
 	type MasterUser,
+	type OAuth2Passdb,
 } from './dovecotConfig';
 
-export type { MasterUser } from './dovecotConfig';
+export type { MasterUser, OAuth2Passdb } from './dovecotConfig';
 import { freePort } from './ports';
 import {
 	descendantPids,
@@ -55,6 +57,8 @@ export interface DovecotOptions {
 	specialUse?: boolean;
 	/** Where the instance folder `<name>` is created; default a fresh `os.tmpdir()/mm-test-XXXX`. */
 	parentDir?: string;
+	/** Also accept XOAUTH2/OAUTHBEARER logins, checked by the oauth2 passdb (stands in for Exchange Online IMAP). */
+	oauth2?: OAuth2Passdb;
 }
 
 export interface DovecotServer extends StartedService {
@@ -241,8 +245,19 @@ class DovecotInstance implements DovecotServer {
 				layout: this.options.layout ?? 'maildir++',
 				specialUse: this.options.specialUse ?? true,
 				extraConf: this.options.extraConf,
+				oauth2: this.options.oauth2 !== undefined,
 			}),
 		);
+		const oauth2 = this.options.oauth2;
+		if (oauth2) {
+			const caFile = oauth2.caPem ? path.join(this.dir, 'oauth2-ca.pem') : null;
+			if (caFile) fs.writeFileSync(caFile, oauth2.caPem as string, { mode: 0o644 });
+			writeSecretFile(
+				path.join(this.dir, 'oauth2.conf.ext'),
+				oauth2PassdbFile(oauth2, caFile),
+				this.owner,
+			);
+		}
 	}
 
 	/** Launches the daemon and waits for both greetings; `retryablePortClash` tells the caller to pick new ports. */

@@ -117,6 +117,47 @@ export function generateCertificate(tlsDir: string): string {
 	return fs.readFileSync(cert, 'utf8');
 }
 
+/**
+ * Logins by OAuth bearer token (XOAUTH2, OAUTHBEARER) checked by Dovecot's oauth2 passdb against an RFC 7662
+ * introspection endpoint, as Exchange Online checks its tokens (doc.dovecot.org/2.3 configuration_manual/
+ * authentication/oauth2; settings as src/auth/db-oauth2.c of 2.3 reads them). Password logins stay open for the
+ * fixtures that seed and inspect mailboxes: the engine under test never uses them when its login has `oauth`.
+ */
+export interface OAuth2Passdb {
+	/** POSTed `token=...`; answers JSON with `active` and the `usernameAttribute` field (RFC 7662). */
+	introspectionUrl: string;
+	/** PEM of the CA behind an https introspection server's certificate. */
+	caPem?: string;
+	/**
+	 * Introspection field compared with the SASL user, both through `usernameFormat`. Default `tenant_principal`, which
+	 * the Microsoft emulator answers as `<appid>@<tenant domain>`.
+	 */
+	usernameAttribute?: string;
+	/**
+	 * Dovecot's username_format, applied to the login and to that field alike. Default `%Ld`: an app-only token names
+	 * no mailbox, so the domains (the tenant) are compared; the per-mailbox FullAccess grant is checked in front of
+	 * Dovecot (exchangeOAuthSessions.ts).
+	 */
+	usernameFormat?: string;
+	/** A word the introspected `scope` must hold; default `IMAP.AccessAsApp` (the emulator lists the roles there). */
+	scope?: string;
+}
+
+/** The oauth2 passdb's own file (dovecot-oauth2.conf.ext); `caFile` holds `caPem` when one is given. */
+export function oauth2PassdbFile(oauth2: OAuth2Passdb, caFile: string | null): string {
+	return `introspection_mode = post
+introspection_url = ${oauth2.introspectionUrl}
+username_attribute = ${oauth2.usernameAttribute ?? 'tenant_principal'}
+username_format = ${oauth2.usernameFormat ?? '%Ld'}
+scope = ${oauth2.scope ?? 'IMAP.AccessAsApp'}
+active_attribute = active
+active_value = true
+force_introspection = yes
+${caFile ? `tls_ca_cert_file = ${caFile}\n` : ''}timeout_msecs = 10000
+max_parallel_connections = 10
+`;
+}
+
 interface ConfigInput {
 	dir: string;
 	name: string;
@@ -128,6 +169,8 @@ interface ConfigInput {
 	layout: 'maildir++' | 'fs';
 	specialUse: boolean;
 	extraConf?: string;
+	/** Adds the oauth2 passdb, configured by `${dir}/oauth2.conf.ext`. */
+	oauth2?: boolean;
 }
 
 export function buildConfig(input: ConfigInput): string {
@@ -139,6 +182,11 @@ export function buildConfig(input: ConfigInput): string {
 		: ['anvil', 'imap-urlauth-login', 'ipc']
 				.map((service) => `service ${service} {\n  chroot =\n}\n`)
 				.join('');
+	// XOAUTH2/OAUTHBEARER go to the oauth2 passdb only, passwords to the passwd-files only.
+	const oauth2Passdb = input.oauth2
+		? `passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = ${dir}/oauth2.conf.ext\n}\n`
+		: '';
+	const passwordMechanisms = input.oauth2 ? '  mechanisms = plain login\n' : '';
 	const masterPassdb = input.master
 		? `passdb {\n  driver = passwd-file\n  master = yes\n  pass = yes\n  args = scheme=PLAIN ${dir}/masters\n}\n`
 		: '';
@@ -174,15 +222,15 @@ ssl_cert = <${dir}/tls/cert.pem
 ssl_key = <${dir}/tls/key.pem
 ${fs.existsSync(DH_PARAMS) ? `ssl_dh = <${DH_PARAMS}` : ''}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${input.oauth2 ? ' xoauth2 oauthbearer' : ''}
 auth_verbose = yes
 # Wrong passwords are part of the tests: refuse them in ~0.5 s (the login minimum) instead of 2 s.
 auth_failure_delay = 0
 auth_master_user_separator = *
 
-${masterPassdb}passdb {
+${masterPassdb}${oauth2Passdb}passdb {
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${dir}/users/%u
+${passwordMechanisms}  args = scheme=PLAIN username_format=%u ${dir}/users/%u
 }
 userdb {
   driver = passwd-file

@@ -18,7 +18,7 @@
  * and imapsync's `--office2` pace of 4 msgs/s (shared notes, imapsync FAQ.Office365). Real budgets are undocumented
  * and their hints run to minutes; here both are configurable so a test runs in seconds.
  */
-import { rewriteResponseLines, type PolicyAnswer, type ThrottleRule } from './throttlingProxy';
+import { rewriteResponseLines, type Action, type ThrottleRule } from './throttlingProxy';
 
 export interface ExchangeThrottlingOptions {
 	/** Messages APPENDed per second the mailbox's budget allows; unlimited when absent. */
@@ -113,19 +113,21 @@ export function exchangeThrottling(options: ExchangeThrottlingOptions): Exchange
 	/** Throttled answers in a row, per connection. */
 	const refusedInARow = new Map<number, number>();
 
-	const answer = ({ connection, line }: { connection: number; line: string }): PolicyAnswer => {
+	/** An APPEND's fate: null lets it on to the server. */
+	const decide = (connection: number, name: string, line: string): Action | null => {
+		if (name !== 'APPEND') return null;
 		const waitMs = Math.max(...budgets.map(({ bucket, cost }) => bucket.waitFor(cost(line))));
 		if (waitMs === 0) {
 			for (const { bucket, cost } of budgets) bucket.take(cost(line));
 			refusedInARow.set(connection, 0);
 			counts.admitted++;
-			return { kind: 'forward' };
+			return null;
 		}
 		const refused = refusedInARow.get(connection) ?? 0;
 		if (refused >= inARow) {
 			counts.disconnects++;
 			refusedInARow.delete(connection);
-			return { kind: 'bye', response: 'Connection closed. 14' };
+			return { kind: 'bye', response: 'Connection closed. 14', abrupt: false };
 		}
 		refusedInARow.set(connection, refused + 1);
 		const hintMs = Math.max(1, Math.ceil(waitMs));
@@ -139,7 +141,7 @@ export function exchangeThrottling(options: ExchangeThrottlingOptions): Exchange
 
 	return {
 		rules: [
-			{ kind: 'policy', commands: ['APPEND'], answer },
+			{ kind: 'session', decide },
 			rewriteResponseLines((line) => line.replace(/ MULTIAPPEND(?=[ \]\r])/i, '')),
 		],
 		counts,

@@ -68,23 +68,17 @@ export interface ResponseRule {
 	rewrite: ((line: string) => string) | null;
 }
 
-/** What a policy decides for one command: pass it, answer it NO itself, or end the session with a BYE. */
-export type PolicyAnswer =
-	{ kind: 'forward' } | { kind: 'refuse'; response: string } | { kind: 'bye'; response: string };
-
 /**
- * Asks `answer` about every matching command: for servers whose answers follow state (a budget that refills with
- * time, refusals in a row on one connection) rather than a fixed count. `connection` numbers connections from 1;
- * a command the policy forwards is still asked of the rules after it.
+ * Asked first about every command of every connection, with the connection's number, by a rule that keeps its own
+ * state per connection (exchangeOAuthSessions.ts); null lets the command on to the rules after it.
  */
-export interface PolicyRule {
-	kind: 'policy';
-	commands: readonly string[];
-	answer: (command: { connection: number; name: string; line: string }) => PolicyAnswer;
+export interface SessionRule {
+	kind: 'session';
+	decide(connection: number, name: string, line: string): Action | null;
 }
 
 export type ThrottleRule =
-	RefuseRule | ByeRule | RewriteRule | HoldRule | ResponseRule | PolicyRule;
+	RefuseRule | ByeRule | RewriteRule | HoldRule | ResponseRule | SessionRule;
 
 /** Command names as the client sends them, upper case; `UID FETCH` for UID commands. */
 type Commands = string | readonly string[];
@@ -331,16 +325,15 @@ function respond(code: string | null, text: string): string {
 	return `${code ? `[${code}] ` : ''}${text}`;
 }
 
-function decide(rules: LiveRule[], name: string, line: string, connection: number): Action {
+function decide(rules: LiveRule[], connection: number, name: string, line: string): Action {
 	for (const live of rules) {
 		const { rule } = live;
-		if (rule.kind === 'response' || !rule.commands.includes(name)) continue;
-		if (rule.kind === 'policy') {
-			const answer = rule.answer({ connection, name, line });
-			if (answer.kind === 'bye') return { ...answer, abrupt: false };
-			if (answer.kind === 'forward') continue;
-			return answer;
+		if (rule.kind === 'session') {
+			const action = rule.decide(connection, name, line);
+			if (action) return action;
+			continue;
 		}
+		if (rule.kind === 'response' || !rule.commands.includes(name)) continue;
 		if ((rule.kind === 'refuse' || rule.kind === 'hold') && rule.when && !rule.when(line)) continue;
 		live.seen++;
 		if (rule.kind === 'rewrite') {
@@ -505,7 +498,7 @@ class ProxiedSession {
 		const command = commandOf(line);
 		// Not a command we can read: forward it and let the server answer.
 		const action: Action = command
-			? decide(this.rules(), command.name, line, this.connection)
+			? decide(this.rules(), this.connection, command.name, line)
 			: { kind: 'forward' };
 		const name = command?.name ?? '?';
 		this.current = { tag: command?.tag ?? '*', name, action };

@@ -4,7 +4,10 @@
  *
  *   node .build/test/tools/migrateCli.js --src imap://user:pass@127.0.0.1:10143 --dst imap://user:pass@127.0.0.1:11143 \
  *     --ledger /tmp/ledger.sqlite [--mode full|delta|verify|dryRun] [--migration NAME] [--connections N] [--depth N] [--batch N] [--window N]
- *     [--isolated yes]
+ *     [--isolated yes] [--dst-oauth FILE]
+ *
+ * `--dst-oauth FILE` logs in to the target with XOAUTH2: FILE holds `{ "app": MicrosoftApp, "scope": "..." }` (read from
+ * a file so the client secret stays out of argv and the process list); the `--dst` URL then carries no password.
  *
  * `--isolated yes` runs the migration as the n8n node does: in a worker thread with a capped young generation
  * (isolatedExecution.ts). Without it the engine runs in this process, which the crash tests need for their kill hook.
@@ -201,10 +204,13 @@ async function main(): Promise<void> {
 		...(args.has('batch') ? { batchMessages: Number(args.get('batch')) } : {}),
 		...(args.has('window') ? { windowMessages: Number(args.get('window')) } : {}),
 	};
+	const target = endpoint(required('dst'));
+	const oauthFile = args.get('dst-oauth');
+	if (oauthFile) target.login.oauth = JSON.parse(readFileSync(oauthFile, 'utf8'));
 	const mode = (args.get('mode') ?? 'full') as MigrationMode;
 	const folderRules = { specialUse: args.get('special-use') !== 'off' };
 	if (args.get('isolated') === 'yes') {
-		await runIsolated(required, mode, folderRules, tuning, args.get('migration') ?? 'cli');
+		await runIsolated(required, target, mode, folderRules, tuning, args.get('migration') ?? 'cli');
 		return;
 	}
 	// Loaded here, not at the top: an --isolated run loads the engine in its worker only, as the node does.
@@ -217,7 +223,7 @@ async function main(): Promise<void> {
 	try {
 		const report = await runMailboxMigration({
 			source: imapSourceSide(endpoint(required('src'))),
-			target: imapTargetSide(endpoint(required('dst'))),
+			target: imapTargetSide(target),
 			migrationId: args.get('migration') ?? 'cli',
 			mode,
 			folderRules,
@@ -249,6 +255,7 @@ async function main(): Promise<void> {
 /** The node's way: one job through runExecutionIsolated, no limits or stop conditions. */
 async function runIsolated(
 	required: (name: string) => string,
+	target: ImapEndpoint,
 	mode: MigrationMode,
 	folderRules: { specialUse: boolean },
 	tuning: Partial<CopyTuning>,
@@ -262,7 +269,7 @@ async function runIsolated(
 				{
 					position: 0,
 					source: { kind: 'imap', endpoint: endpoint(required('src')) },
-					target: { kind: 'imap', endpoint: endpoint(required('dst')) },
+					target: { kind: 'imap', endpoint: target },
 					migrationId,
 					mode,
 					folderRules,

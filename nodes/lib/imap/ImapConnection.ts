@@ -13,9 +13,10 @@ import type { CommandOptions, CommandOutput, CommandResult, PendingCommand } fro
 import { authenticate } from './commands/authenticate';
 import { capability } from './commands/session';
 import type { ImapEndpoint } from './endpoint';
-import { ImapError, socketFailure } from './imapErrors';
+import { ImapError, isTokenExpiry, socketFailure } from './imapErrors';
 import type { ImapErrorKind } from './imapErrors';
 import { MailboxTracker } from './mailboxTracker';
+import { noteTokenExpired } from './oauthToken';
 import { parseResponse, ResponseFramer } from './responseParser';
 import type { ImapResponse, ImapValue } from './responseParser';
 import { text } from './responseValues';
@@ -90,6 +91,8 @@ export class ImapConnection implements CommandOutput {
 		);
 	}
 	private tlsStage: 'tcp' | 'tls';
+	/** The bearer token this session logged in with (OAuth logins), reported expired when the server says so. */
+	private loginToken: string | null = null;
 	/** Set once authenticated: later socket errors end the session with kind 'closed'. */
 	private established = false;
 	/** A consumer is busy with a claimed response: the socket is paused and the framer is not drained. */
@@ -122,12 +125,33 @@ export class ImapConnection implements CommandOutput {
 		this.attach(socket);
 	}
 
-	/** Opens, secures and authenticates a connection. Never leaves a socket behind on failure. */
+	/**
+	 * Opens, secures and authenticates a connection. Never leaves a socket behind on failure. An OAuth login the
+	 * server refuses is tried once more on a new connection with a renewed token (the cached one may have been
+	 * revoked, or have expired by the server's clock).
+	 */
 	static async open(endpoint: ImapEndpoint, options: ImapSessionOptions): Promise<ImapConnection> {
+		try {
+			return await ImapConnection.openOnce(endpoint, options, false);
+		} catch (error) {
+			const refused = error instanceof ImapError && error.kind === 'auth' && error.command;
+			if (!endpoint.login.oauth || !refused) throw error;
+			options.logger?.debug('IMAP: OAuth login refused, renewing the token', {
+				server: `${endpoint.host}:${endpoint.port}`,
+			});
+			return await ImapConnection.openOnce(endpoint, options, true);
+		}
+	}
+
+	private static async openOnce(
+		endpoint: ImapEndpoint,
+		options: ImapSessionOptions,
+		renewToken: boolean,
+	): Promise<ImapConnection> {
 		const socket = await openSocket(endpoint);
 		const connection = new ImapConnection(socket, endpoint, options);
 		try {
-			await connection.handshake(endpoint);
+			await connection.handshake(endpoint, renewToken);
 			return connection;
 		} catch (error) {
 			connection.destroy();
@@ -193,7 +217,7 @@ export class ImapConnection implements CommandOutput {
 		socket.off('close', this.onClose);
 	}
 
-	private async handshake(endpoint: ImapEndpoint): Promise<void> {
+	private async handshake(endpoint: ImapEndpoint, renewToken: boolean): Promise<void> {
 		const timeout = setTimeout(
 			() =>
 				this.fail(
@@ -232,7 +256,9 @@ export class ImapConnection implements CommandOutput {
 				this.setCapabilities([]);
 				await capability(this);
 			}
-			if (greeting.type !== 'PREAUTH') await authenticate(this, endpoint.login);
+			if (greeting.type !== 'PREAUTH') {
+				this.loginToken = await authenticate(this, endpoint.login, { renewToken });
+			}
 			this.established = true;
 		} finally {
 			clearTimeout(timeout);
@@ -369,12 +395,36 @@ export class ImapConnection implements CommandOutput {
 		this.takeCapabilityCode(response);
 		if (command.name === 'STARTTLS' && response.type === 'OK') this.inputHalted = true;
 		if (response.type === 'OK') {
+			// A continuation still awaited (a SASL error step that never came) ends with the command.
+			command.continuation?.reject(
+				new ImapError(`IMAP: ${this.where} completed ${command.name}`, {
+					kind: 'protocol',
+					command: command.name,
+				}),
+			);
+			command.continuation = undefined;
 			command.resolve({
 				code: response.code,
 				codeArgs: response.codeArgs,
 				text: response.text,
 				untagged: command.untagged,
 			});
+		} else if (this.established && isTokenExpiry(response.text)) {
+			// The session's token expired: every later command would be refused too, so the session is over.
+			this.noteExpiry(response.text);
+			this.byeText = response.text;
+			this.byeCode = response.code;
+			const closed = this.closedByServer();
+			this.fail(closed);
+			const perCommand = new ImapError(closed.message, {
+				kind: 'closed',
+				code: closed.code,
+				serverText: closed.serverText,
+				command: command.name,
+			});
+			command.continuation?.reject(perCommand);
+			command.reject(perCommand);
+			return undefined;
 		} else {
 			const kind: ImapErrorKind = response.type === 'NO' ? command.errorKindOnNo : 'bad';
 			const error = new ImapError(
@@ -389,6 +439,10 @@ export class ImapConnection implements CommandOutput {
 		return undefined;
 	}
 
+	private noteExpiry(serverText: string): void {
+		if (this.loginToken !== null && isTokenExpiry(serverText)) noteTokenExpired(this.loginToken);
+	}
+
 	private takeCapabilityCode(response: ImapResponse): void {
 		if (response.code === 'CAPABILITY' && response.codeArgs) {
 			this.setCapabilities(response.codeArgs);
@@ -400,6 +454,7 @@ export class ImapConnection implements CommandOutput {
 			case 'BYE':
 				this.byeText = response.text;
 				this.byeCode = response.code;
+				this.noteExpiry(response.text);
 				return undefined;
 			case 'CAPABILITY':
 				this.setCapabilities(response.values);

@@ -102,7 +102,7 @@ export async function checkImapAccount(
 	} catch (error) {
 		return { ok: false, message: (error as Error).message };
 	}
-	const client = createImapFlowClient(endpoint);
+	const client = await createImapFlowClient(endpoint);
 	client.on('error', () => {
 		// Reported through connect()'s rejection below.
 	});

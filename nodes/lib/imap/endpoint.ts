@@ -2,6 +2,8 @@
  * Where and how to reach one IMAP mailbox. Plain data with no n8n types: built from a credential plus the
  * per-user login in the node, consumed by the pre-flight, the content engine and the benchmark alike.
  */
+import type { MicrosoftApp } from '../microsoft/microsoftApp';
+
 export type ImapSecurity = 'tls' | 'starttls' | 'none';
 
 /** How the mailbox is entered: its own login, a Dovecot master user (`user*master`), or SASL PLAIN with an authorization identity (Cyrus, Zimbra admin). */
@@ -31,6 +33,11 @@ export interface ImapLogin {
 	password: string;
 	/** SASL PLAIN authorization identity: log in as `authUser`, act as `authzid`. */
 	authzid?: string;
+	/**
+	 * Log in with AUTHENTICATE XOAUTH2 as `authUser` (Exchange Online: the mailbox's UPN), with an app-only token for
+	 * `scope` taken anew on every connection; `password` is then unused.
+	 */
+	oauth?: { app: MicrosoftApp; scope: string };
 }
 
 export interface ImapEndpoint extends ImapServer {

@@ -86,3 +86,12 @@ export function socketFailure(
 		cause: error,
 	});
 }
+
+/**
+ * Exchange Online ends a session whose OAuth token expired: `* BYE Session invalidated - AccessTokenExpired`
+ * (seen in imapsync/imapsync#250); the same words in a tagged NO mean the same. Such a session is re-established
+ * with a fresh token.
+ */
+export function isTokenExpiry(serverText: string | undefined): boolean {
+	return serverText !== undefined && /\bAccessTokenExpired\b/.test(serverText);
+}

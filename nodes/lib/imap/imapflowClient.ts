@@ -1,8 +1,9 @@
 import net from 'node:net';
 
-import { ImapFlow, type ImapTransport } from 'imapflow';
+import { ImapFlow, type ImapFlowOptions, type ImapTransport } from 'imapflow';
 
-import type { ImapEndpoint } from './endpoint';
+import type { ImapEndpoint, ImapLogin } from './endpoint';
+import { oauthAccessToken } from './oauthToken';
 import { connectTls } from './serverCertificate';
 
 /** imapflow's sockets, opened and certificate-checked by us, so its logins get the session's checks. */
@@ -16,8 +17,22 @@ function checkedTransport(endpoint: ImapEndpoint): ImapTransport {
 	};
 }
 
-/** The one place that builds an imapflow client from an endpoint (pre-flight and credential tests use imapflow). */
-export function createImapFlowClient(endpoint: ImapEndpoint): ImapFlow {
+/** How imapflow logs in: a bearer token (XOAUTH2, or OAUTHBEARER when offered) for OAuth logins, else the password. */
+async function authOf(login: ImapLogin): Promise<ImapFlowOptions['auth']> {
+	if (login.oauth)
+		return { user: login.authUser, accessToken: await oauthAccessToken(login, false) };
+	return {
+		user: login.authUser,
+		pass: login.password,
+		...(login.authzid ? { authzid: login.authzid, loginMethod: 'AUTH=PLAIN' } : {}),
+	};
+}
+
+/**
+ * The one place that builds an imapflow client from an endpoint (pre-flight and credential tests use imapflow).
+ * Rejects with an ImapError of kind 'auth' (or 'tcp' for the network) when an OAuth login gets no token.
+ */
+export async function createImapFlowClient(endpoint: ImapEndpoint): Promise<ImapFlow> {
 	const timeout = endpoint.connectTimeoutMs ?? 15_000;
 	return new ImapFlow({
 		host: endpoint.host,
@@ -26,13 +41,7 @@ export function createImapFlowClient(endpoint: ImapEndpoint): ImapFlow {
 		doSTARTTLS:
 			endpoint.security === 'starttls' ? true : endpoint.security === 'none' ? false : undefined,
 		transport: checkedTransport(endpoint),
-		auth: {
-			user: endpoint.login.authUser,
-			pass: endpoint.login.password,
-			...(endpoint.login.authzid
-				? { authzid: endpoint.login.authzid, loginMethod: 'AUTH=PLAIN' }
-				: {}),
-		},
+		auth: await authOf(endpoint.login),
 		logger: false,
 		connectionTimeout: timeout,
 		greetingTimeout: timeout,

@@ -149,6 +149,8 @@ export class SessionLostError extends Error {
 		message: string,
 		/** Set when the server closed the session to shed load (e.g. BYE [UNAVAILABLE]). */
 		readonly busy: ServerBusy | null = null,
+		/** The server ended the session because its OAuth token expired: a new login with a fresh token goes on. */
+		readonly tokenExpired = false,
 	) {
 		super(message);
 		this.name = 'SessionLostError';

@@ -109,7 +109,12 @@ export async function surveyMailbox(
 	side: 'source' | 'target',
 	options: SurveyOptions,
 ): Promise<MailboxSurvey> {
-	const client = createImapFlowClient(endpoint);
+	let client: ImapFlow;
+	try {
+		client = await createImapFlowClient(endpoint);
+	} catch (error) {
+		throw new MailboxUnreachableError(side, describeConnectionFailure(error, endpoint));
+	}
 	client.on('error', () => {
 		// Socket errors after connect reject the pending command; the listener only keeps them from crashing the process.
 	});

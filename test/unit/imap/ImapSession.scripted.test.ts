@@ -1,7 +1,8 @@
 /**
  * ImapSession against a scripted IMAP peer on loopback, for protocol paths Dovecot cannot be made to show:
  * LOGIN without SASL PLAIN, LOGINDISABLED, completions out of order, a synchronizing literal refused with NO,
- * unsolicited EXISTS mid-command, BYE greetings, a silent server and garbage on the wire.
+ * unsolicited EXISTS mid-command, BYE greetings, a silent server and garbage on the wire; XOAUTH2 as Dovecot and as
+ * Exchange Online answer it (the token source is replaced by a stub).
  * Real sockets and the real session; only the server side is a script.
  */
 import net from 'node:net';
@@ -9,7 +10,12 @@ import net from 'node:net';
 import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
 import { ImapError } from '../../../nodes/lib/imap/imapErrors';
 import { ImapSession } from '../../../nodes/lib/imap/ImapSession';
+import { acquireAppToken } from '../../../nodes/lib/microsoft/appTokens';
+import type { MicrosoftApp } from '../../../nodes/lib/microsoft/microsoftApp';
 import { testEndpoint } from '../../harness/endpoints';
+
+jest.mock('../../../nodes/lib/microsoft/appTokens', () => ({ acquireAppToken: jest.fn() }));
+const tokenStub = acquireAppToken as jest.MockedFunction<typeof acquireAppToken>;
 
 /** The server end of one connection: read what the client sent, write what the script says. */
 class Peer {
@@ -321,5 +327,118 @@ describe('ImapSession with a scripted server', () => {
 		expect(error.kind).toBe('protocol');
 		expect(session.isClosed).toBe(true);
 		await server.done;
+	});
+
+	describe('XOAUTH2', () => {
+		const app: MicrosoftApp = {
+			tenant: 't',
+			clientId: 'c',
+			clientSecret: 'never-sent',
+			cloud: 'global',
+		};
+		const oauth = { oauth: { app, scope: 'https://outlook.office365.com/.default' } };
+		const payloadOf = (user: string, token: string) =>
+			Buffer.from(`user=${user}\x01auth=Bearer ${token}\x01\x01`).toString('base64');
+		let issued = 0;
+
+		beforeEach(() => {
+			issued = 0;
+			tokenStub.mockReset();
+			tokenStub.mockImplementation(async () => {
+				issued++;
+				return { accessToken: `token-${issued}`, expiresAt: Date.now() + 60_000, roles: [] };
+			});
+		});
+
+		it('sends the initial response inline, then takes the capabilities of the tagged OK', async () => {
+			let line = '';
+			const server = await start(async (peer) => {
+				peer.send('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2] scripted\n');
+				line = await peer.line();
+				peer.send(`${tagOf(line)} OK [CAPABILITY IMAP4rev1 UIDPLUS] logged in\n`);
+				await peer.line();
+				peer.send(`${tagOf(line).replace(/\d+$/, (n) => String(Number(n) + 1))} OK done\n`);
+			});
+			const session = await connect(server.port, { authUser: 'alice@contoso.example', ...oauth });
+			await session.noop();
+			await server.done;
+			expect(line).toBe(
+				`${tagOf(line)} AUTHENTICATE XOAUTH2 ${payloadOf('alice@contoso.example', 'token-1')}`,
+			);
+			expect(session.has('UIDPLUS')).toBe(true);
+			expect(tokenStub.mock.calls.map((call) => call[2])).toEqual([undefined]);
+		});
+
+		it("answers Dovecot's error continuation with an empty line, then renews the token once on a new connection", async () => {
+			let connections = 0;
+			const seen: string[] = [];
+			const server = await start(async (peer) => {
+				const first = ++connections === 1;
+				peer.send('* OK [CAPABILITY IMAP4rev1 AUTH=XOAUTH2] scripted\n');
+				const command = await peer.line();
+				peer.send('+ \n');
+				seen.push(await peer.line());
+				if (first) {
+					peer.send('+ eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIn0=\n');
+					seen.push(`empty answer: ${JSON.stringify(await peer.line())}`);
+					peer.send(`${tagOf(command)} NO [AUTHENTICATIONFAILED] Authentication failed.\n`);
+					await new Promise((resolve) => peer.socket.once('close', resolve));
+				} else {
+					peer.send(`${tagOf(command)} OK logged in\n`);
+					await peer.line();
+					peer.send('* CAPABILITY IMAP4rev1\n');
+					peer.send(`${tagOf(command).replace(/\d+$/, (n) => String(Number(n) + 1))} OK\n`);
+				}
+			});
+			await connect(server.port, { authUser: 'bob@contoso.example', ...oauth });
+			expect(seen).toEqual([
+				payloadOf('bob@contoso.example', 'token-1'),
+				'empty answer: ""',
+				payloadOf('bob@contoso.example', 'token-2'),
+			]);
+			expect(tokenStub.mock.calls.map((call) => call[2])).toEqual([undefined, { renew: true }]);
+		});
+
+		it('fails with kind auth naming the mailbox, never the token, when Exchange refuses the renewed token too', async () => {
+			const server = await start(async (peer) => {
+				peer.send(
+					'* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2] The Microsoft Exchange IMAP4 service is ready.\n',
+				);
+				const command = await peer.line();
+				peer.send(`${tagOf(command)} NO AUTHENTICATE failed.\n`);
+				await new Promise((resolve) => peer.socket.once('close', resolve));
+			});
+			const carol = {
+				mailbox: 'carol@contoso.example',
+				authUser: 'carol@contoso.example',
+				...oauth,
+			};
+			const error = (await connect(server.port, carol).catch((e: unknown) => e)) as ImapError;
+			expect(error).toBeInstanceOf(ImapError);
+			expect(error.kind).toBe('auth');
+			expect(error.message).toBe(
+				`Authentication: 127.0.0.1:${server.port} rejected the login for carol@contoso.example: AUTHENTICATE failed.`,
+			);
+			expect(issued).toBe(2);
+		});
+
+		it('ends the session with kind closed when a command is refused for an expired token', async () => {
+			const server = await start(async (peer) => {
+				peer.send('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2] scripted\n');
+				const command = await peer.line();
+				peer.send(`${tagOf(command)} OK [CAPABILITY IMAP4rev1] logged in\n`);
+				const noop = await peer.line();
+				peer.send(`${tagOf(noop)} NO Session invalidated - AccessTokenExpired\n`);
+				await new Promise((resolve) => peer.socket.once('close', resolve));
+			});
+			const session = await connect(server.port, { authUser: 'dave@contoso.example', ...oauth });
+			const error = (await session.noop().catch((e: unknown) => e)) as ImapError;
+			expect({ kind: error.kind, text: error.serverText }).toEqual({
+				kind: 'closed',
+				text: 'Session invalidated - AccessTokenExpired',
+			});
+			expect(session.isClosed).toBe(true);
+			await server.done;
+		});
 	});
 });

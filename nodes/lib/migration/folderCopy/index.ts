@@ -1,4 +1,4 @@
 /** The folder copy: one folder's Full, Delta or Dry run pass (syncFolder) and its Verify (verifyFolder). */
 export { ConnectionYieldError, type FolderPassOptions, type FolderSyncContext } from './context';
-export { syncFolder } from './syncFolder';
+export { accountedFor, syncFolder } from './syncFolder';
 export { verifyFolder } from './verify';

@@ -160,7 +160,8 @@ async function relinkOtherUidValidities(
 	}
 }
 
-function accountedFor(report: FolderReport): number {
+/** Source items the pass has settled one way or another. */
+export function accountedFor(report: FolderReport): number {
 	return report.copied + report.alreadyPresent + report.skipped + report.failed + report.vanished;
 }
 

@@ -4,6 +4,7 @@
  */
 import { backoffDelayMs, pauseUnlessAborted } from '../backoff';
 import {
+	accountedFor,
 	ConnectionYieldError,
 	syncFolder,
 	verifyFolder,
@@ -41,11 +42,13 @@ class FolderWorkers {
 	/** Each folder's progress, kept so a pass resumed on a new pair goes on where it stopped. */
 	private readonly passes = new Map<FolderRoute, FolderPassOptions['progress']>();
 	private folderErrors = 0;
+	/** Where each folder's pass stood when the server last ended its session for an expired token. */
+	private readonly markAtExpiry = new Map<FolderRoute, string>();
 	/** Reconnects after the server closed a session to shed load. */
 	private reconnectBackoffs = 0;
 	/** Shared by the workers: for failures in a row, so a long run may lose a connection now and then. */
 	private reconnectsLeft: number;
-	/** Items settled (copied or found present) at the last lost connection: a loss after progress is not one more in a row. */
+	/** Items accounted for (copied, found present...) at the last lost connection: a loss after progress is not one more in a row. */
 	private settledAtLastLoss = 0;
 
 	constructor(private readonly work: FolderWork) {
@@ -102,10 +105,12 @@ class FolderWorkers {
 					const lost = isLostConnection(error);
 					if (lost) this.forgiveLossesBeforeProgress();
 					if (lost && this.reconnectsLeft > 0) {
-						const busy = this.noteReconnect(route, error as Error);
+						const renewal = this.isScheduledRenewal(route, error, progress);
+						const busy = this.noteReconnect(route, error as Error, renewal);
 						await closePair(pair);
 						pair = null;
 						queue.unshift(route);
+						if (renewal) continue;
 						const attempt = context.tuning.reconnects - this.reconnectsLeft - 1;
 						await pauseUnlessAborted(backoffDelayMs(attempt, busy?.hintMs ?? null), signal);
 						continue;
@@ -141,15 +146,39 @@ class FolderWorkers {
 		let settled = 0;
 		for (const progress of this.passes.values()) {
 			const report = progress.current?.report;
-			if (report) settled += report.copied + report.alreadyPresent;
+			if (report) settled += accountedFor(report);
 		}
 		if (settled > this.settledAtLastLoss) this.reconnectsLeft = this.work.context.tuning.reconnects;
 		this.settledAtLastLoss = settled;
 	}
 
-	/** Spends one reconnect; returns the server's busy hint when it said "not now". */
-	private noteReconnect(route: FolderRoute, error: Error): SessionLostError['busy'] {
-		this.reconnectsLeft--;
+	/**
+	 * A session the server ended because its OAuth token expired, after the pass went on since the last such end:
+	 * routine with short-lived tokens (Exchange's last 60-90 minutes), so it is re-established at once without
+	 * spending a reconnect. Without progress in between it counts as any lost connection, so it cannot loop.
+	 */
+	private isScheduledRenewal(
+		route: FolderRoute,
+		error: unknown,
+		progress: FolderPassOptions['progress'],
+	): boolean {
+		if (!(error instanceof SessionLostError) || !error.tokenExpired) return false;
+		const current = progress.current;
+		const mark = current
+			? `${current.windowFrom}:${current.unhandled?.size ?? -1}:${accountedFor(current.report)}`
+			: '';
+		const progressed = current !== undefined && this.markAtExpiry.get(route) !== mark;
+		this.markAtExpiry.set(route, mark);
+		return progressed;
+	}
+
+	/** Counts one reconnect and spends it unless it renews an expired session; returns the server's busy hint. */
+	private noteReconnect(
+		route: FolderRoute,
+		error: Error,
+		renewal: boolean,
+	): SessionLostError['busy'] {
+		if (!renewal) this.reconnectsLeft--;
 		this.work.report.reconnects++;
 		const busy = error instanceof SessionLostError ? error.busy : null;
 		if (busy) this.reconnectBackoffs++;

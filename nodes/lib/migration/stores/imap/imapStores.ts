@@ -6,7 +6,7 @@
  */
 import { flagList, internalDateArg, uidSetOf } from '../../../imap/commandEncoding';
 import { describeEndpoint, type ImapEndpoint } from '../../../imap/endpoint';
-import { CONNECTION_KINDS, ImapError } from '../../../imap/imapErrors';
+import { CONNECTION_KINDS, ImapError, isTokenExpiry } from '../../../imap/imapErrors';
 import {
 	ImapSession,
 	type AppendMessage,
@@ -110,6 +110,7 @@ abstract class ImapStore {
 			return new SessionLostError(
 				`${describeEndpoint(this.endpoint)}: ${error.message}`,
 				busyOf(error),
+				isTokenExpiry(error.serverText),
 			);
 		}
 		return error;

@@ -24,9 +24,10 @@ import path from 'node:path';
 import { ensureDebianPackages } from '../harness/debian';
 import type { DovecotServer } from '../harness/dovecot';
 import { snapshotMailbox } from '../harness/imap-fixtures';
+import { startMicrosoftEmulator } from '../harness/microsoftEmulator';
 import { TestServices } from '../harness/services';
 import { generateCorpus, type CorpusMessage } from './corpus';
-import { plainLogin, runExchange } from './exchange';
+import { loginVariants, runExchange } from './exchange';
 import { runHuge } from './huge';
 import { runLimited } from './limited';
 import { loadCorpus } from './loadCorpus';
@@ -370,6 +371,13 @@ async function main(): Promise<void> {
 			);
 		}
 		if (args.exchange) {
+			const emulator = services.add(
+				Object.assign(await startMicrosoftEmulator(), { name: 'microsoft emulator' }),
+			);
+			const exchangeTarget = await services.dovecot({
+				name: 'bench-exchange',
+				oauth2: { introspectionUrl: emulator.introspectionUrl },
+			});
 			print(
 				await runExchange(
 					{
@@ -386,7 +394,7 @@ async function main(): Promise<void> {
 						verify,
 						log,
 					},
-					[plainLogin(target, PASSWORD)],
+					loginVariants(exchangeTarget, emulator, PASSWORD),
 				),
 			);
 		}

@@ -9,12 +9,16 @@
  *    at most rate × seconds + one burst, so a ratio slightly above 1 is the burst, not a leak; "of budget" is the
  *    achieved rate over that most.
  * 2. Login comparison: the same corpus copied unthrottled once per login variant per round, alternating which goes
- *    first, medians per variant (`loginVariants`: plain LOGIN, and XOAUTH2 once the harness has the oauth2 Dovecot).
+ *    first, medians per variant (`loginVariants`: plain LOGIN and XOAUTH2 on one oauth2-passdb Dovecot).
  */
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
+import { randomBytes } from 'node:crypto';
+
 import type { ImapEndpoint } from '../../nodes/lib/imap/endpoint';
+import { exchangeImapScope } from '../../nodes/lib/microsoft/clouds';
+import type { MicrosoftApp } from '../../nodes/lib/microsoft/microsoftApp';
 import { openLedger } from '../../nodes/lib/ledger';
 import { runMailboxMigration } from '../../nodes/lib/migration/execution/runMailboxMigration';
 import { newOwnerId } from '../../nodes/lib/migration/migrateMailbox';
@@ -23,6 +27,7 @@ import type { MailboxReport } from '../../nodes/lib/migration/types';
 import type { DovecotServer } from '../harness/dovecot';
 import { testEndpoint } from '../harness/endpoints';
 import { exchangeThrottling, type ExchangeThrottlingCounts } from '../harness/exchangeThrottling';
+import { EXCHANGE_IMAP_ROLE, type MicrosoftEmulator } from '../harness/microsoftEmulator';
 import { startThrottlingProxy } from '../harness/throttlingProxy';
 import type { LimitedContext } from './limited';
 import { median } from './rates';
@@ -46,12 +51,13 @@ export interface ExchangeContext extends Pick<
 	loginRounds: number;
 }
 
-/** One way of logging in to the target of the login comparison: its endpoint for a user of `target`. */
+/** One way of logging in to the target of the login comparison. */
 export interface LoginVariant {
 	name: string;
 	target: DovecotServer;
-	endpoint(user: string): ImapEndpoint;
-	addUser(user: string): Promise<void>;
+	/** The target mailbox the comparison's `user` copies into. */
+	mailbox(user: string): string;
+	endpoint(mailbox: string): ImapEndpoint;
 }
 
 interface Copy {
@@ -132,7 +138,7 @@ async function throttlingProfile(context: ExchangeContext, sourceUser: string): 
 		const result = await throttledCopy(context, sourceUser, `exthrottled${run}`);
 		const rate = result.report.counts.copied / result.seconds;
 		context.log(
-			`exchange throttled run ${run}: ${result.seconds.toFixed(1)} s, ${rate.toFixed(2)} msgs/s of ${context.rate} allowed, ` +
+			`exchange throttled run ${run}: ${result.report.status}${result.report.reason ? ` (${result.report.reason})` : ''}, ${result.seconds.toFixed(1)} s, ${rate.toFixed(2)} msgs/s of ${context.rate} allowed, ` +
 				`${result.report.counts.copied} copied, ${result.report.counts.failed} failed, throttled ${result.exchange.throttled}, ` +
 				`disconnects ${result.exchange.disconnects}, reconnects ${result.report.reconnects}, serverBackoffs ${result.report.serverBackoffs}, ${result.verify}`,
 		);
@@ -189,9 +195,15 @@ async function loginComparison(
 	for (let round = 0; round <= context.loginRounds; round++) {
 		const order = round % 2 === 0 ? variants : [...variants].reverse();
 		for (const variant of order) {
-			const user = `exlogin${++index}`;
-			await variant.addUser(user);
-			const result = await copy(context, sourceUser, variant.target, user, variant.endpoint(user));
+			const mailbox = variant.mailbox(`exlogin${++index}`);
+			await variant.target.addUser(mailbox, context.password);
+			const result = await copy(
+				context,
+				sourceUser,
+				variant.target,
+				mailbox,
+				variant.endpoint(mailbox),
+			);
 			if (result.report.status !== 'completed' || result.report.counts.failed > 0)
 				throw new Error(
 					`${variant.name} copy: ${result.report.status} (${result.report.reason ?? ''})`,
@@ -224,14 +236,45 @@ async function loginComparison(
 	return lines;
 }
 
-/** Plain LOGIN on the bench's target: the reference every other login variant is compared with. */
-export function plainLogin(target: DovecotServer, password: string): LoginVariant {
-	return {
-		name: 'plain LOGIN',
-		target,
-		endpoint: (user) => testEndpoint(target, user, password),
-		addUser: (user) => target.addUser(user, password),
+/**
+ * The logins compared, on one Dovecot with its oauth2 passdb (it takes passwords too), so only the login differs:
+ * plain LOGIN, and XOAUTH2 with an app token from the Microsoft emulator (taken on every connect, cached, as the
+ * engine does for Exchange Online). Mailboxes are named in the emulator's tenant domain, which the passdb checks.
+ */
+export function loginVariants(
+	target: DovecotServer,
+	emulator: MicrosoftEmulator,
+	password: string,
+): LoginVariant[] {
+	const clientId = '00000000-0000-4000-8000-0000000be7c4';
+	const secret = randomBytes(24).toString('base64url');
+	emulator.addApp({ clientId, secret, roles: [EXCHANGE_IMAP_ROLE] });
+	const mailbox = (user: string) => `${user}@${emulator.tenantDomain}`;
+	const app: MicrosoftApp = {
+		tenant: emulator.tenantId,
+		clientId,
+		clientSecret: secret,
+		cloud: 'global',
+		loginUrl: emulator.baseUrl,
+		trustedCaPem: emulator.caPem,
 	};
+	return [
+		{
+			name: 'plain LOGIN',
+			target,
+			mailbox,
+			endpoint: (name) => testEndpoint(target, name, password),
+		},
+		{
+			name: 'XOAUTH2',
+			target,
+			mailbox,
+			endpoint: (name) =>
+				testEndpoint(target, name, '', {
+					login: { oauth: { app, scope: exchangeImapScope(app) } },
+				}),
+		},
+	];
 }
 
 export async function runExchange(

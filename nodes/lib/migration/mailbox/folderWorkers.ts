@@ -112,7 +112,11 @@ class FolderWorkers {
 						queue.unshift(route);
 						if (renewal) continue;
 						const attempt = context.tuning.reconnects - this.reconnectsLeft - 1;
-						await pauseUnlessAborted(backoffDelayMs(attempt, busy?.hintMs ?? null), signal);
+						// A hint is the time until the server's budget allows one message, which another connection of
+						// the mailbox may take first: lost again with nothing done, wait the growing step as well.
+						const step = attempt > 0 ? backoffDelayMs(attempt - 1, null) : 0;
+						const hinted = backoffDelayMs(attempt, busy?.hintMs ?? null);
+						await pauseUnlessAborted(Math.max(step, hinted), signal);
 						continue;
 					}
 					this.failFolder(route, error as Error, lost);

@@ -3,9 +3,13 @@
  * and the no-op rerun time, side by side with mbsync on the same work in the same run (the machine is noisy: compare
  * within one run, quote medians). Every copy is verified against the source (bytes, flags, dates). Then the limited
  * runs (limited.ts): a subset copied under 5 msgs/s and under 2 MB/s, the achieved rate checked against the limit.
+ * Then the Exchange section (exchange.ts): a copy through an Exchange-like throttling target against its allowed
+ * rate, and the copy's speed per login method.
  *
  *   npm run bench -- [--messages 5000] [--runs 3] [--no-mbsync] [--scale 1000,5000,20000]
- *                    [--no-limited] [--limited-runs 1] [--limited-dump DIR] [--only main|limited|huge]
+ *                    [--no-limited] [--limited-runs 1] [--limited-dump DIR] [--only main|limited|huge|exchange]
+ *                    [--no-exchange] [--exchange-rate 25] [--exchange-messages 500] [--exchange-runs 1]
+ *                    [--exchange-rounds 3]
  *                    [--huge-messages 1000000]
  *                    [--baseline OTHER_CHECKOUT/.build/test/tools/migrateCli.js]
  *
@@ -20,8 +24,10 @@ import path from 'node:path';
 import { ensureDebianPackages } from '../harness/debian';
 import type { DovecotServer } from '../harness/dovecot';
 import { snapshotMailbox } from '../harness/imap-fixtures';
+import { startMicrosoftEmulator } from '../harness/microsoftEmulator';
 import { TestServices } from '../harness/services';
 import { generateCorpus, type CorpusMessage } from './corpus';
+import { loginVariants, runExchange } from './exchange';
 import { runHuge } from './huge';
 import { runLimited } from './limited';
 import { loadCorpus } from './loadCorpus';
@@ -44,6 +50,12 @@ interface Args {
 	/** The huge-folder section (only with `--only huge`: it takes long). */
 	huge: boolean;
 	hugeMessages: number;
+	/** The Exchange section: throttled copy against its allowed rate, login comparison. */
+	exchange: boolean;
+	exchangeRate: number;
+	exchangeMessages: number;
+	exchangeRuns: number;
+	exchangeRounds: number;
 	/** Another build's migrateCli.js, timed in the same rounds. */
 	baseline?: string;
 }
@@ -59,6 +71,11 @@ function parseArgs(): Args {
 		limitedRuns: 1,
 		huge: false,
 		hugeMessages: 1_000_000,
+		exchange: true,
+		exchangeRate: 25,
+		exchangeMessages: 500,
+		exchangeRuns: 1,
+		exchangeRounds: 3,
 	};
 	const argv = process.argv.slice(2);
 	for (let index = 0; index < argv.length; index++) {
@@ -72,13 +89,19 @@ function parseArgs(): Args {
 		else if (arg === '--limited-dump') args.limitedDump = argv[++index];
 		else if (arg === '--baseline') args.baseline = path.resolve(argv[++index]);
 		else if (arg === '--huge-messages') args.hugeMessages = Number(argv[++index]);
+		else if (arg === '--no-exchange') args.exchange = false;
+		else if (arg === '--exchange-rate') args.exchangeRate = Number(argv[++index]);
+		else if (arg === '--exchange-messages') args.exchangeMessages = Number(argv[++index]);
+		else if (arg === '--exchange-runs') args.exchangeRuns = Number(argv[++index]);
+		else if (arg === '--exchange-rounds') args.exchangeRounds = Number(argv[++index]);
 		else if (arg === '--only') {
 			const only = argv[++index];
-			if (only !== 'main' && only !== 'limited' && only !== 'huge')
-				throw new Error(`--only main|limited|huge, not ${only}`);
+			if (only !== 'main' && only !== 'limited' && only !== 'huge' && only !== 'exchange')
+				throw new Error(`--only main|limited|huge|exchange, not ${only}`);
 			args.main = only === 'main';
 			args.limited = only === 'limited';
 			args.huge = only === 'huge';
+			args.exchange = only === 'exchange';
 		} else throw new Error(`unknown argument ${arg}`);
 	}
 	return args;
@@ -352,6 +375,34 @@ async function main(): Promise<void> {
 					verify,
 					log,
 				}),
+			);
+		}
+		if (args.exchange) {
+			const emulator = services.add(
+				Object.assign(await startMicrosoftEmulator(), { name: 'microsoft emulator' }),
+			);
+			const exchangeTarget = await services.dovecot({
+				name: 'bench-exchange',
+				oauth2: { introspectionUrl: emulator.introspectionUrl },
+			});
+			print(
+				await runExchange(
+					{
+						source,
+						target,
+						password: PASSWORD,
+						work,
+						// Its own seed: the mix of the main corpus (sizes, folders, flags), other messages.
+						corpus: generateCorpus(args.exchangeMessages, 11),
+						rate: args.exchangeRate,
+						runs: args.exchangeRuns,
+						loginRounds: args.exchangeRounds,
+						load,
+						verify,
+						log,
+					},
+					loginVariants(exchangeTarget, emulator, PASSWORD),
+				),
 			);
 		}
 		if (args.huge) {

@@ -8,9 +8,22 @@ export function suggestedBackoffMs(text: string): number | null {
 	return /^s/i.test(match[2] ?? 'ms') ? value * 1000 : value;
 }
 
-/** Exponential from 1 s, capped at 60 s, with full jitter so many mailboxes do not retry in step. */
+/**
+ * Longest pause taken on a server's word. Exchange suggests up to ~300 s ("Suggested Backoff Time: 299961
+ * milliseconds", imapsync's FAQ.Office365): a pause cut short of it only earns the next refusal.
+ */
+const MAX_HINT_MS = 10 * 60_000;
+
+/**
+ * The server's hint plus up to a quarter more (never less: its budget allows nothing sooner); without one,
+ * exponential from 1 s, capped at 60 s, jittered within the upper half. Jitter keeps mailboxes out of step.
+ */
 export function backoffDelayMs(attempt: number, hintMs: number | null): number {
-	const ceiling = Math.min(60_000, hintMs ?? 1000 * 2 ** attempt);
+	if (hintMs !== null) {
+		const hint = Math.min(MAX_HINT_MS, hintMs);
+		return Math.round(hint + (Math.random() * hint) / 4);
+	}
+	const ceiling = Math.min(60_000, 1000 * 2 ** attempt);
 	return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
 

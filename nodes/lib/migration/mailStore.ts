@@ -157,6 +157,20 @@ export class SessionLostError extends Error {
 	}
 }
 
+/**
+ * The session ended while a batch of APPENDs was under way: per item (same order as given) what the server answered
+ * before, null where no answer came (the outcome is unknown, the item stays pending for the resumed pass to find).
+ */
+export class AppendInterruptedError extends SessionLostError {
+	constructor(
+		lost: SessionLostError,
+		readonly results: readonly (AppendResult | null)[],
+	) {
+		super(lost.message, lost.busy);
+		this.name = 'AppendInterruptedError';
+	}
+}
+
 /** A login or connection refused for now ([THROTTLED], [UNAVAILABLE]...): worth retrying after a pause. */
 export class ServerBusyError extends Error {
 	constructor(

@@ -207,3 +207,33 @@ export function variedCorpus(): Record<
 		Empty: [],
 	};
 }
+
+/** Names special-use mapping leaves alone, so source and target folders compare by name. */
+export const THROTTLE_FOLDERS = ['INBOX', 'Archive/2019', 'Projects'];
+
+/**
+ * `count` small messages (some without Message-ID, some flagged) over THROTTLE_FOLDERS, plus two exact duplicates
+ * in INBOX: the corpus of the tests of servers that say "not now".
+ */
+export function throttleCorpus(count: number, tag: string): Record<string, AppendInput[]> {
+	const result: Record<string, AppendInput[]> = {};
+	for (let index = 0; index < count; index++) {
+		const date = new Date(Date.UTC(2020, 0, 1) + index * 3_600_000);
+		(result[THROTTLE_FOLDERS[index % THROTTLE_FOLDERS.length]] ??= []).push({
+			raw: makeMessage({
+				subject: `${tag} message ${index}`,
+				date,
+				messageId: index % 29 === 0 ? null : `<${tag}.${index}@example.com>`,
+				body: `body ${index}\n${'z'.repeat((index * 397) % 6000)}`,
+			}),
+			flags: index % 3 === 0 ? ['\\Seen'] : index % 7 === 0 ? ['\\Flagged', 'Work'] : [],
+			internalDate: date,
+		});
+	}
+	// Exact duplicates are distinct items: both copies must arrive, and no third.
+	result.INBOX.push({ ...result.INBOX[1] }, { ...result.INBOX[2] });
+	return result;
+}
+
+export const totalMessages = (snapshot: Record<string, unknown[]>) =>
+	Object.values(snapshot).reduce((sum, messages) => sum + messages.length, 0);

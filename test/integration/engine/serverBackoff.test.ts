@@ -3,10 +3,12 @@
  * [UNAVAILABLE] (with Exchange's "Suggested Backoff Time" hint), sheds a connection with BYE [UNAVAILABLE], turns a
  * login away, or never lets anything through. The engine must pause and retry, reconnect, give up after a bounded
  * number of attempts, and in every case leave the target an exact copy (or the items failed and retried next run).
+ * One case puts an Exchange-like budget in front of the target (test/harness/exchangeThrottling.ts).
  */
 import type { DovecotServer } from '../../harness/dovecot';
-import { appendMessages, makeMessage, snapshotMailbox } from '../../harness/imap-fixtures';
+import { appendMessages, snapshotMailbox } from '../../harness/imap-fixtures';
 import { TestServices } from '../../harness/services';
+import { exchangeThrottling } from '../../harness/exchangeThrottling';
 import {
 	byeAfter,
 	refuse,
@@ -22,37 +24,15 @@ import {
 	migrate,
 	PASSWORD,
 	tempLedgerPath,
+	THROTTLE_FOLDERS as FOLDERS,
+	throttleCorpus,
+	totalMessages,
 	uniqueUser,
 } from './engineFixtures';
 
-/** Names special-use mapping leaves alone, so source and target folders compare by name. */
-const FOLDERS = ['INBOX', 'Archive/2019', 'Projects'];
 const MESSAGES = 300;
 /** Batches of 10 in windows of 100: about 30 MULTIAPPENDs, so "every nth APPEND" hits several batches. */
 const TUNING = { batchMessages: 10, windowMessages: 100 };
-
-function corpus(count: number, tag: string) {
-	const result: Record<string, { raw: Buffer; flags: string[]; internalDate: Date }[]> = {};
-	for (let index = 0; index < count; index++) {
-		const date = new Date(Date.UTC(2020, 0, 1) + index * 3_600_000);
-		(result[FOLDERS[index % FOLDERS.length]] ??= []).push({
-			raw: makeMessage({
-				subject: `${tag} message ${index}`,
-				date,
-				messageId: index % 29 === 0 ? null : `<${tag}.${index}@example.com>`,
-				body: `body ${index}\n${'z'.repeat((index * 397) % 6000)}`,
-			}),
-			flags: index % 3 === 0 ? ['\\Seen'] : index % 7 === 0 ? ['\\Flagged', 'Work'] : [],
-			internalDate: date,
-		});
-	}
-	// Exact duplicates are distinct items: both copies must arrive, and no third.
-	result.INBOX.push({ ...result.INBOX[1] }, { ...result.INBOX[2] });
-	return result;
-}
-
-const total = (snapshot: Record<string, unknown[]>) =>
-	Object.values(snapshot).reduce((sum, messages) => sum + messages.length, 0);
 
 describe('server back-off: THROTTLED, UNAVAILABLE, BYE and refused logins', () => {
 	const services = new TestServices();
@@ -68,7 +48,7 @@ describe('server back-off: THROTTLED, UNAVAILABLE, BYE and refused logins', () =
 		]);
 		sourceUser = uniqueUser('bosrc');
 		await source.addUser(sourceUser, PASSWORD);
-		for (const [folder, messages] of Object.entries(corpus(MESSAGES, 'bo'))) {
+		for (const [folder, messages] of Object.entries(throttleCorpus(MESSAGES, 'bo'))) {
 			await appendMessages(source, sourceUser, PASSWORD, folder, messages);
 		}
 	}, 120_000);
@@ -94,7 +74,7 @@ describe('server back-off: THROTTLED, UNAVAILABLE, BYE and refused logins', () =
 		for (const [folder, messages] of Object.entries(sourceSnapshot)) {
 			expect({ folder, messages: targetSnapshot[folder] }).toEqual({ folder, messages });
 		}
-		expect(total(targetSnapshot)).toBe(total(sourceSnapshot));
+		expect(totalMessages(targetSnapshot)).toBe(totalMessages(sourceSnapshot));
 	}
 
 	/** A second run, straight to the target, finds everything there and copies nothing. */
@@ -237,6 +217,38 @@ describe('server back-off: THROTTLED, UNAVAILABLE, BYE and refused logins', () =
 		expect(run.report.serverBackoffs).toBeLessThanOrEqual(2);
 	}, 60_000);
 
+	it('copies exactly once through an Exchange-like budget: code-less Suggested Backoff Time, BYE after refusals in a row', async () => {
+		// 20 msgs/s with a burst of 10 is far below what the engine does unthrottled on any machine (hundreds per
+		// second on loopback), and each batch of 50 APPENDs goes out in one go (no MULTIAPPEND: 50 commands): the budget
+		// runs out within every batch and the refusals come faster than it refills (one message per 50 ms).
+		const exchange = exchangeThrottling({
+			messagesPerSecond: 20,
+			burstSeconds: 0.5,
+			throttledInARow: 3,
+		});
+		const run = await migrateThroughTarget(exchange.rules, { batchMessages: 50 });
+		const summary = `${run.summary} ${JSON.stringify({ ...exchange.counts, hintsMs: undefined })}`;
+		// The summary rides along on both sides, so a failure shows what the engine and the proxy did.
+		expect({ status: run.report.status, failed: run.report.counts.failed, summary }).toEqual({
+			status: 'completed',
+			failed: 0,
+			summary,
+		});
+		// Copied, or (an APPEND a BYE cut off before its answer) found in the target on resuming: each exactly once.
+		const items = MESSAGES + 2;
+		expect(run.report.counts.copied + run.report.counts.alreadyPresent).toBe(items);
+		await expectExactCopy(run.targetUser);
+		// The server really throttled and shed sessions, and the engine saw it as the server's back-off.
+		expect(exchange.counts.throttled).toBeGreaterThan(0);
+		expect(exchange.counts.disconnects).toBeGreaterThan(0);
+		expect(run.proxy.counts.byes).toBe(exchange.counts.disconnects);
+		expect(run.report.reconnects).toBeGreaterThan(0);
+		expect(run.report.serverBackoffs).toBeGreaterThan(0);
+		// Each message passed the budget at least once.
+		expect(exchange.counts.admitted).toBeGreaterThanOrEqual(items);
+		await expectIdleRerun(run.targetUser, run.ledger);
+	}, 120_000);
+
 	it('retries a source login refused with NO [UNAVAILABLE] after a pause and finishes', async () => {
 		const targetUser = await freshTarget();
 		const proxy = await proxyFor(source, [refuseLogin({ code: 'UNAVAILABLE', times: 1 })]);
@@ -288,7 +300,7 @@ describe('server back-off: THROTTLED, UNAVAILABLE, BYE and refused logins', () =
 		// Paused between attempts (4 retries × at least half the 300 ms hint), and not for long either.
 		expect(elapsedMs).toBeGreaterThanOrEqual(4 * 150);
 		expect(elapsedMs).toBeLessThan(30_000);
-		expect(total(await snapshotMailbox(target, run.targetUser, PASSWORD))).toBe(0);
+		expect(totalMessages(await snapshotMailbox(target, run.targetUser, PASSWORD))).toBe(0);
 
 		// Once the server lets APPENDs through again, the next run copies the failed items, exactly once.
 		run.proxy.setRules([]);

@@ -112,13 +112,21 @@ describe('server back-off', () => {
 		expect(suggestedBackoffMs('NO [UNAVAILABLE] try later')).toBeNull();
 	});
 
-	it('grows, caps at a minute, and jitters within the upper half', () => {
+	it('without a hint grows, caps at a minute, and jitters within the upper half', () => {
 		for (let attempt = 0; attempt < 10; attempt++) {
 			const ceiling = Math.min(60_000, 1000 * 2 ** attempt);
 			const delay = backoffDelayMs(attempt, null);
 			expect(delay).toBeGreaterThanOrEqual(ceiling / 2);
 			expect(delay).toBeLessThanOrEqual(ceiling);
 		}
-		expect(backoffDelayMs(0, 5000)).toBeGreaterThanOrEqual(2500);
+	});
+
+	it("waits at least the server's hint, at most a quarter more, also past the minute cap", () => {
+		for (const hint of [50, 5000, 299_961]) {
+			const delay = backoffDelayMs(3, hint);
+			expect(delay).toBeGreaterThanOrEqual(hint);
+			expect(delay).toBeLessThanOrEqual(hint * 1.25);
+		}
+		expect(backoffDelayMs(0, 3_600_000)).toBeLessThanOrEqual(12.5 * 60_000);
 	});
 });

@@ -3,7 +3,12 @@
  * outcomes. This is the copy's hot path: work per message stays a few map lookups and one outcome record.
  */
 import type { ItemOutcome } from '../../ledger/types';
-import type { AppendItem, MessageMeta } from '../mailStore';
+import {
+	AppendInterruptedError,
+	type AppendItem,
+	type AppendResult,
+	type MessageMeta,
+} from '../mailStore';
 import { fingerprintOf } from '../messageIdentity';
 import type { Tally } from './admission';
 import type { Batch } from './batching';
@@ -52,7 +57,15 @@ export class BatchAppend {
 			internalDate: meta.internalDate,
 		}));
 		bodies.clear();
-		const results = await appendWithBackoff(this.pass.context, this.pass.target, appendItems);
+		let results: AppendResult[];
+		try {
+			results = await appendWithBackoff(this.pass.context, this.pass.target, appendItems);
+		} catch (error) {
+			if (error instanceof AppendInterruptedError) {
+				await this.recordAcknowledged(present, error.results, prints, tally);
+			}
+			throw error;
+		}
 		const outcomes: ItemOutcome[] = [];
 		const settled: MessageMeta[] = [];
 		const refusedForSize: number[] = [];
@@ -87,6 +100,34 @@ export class BatchAppend {
 			};
 			await this.oversize.refusedForSize(meta, original, tally);
 		}
+		records.progressed();
+	}
+
+	/**
+	 * The session ended mid-batch: the items the server acknowledged are copied; the others stay pending (intents
+	 * written), for the resumed pass to find in the target or copy.
+	 */
+	private async recordAcknowledged(
+		present: MessageMeta[],
+		results: readonly (AppendResult | null)[],
+		prints: Map<number, string>,
+		tally: Tally,
+	): Promise<void> {
+		const { records } = this;
+		const outcomes: ItemOutcome[] = [];
+		const settled: MessageMeta[] = [];
+		let copiedBytes = 0;
+		present.forEach((meta, index) => {
+			const result = results[index];
+			if (!result?.ok) return;
+			if (result.flagsDropped) records.flagsRefused(result.flagsDropped);
+			const fingerprint = prints.get(meta.uid) ?? null;
+			outcomes.push(records.outcome(meta, 'copied', { targetUid: result.uid, fingerprint }));
+			settled.push(meta);
+			copiedBytes += meta.size;
+		});
+		if (outcomes.length === 0) return;
+		await records.recordAppended(outcomes, settled, copiedBytes, tally);
 		records.progressed();
 	}
 }

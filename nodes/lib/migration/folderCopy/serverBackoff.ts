@@ -1,9 +1,17 @@
 /** APPEND with the pauses a target asks for when it refuses messages for now. */
 import { backoffDelayMs, pauseUnlessAborted } from '../backoff';
-import type { AppendItem, AppendResult, MailTarget } from '../mailStore';
+import {
+	AppendInterruptedError,
+	type AppendItem,
+	type AppendResult,
+	type MailTarget,
+} from '../mailStore';
 import type { FolderSyncContext } from './context';
 
-/** Retries of an item the server refused for now, before it is recorded as failed (the next run tries again). */
+/**
+ * Retries of an item the server refused for now, with nothing of the mailbox copied in between, before it is
+ * recorded as failed (the next run tries again).
+ */
 const MAX_BACKOFF_RETRIES = 4;
 
 /**
@@ -17,7 +25,13 @@ export async function appendWithBackoff(
 ): Promise<AppendResult[]> {
 	const results = await target.append(items);
 	context.afterAppend?.();
+	// Copied so far by the mailbox, this batch included: a budget that admits some APPENDs between two refusals of
+	// these is pacing the copy, not refusing it.
+	const progress = () => context.totals.copied + results.filter((result) => result.ok).length;
+	let progressBefore = progress();
 	for (let attempt = 0; attempt < MAX_BACKOFF_RETRIES; attempt++) {
+		if (progress() > progressBefore) attempt = 0;
+		progressBefore = progress();
 		const retry = results
 			.map((result, index) => ({ result, index }))
 			.filter(({ result }) => !result.ok && !result.permanent);
@@ -33,9 +47,31 @@ export async function appendWithBackoff(
 		controls?.limiter?.holdOff(controls.targetHost, hold.until - Date.now());
 		await pauseUnlessAborted(hold.until - Date.now(), context.signal);
 		if (context.signal?.aborted) break;
-		const again = await target.append(retry.map(({ index }) => items[index]));
+		const again = await appendRetry(
+			target,
+			items,
+			results,
+			retry.map(({ index }) => index),
+		);
 		context.afterAppend?.();
 		retry.forEach(({ index }, position) => (results[index] = again[position]));
 	}
 	return results;
+}
+
+/** Appends the items at `indexes` again; a session lost meanwhile reports the answers of every item of the batch. */
+async function appendRetry(
+	target: MailTarget,
+	items: AppendItem[],
+	earlier: readonly AppendResult[],
+	indexes: number[],
+): Promise<AppendResult[]> {
+	try {
+		return await target.append(indexes.map((index) => items[index]));
+	} catch (error) {
+		if (!(error instanceof AppendInterruptedError)) throw error;
+		const results: (AppendResult | null)[] = [...earlier];
+		indexes.forEach((index, position) => (results[index] = error.results[position]));
+		throw new AppendInterruptedError(error, results);
+	}
 }

@@ -48,6 +48,8 @@ class FolderWorkers {
 	private reconnectBackoffs = 0;
 	/** Shared by the workers: for failures in a row, so a long run may lose a connection now and then. */
 	private reconnectsLeft: number;
+	/** Items accounted for (copied, found present...) at the last lost connection: a loss after progress is not one more in a row. */
+	private settledAtLastLoss = 0;
 
 	constructor(private readonly work: FolderWork) {
 		this.queue = work.routes.filter((route) => route.selectable && !route.skipReason);
@@ -101,6 +103,7 @@ class FolderWorkers {
 						break;
 					}
 					const lost = isLostConnection(error);
+					if (lost) this.forgiveLossesBeforeProgress();
 					if (lost && this.reconnectsLeft > 0) {
 						const renewal = this.isScheduledRenewal(route, error, progress);
 						const busy = this.noteReconnect(route, error as Error, renewal);
@@ -109,7 +112,11 @@ class FolderWorkers {
 						queue.unshift(route);
 						if (renewal) continue;
 						const attempt = context.tuning.reconnects - this.reconnectsLeft - 1;
-						await pauseUnlessAborted(backoffDelayMs(attempt, busy?.hintMs ?? null), signal);
+						// A hint is the time until the server's budget allows one message, which another connection of
+						// the mailbox may take first: lost again with nothing done, wait the growing step as well.
+						const step = attempt > 0 ? backoffDelayMs(attempt - 1, null) : 0;
+						const hinted = backoffDelayMs(attempt, busy?.hintMs ?? null);
+						await pauseUnlessAborted(Math.max(step, hinted), signal);
 						continue;
 					}
 					this.failFolder(route, error as Error, lost);
@@ -133,6 +140,20 @@ class FolderWorkers {
 					progress,
 					shouldYield: pairs.yieldCheck(pair),
 				});
+	}
+
+	/**
+	 * A server that sheds sessions to pace a long copy (Exchange's BYE after throttled answers) ends many of them,
+	 * each after progress: only losses with nothing copied in between exhaust the reconnects.
+	 */
+	private forgiveLossesBeforeProgress(): void {
+		let settled = 0;
+		for (const progress of this.passes.values()) {
+			const report = progress.current?.report;
+			if (report) settled += accountedFor(report);
+		}
+		if (settled > this.settledAtLastLoss) this.reconnectsLeft = this.work.context.tuning.reconnects;
+		this.settledAtLastLoss = settled;
 	}
 
 	/**

@@ -17,6 +17,7 @@ import {
 } from '../../../imap/ImapSession';
 import { suggestedBackoffMs } from '../../backoff';
 import {
+	AppendInterruptedError,
 	ServerBusyError,
 	SessionLostError,
 	type AppendItem,
@@ -409,6 +410,7 @@ export class ImapMailTarget extends ImapStore implements MailTarget {
 		const outcomes = await Promise.allSettled(
 			sendable.map((entry) => this.session.append(folder, [entry.message])),
 		);
+		this.throwIfInterrupted(results, sendable, outcomes);
 		const refused: { index: number; message: SendableMessage }[] = [];
 		outcomes.forEach((outcome, position) => {
 			const { index, message } = sendable[position];
@@ -427,6 +429,29 @@ export class ImapMailTarget extends ImapStore implements MailTarget {
 			results[index] = (await this.appendWithoutKeywords(folder, message)) ?? results[index];
 		}
 		return results;
+	}
+
+	/**
+	 * One APPEND of a batch cost the session (a BYE while others were in flight): the batch ends with what the server
+	 * acknowledged before, so those are recorded as copied rather than searched for in the target on resuming.
+	 */
+	private throwIfInterrupted(
+		prepared: readonly (AppendResult | undefined)[],
+		sendable: readonly { index: number; message: SendableMessage }[],
+		outcomes: readonly PromiseSettledResult<{ uid: number | null; uidValidity: number | null }[]>[],
+	): void {
+		const lost = outcomes
+			.map((outcome) => (outcome.status === 'rejected' ? this.translate(outcome.reason) : null))
+			.find((error) => error instanceof SessionLostError);
+		if (!lost) return;
+		const results = Array.from(prepared, (result) => result ?? null);
+		outcomes.forEach((outcome, position) => {
+			const { index, message } = sendable[position];
+			if (outcome.status === 'fulfilled') {
+				results[index] = { ok: true, ...outcome.value[0], ...dropped(message) };
+			}
+		});
+		throw new AppendInterruptedError(lost, results);
 	}
 
 	/**
@@ -490,10 +515,16 @@ export class ImapMailTarget extends ImapStore implements MailTarget {
 	}
 }
 
-/** The server's "not now" (BYE [UNAVAILABLE], NO [THROTTLED]...), or null for any other failure. */
+/**
+ * The server's "not now" (BYE [UNAVAILABLE], NO [THROTTLED]...), or null for any other failure. Exchange Online
+ * sends no code: `NO Request is throttled. Suggested Backoff Time: N milliseconds` (imapsync/imapsync#198), so
+ * its hint alone says "not now" too.
+ */
 function busyOf(error: ImapError): { code: string; hintMs: number | null } | null {
+	const hintMs = suggestedBackoffMs(error.serverText ?? error.message);
+	if (!error.code && hintMs !== null) return { code: 'THROTTLED', hintMs };
 	if (!error.code || !TRANSIENT_CODES.has(error.code) || isSizeRefusal(error)) return null;
-	return { code: error.code, hintMs: suggestedBackoffMs(error.serverText ?? error.message) };
+	return { code: error.code, hintMs };
 }
 
 /** Opens a session; a server turning the login away for now becomes ServerBusyError so the engine retries later. */

@@ -226,7 +226,8 @@ describe('Exchange Online (IMAP, OAuth) on Dovecot with its oauth2 passdb', () =
 		}).catch((error: unknown) => error)) as MailboxUnreachableError;
 		expect(failure).toBeInstanceOf(MailboxUnreachableError);
 		expect(failure.failure.layer).toBe('auth');
-		expect(failure.failure.message).toContain(`no access token for ${user}`);
+		// Pre-flight's token step runs before the login and names the step that failed.
+		expect(failure.failure.message).toContain('step "secret"');
 		expect(failure.failure.message).not.toContain('not-the-secret');
 		expect(failure.failure.message).not.toContain(secret);
 	});

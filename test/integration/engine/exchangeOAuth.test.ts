@@ -197,7 +197,11 @@ describe('Exchange Online (IMAP, OAuth) on Dovecot with its oauth2 passdb', () =
 		}).catch((error: unknown) => error)) as MailboxUnreachableError;
 		expect(failure).toBeInstanceOf(MailboxUnreachableError);
 		expect(failure.failure.layer).toBe('auth');
-		expect(failure.failure.message).toContain(`no access token for ${user}`);
+		// The token step comes before the login (preflight.ts), so it is the step named.
+		expect(failure.checks.map((check) => [check.step, check.status])).toEqual([
+			['token', 'failed'],
+		]);
+		expect(failure.failure.message).toMatch(/^Microsoft 365 token, step "secret": /);
 		expect(failure.failure.message).not.toContain('not-the-secret');
 		expect(failure.failure.message).not.toContain(secret);
 	});

@@ -23,8 +23,8 @@ import path from 'node:path';
 
 import { ensureDebianPackages } from '../harness/debian';
 import type { DovecotServer } from '../harness/dovecot';
+import { startExchangeOnlineStandIn } from '../harness/exchangeOnlineStandIn';
 import { snapshotMailbox } from '../harness/imap-fixtures';
-import { startMicrosoftEmulator } from '../harness/microsoftEmulator';
 import { TestServices } from '../harness/services';
 import { generateCorpus, type CorpusMessage } from './corpus';
 import { loginVariants, runExchange } from './exchange';
@@ -378,13 +378,7 @@ async function main(): Promise<void> {
 			);
 		}
 		if (args.exchange) {
-			const emulator = services.add(
-				Object.assign(await startMicrosoftEmulator(), { name: 'microsoft emulator' }),
-			);
-			const exchangeTarget = await services.dovecot({
-				name: 'bench-exchange',
-				oauth2: { introspectionUrl: emulator.introspectionUrl },
-			});
+			const exchange = await startExchangeOnlineStandIn(services, { name: 'bench-exchange' });
 			print(
 				await runExchange(
 					{
@@ -401,7 +395,7 @@ async function main(): Promise<void> {
 						verify,
 						log,
 					},
-					loginVariants(exchangeTarget, emulator, PASSWORD),
+					loginVariants(exchange, PASSWORD),
 				),
 			);
 		}

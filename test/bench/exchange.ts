@@ -14,11 +14,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { randomBytes } from 'node:crypto';
-
 import type { ImapEndpoint } from '../../nodes/lib/imap/endpoint';
-import { exchangeImapScope } from '../../nodes/lib/microsoft/clouds';
-import type { MicrosoftApp } from '../../nodes/lib/microsoft/microsoftApp';
 import { openLedger } from '../../nodes/lib/ledger';
 import { runMailboxMigration } from '../../nodes/lib/migration/execution/runMailboxMigration';
 import { newOwnerId } from '../../nodes/lib/migration/migrateMailbox';
@@ -27,7 +23,7 @@ import type { MailboxReport } from '../../nodes/lib/migration/types';
 import type { DovecotServer } from '../harness/dovecot';
 import { testEndpoint } from '../harness/endpoints';
 import { exchangeThrottling, type ExchangeThrottlingCounts } from '../harness/exchangeThrottling';
-import { EXCHANGE_IMAP_ROLE, type MicrosoftEmulator } from '../harness/microsoftEmulator';
+import type { ExchangeOnlineStandIn } from '../harness/exchangeOnlineStandIn';
 import { startThrottlingProxy } from '../harness/throttlingProxy';
 import type { LimitedContext } from './limited';
 import { median } from './rates';
@@ -241,38 +237,21 @@ async function loginComparison(
  * plain LOGIN, and XOAUTH2 with an app token from the Microsoft emulator (taken on every connect, cached, as the
  * engine does for Exchange Online). Mailboxes are named in the emulator's tenant domain, which the passdb checks.
  */
-export function loginVariants(
-	target: DovecotServer,
-	emulator: MicrosoftEmulator,
-	password: string,
-): LoginVariant[] {
-	const clientId = '00000000-0000-4000-8000-0000000be7c4';
-	const secret = randomBytes(24).toString('base64url');
-	emulator.addApp({ clientId, secret, roles: [EXCHANGE_IMAP_ROLE] });
-	const mailbox = (user: string) => `${user}@${emulator.tenantDomain}`;
-	const app: MicrosoftApp = {
-		tenant: emulator.tenantId,
-		clientId,
-		clientSecret: secret,
-		cloud: 'global',
-		loginUrl: emulator.baseUrl,
-		trustedCaPem: emulator.caPem,
-	};
+export function loginVariants(exchange: ExchangeOnlineStandIn, password: string): LoginVariant[] {
+	const { app } = exchange.registerApp({ clientId: '00000000-0000-4000-8000-0000000be7c4' });
+	const target = exchange.dovecot;
 	return [
 		{
 			name: 'plain LOGIN',
 			target,
-			mailbox,
+			mailbox: exchange.mailbox,
 			endpoint: (name) => testEndpoint(target, name, password),
 		},
 		{
 			name: 'XOAUTH2',
 			target,
-			mailbox,
-			endpoint: (name) =>
-				testEndpoint(target, name, '', {
-					login: { oauth: { app, scope: exchangeImapScope(app) } },
-				}),
+			mailbox: exchange.mailbox,
+			endpoint: (name) => exchange.targetEndpoint(name, app),
 		},
 	];
 }

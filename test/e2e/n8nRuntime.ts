@@ -224,6 +224,22 @@ export async function executeWorkflow(home: N8nHome, workflowId: string): Promis
 	};
 }
 
+/** A fresh n8n home with this package packed and installed, and these credentials imported. */
+export async function n8nHomeWithCredentials(credentials: CredentialImport[]): Promise<N8nHome> {
+	const home = await createN8nHome(packPackage());
+	await importCredentials(home, credentials);
+	return home;
+}
+
+/** Imports a workflow (replacing one with its id) and runs it once. */
+export async function runWorkflow(
+	home: N8nHome,
+	workflow: Record<string, unknown>,
+): Promise<WorkflowRun> {
+	await importWorkflow(home, workflow);
+	return executeWorkflow(home, workflow.id as string);
+}
+
 export function removeN8nHome(home: N8nHome): void {
 	if (process.env.KEEP_TEST_SERVICES === '1') {
 		log(`kept n8n home ${home.folder}`);

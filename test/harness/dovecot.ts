@@ -17,7 +17,6 @@ import {
 	checkUserName,
 	passwdLine,
 	writeSecretFile,
-	generateCertificate,
 	buildConfig,
 	INSTANCE_NAME,
 	oauth2PassdbFile,
@@ -35,6 +34,7 @@ import {
 	signalSame,
 	waitUntilGone,
 } from './processes';
+import { LOOPBACK_SERVER, writeSelfSigned } from './selfSignedCertificates';
 import type { StartedService } from './services';
 
 const DOVECOT = '/usr/sbin/dovecot';
@@ -416,7 +416,7 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
 	// Mail processes run unprivileged and must reach their homes under our (root-owned, 0700) temp dirs.
 	for (const traversed of ownTempDir ? [parent, dir] : [dir]) fs.chmodSync(traversed, 0o755);
 	fs.chownSync(path.join(dir, 'mail'), owner.uid, owner.gid);
-	const certPem = generateCertificate(path.join(dir, 'tls'));
+	const certPem = writeSelfSigned(path.join(dir, 'tls'), LOOPBACK_SERVER);
 	const server = new DovecotInstance(options, dir, ownTempDir ? parent : dir, owner, certPem);
 	server.writeMasters();
 	try {

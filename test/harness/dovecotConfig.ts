@@ -1,11 +1,10 @@
 /**
  * What a private Dovecot instance is made of, apart from running it: the user its mail runs as, the passwd-file
- * lines, the self-signed certificate and the configuration file (where further passdbs, e.g. LDAP or OAuth2, go).
+ * lines and the configuration file (where further passdbs, e.g. LDAP or OAuth2, go).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 
 const DH_PARAMS = '/usr/share/dovecot/dh.pem';
 
@@ -83,38 +82,6 @@ export function passwdLine(user: string, password: string, owner: MailOwner, hom
 export function writeSecretFile(file: string, content: string, owner: MailOwner): void {
 	fs.writeFileSync(file, content, { mode: 0o600 });
 	if (isRoot()) fs.chownSync(file, owner.internalUid, owner.internalGid);
-}
-
-export function generateCertificate(tlsDir: string): string {
-	fs.mkdirSync(tlsDir, { recursive: true });
-	const key = path.join(tlsDir, 'key.pem');
-	const cert = path.join(tlsDir, 'cert.pem');
-	// An EC key is generated in milliseconds; RSA would dominate the startup time.
-	execFileSync(
-		'openssl',
-		[
-			'req',
-			'-x509',
-			'-newkey',
-			'ec',
-			'-pkeyopt',
-			'ec_paramgen_curve:prime256v1',
-			'-nodes',
-			'-days',
-			'30',
-			'-subj',
-			'/CN=localhost',
-			'-addext',
-			'subjectAltName=DNS:localhost,IP:127.0.0.1',
-			'-keyout',
-			key,
-			'-out',
-			cert,
-		],
-		{ stdio: ['ignore', 'ignore', 'pipe'] },
-	);
-	fs.chmodSync(key, 0o600);
-	return fs.readFileSync(cert, 'utf8');
 }
 
 /**

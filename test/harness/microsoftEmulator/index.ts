@@ -5,6 +5,7 @@
  * Use `baseUrl` as MicrosoftApp.loginUrl and `caPem` as MicrosoftApp.trustedCaPem; point Dovecot's oauth2 passdb at
  * `introspectionUrl` (plain HTTP on loopback, see introspection.ts for the settings it is made for).
  */
+import type { MicrosoftApp } from '../../../nodes/lib/microsoft/microsoftApp';
 import { generateServerTls } from './certificates';
 import { Directory, EXCHANGE_RESOURCE, type AppRegistration } from './directory';
 import { addIdentityRoutes } from './identityRoutes';
@@ -24,7 +25,10 @@ export interface MicrosoftEmulatorOptions {
 	tokenLifetimeSeconds?: number;
 }
 
+/** A StartedService: `services.add(await startMicrosoftEmulator())` stops it with the rest. */
 export class MicrosoftEmulator {
+	readonly name = 'microsoft emulator';
+
 	/** The HTTPS origin, e.g. https://127.0.0.1:40123 — the login host of the emulated cloud. */
 	baseUrl = '';
 
@@ -80,6 +84,18 @@ export class MicrosoftEmulator {
 		this.listeners.push(http);
 		this.baseUrl = `https://127.0.0.1:${https.port}`;
 		this.introspectionUrl = `http://127.0.0.1:${http.port}/introspect`;
+	}
+
+	/** The MicrosoftApp of a client id of this tenant (registered or not) with its login host here, trusting its CA. */
+	appFor(clientId: string, clientSecret?: string): MicrosoftApp {
+		return {
+			tenant: this.tenantId,
+			clientId,
+			clientSecret,
+			cloud: 'global',
+			loginUrl: this.baseUrl,
+			trustedCaPem: this.caPem,
+		};
 	}
 
 	/** Registers an app in the tenant; `roles` are its consented application permissions on Exchange Online. */

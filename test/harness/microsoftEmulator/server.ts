@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
-import type { ServerTls } from './certificates';
+import type { SelfSigned } from '../selfSignedCertificates';
 
 export interface EmulatorRequest {
 	method: string;
@@ -68,7 +68,7 @@ export interface Listener {
 /** Serves the router on 127.0.0.1 (HTTPS when tls is given), logging each request through `log`. */
 export async function listen(
 	router: Router,
-	tls: ServerTls | undefined,
+	tls: SelfSigned | undefined,
 	log: (entry: LoggedRequest) => void,
 ): Promise<Listener> {
 	const serve = async (message: http.IncomingMessage, reply: http.ServerResponse) => {

@@ -7,15 +7,17 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
 import { exchangeImapScope } from '../../../nodes/lib/microsoft/clouds';
-import type { MicrosoftApp } from '../../../nodes/lib/microsoft/microsoftApp';
 import { MailboxUnreachableError, surveyMailbox } from '../../../nodes/lib/preflight/preflight';
 import { compiledScript } from '../../harness/compiledScripts';
 import type { DovecotServer } from '../../harness/dovecot';
 import { exchangeOAuthSessions } from '../../harness/exchangeOAuthSessions';
+import {
+	startExchangeOnlineStandIn,
+	type ExchangeOnlineStandIn,
+} from '../../harness/exchangeOnlineStandIn';
 import { appendMessages, makeMessage, snapshotMailbox } from '../../harness/imap-fixtures';
-import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../harness/microsoftEmulator';
+import type { MicrosoftEmulator } from '../../harness/microsoftEmulator';
 import { TestServices } from '../../harness/services';
 import { startThrottlingProxy } from '../../harness/throttlingProxy';
 import {
@@ -29,65 +31,27 @@ import {
 	variedCorpus,
 } from './engineFixtures';
 
-const ROLE = 'IMAP.AccessAsApp';
-
 describe('Exchange Online (IMAP, OAuth) on Dovecot with its oauth2 passdb', () => {
 	const services = new TestServices();
+	let exchange: ExchangeOnlineStandIn;
 	let emulator: MicrosoftEmulator;
 	let source: DovecotServer;
 	let target: DovecotServer;
-	let apps = 0;
 
 	beforeAll(async () => {
-		emulator = services.add(
-			Object.assign(await startMicrosoftEmulator(), { name: 'microsoft emulator' }),
-		);
-		[source, target] = await Promise.all([
+		[source, exchange] = await Promise.all([
 			services.dovecot({ name: 'source' }),
-			services.dovecot({
-				name: 'exchange',
-				oauth2: { introspectionUrl: emulator.introspectionUrl },
-			}),
+			startExchangeOnlineStandIn(services),
 		]);
+		({ emulator, dovecot: target } = exchange);
 	}, 180_000);
 
 	afterAll(async () => {
 		await services.stopAll();
 	});
 
-	/** A registered app of its own (each app has its own token cache in this process), with its secret. */
-	function registerApp(roles = [ROLE]): { app: MicrosoftApp; secret: string } {
-		apps++;
-		const clientId = `00000000-0000-4000-8000-${String(apps).padStart(12, '0')}`;
-		const secret = `s3cret~${process.pid}~${apps}~do-not-print`;
-		emulator.addApp({ clientId, secret, roles });
-		return {
-			app: {
-				tenant: emulator.tenantId,
-				clientId,
-				clientSecret: secret,
-				cloud: 'global',
-				loginUrl: emulator.baseUrl,
-				trustedCaPem: emulator.caPem,
-			},
-			secret,
-		};
-	}
-
 	/** A mailbox of the tenant on the oauth2 Dovecot; its password only serves the fixtures that inspect it. */
-	async function exchangeMailbox(prefix: string): Promise<string> {
-		const user = `${uniqueUser(prefix)}@${emulator.tenantDomain}`;
-		await target.addUser(user, PASSWORD);
-		return user;
-	}
-
-	function oauthEndpoint(user: string, app: MicrosoftApp, port = target.port): ImapEndpoint {
-		const endpoint = endpointOf(target, user, port);
-		return {
-			...endpoint,
-			login: { ...endpoint.login, password: '', oauth: { app, scope: exchangeImapScope(app) } },
-		};
-	}
+	const exchangeMailbox = (prefix: string) => exchange.addMailbox(uniqueUser(prefix), PASSWORD);
 
 	async function expectExactCopy(sourceUser: string, targetUser: string): Promise<void> {
 		const sourceSnapshot = comparable(await snapshotMailbox(source, sourceUser, PASSWORD));
@@ -98,12 +62,12 @@ describe('Exchange Online (IMAP, OAuth) on Dovecot with its oauth2 passdb', () =
 	}
 
 	it('copies the varied corpus exactly over XOAUTH2, and Verify finds nothing to report', async () => {
-		const { app, secret } = registerApp();
+		const { app, secret } = exchange.registerApp();
 		const pair = await seedPair(source, target, variedCorpus(), 'fid');
 		const user = await exchangeMailbox('fidx');
 		emulator.grantMailbox(app.clientId, user);
 		const ledger = tempLedgerPath();
-		const report = await migrate(pair.sourceEndpoint, oauthEndpoint(user, app), ledger);
+		const report = await migrate(pair.sourceEndpoint, exchange.targetEndpoint(user, app), ledger);
 		expect({ status: report.status, failed: report.counts.failed }).toEqual({
 			status: 'completed',
 			failed: 0,
@@ -115,7 +79,12 @@ describe('Exchange Online (IMAP, OAuth) on Dovecot with its oauth2 passdb', () =
 			expect(targetSnapshot[folder]).toEqual(sourceSnapshot[folder]);
 		}
 		expect(targetSnapshot.Drafts).toEqual(sourceSnapshot['Entwürfe']);
-		const verify = await migrate(pair.sourceEndpoint, oauthEndpoint(user, app), ledger, 'verify');
+		const verify = await migrate(
+			pair.sourceEndpoint,
+			exchange.targetEndpoint(user, app),
+			ledger,
+			'verify',
+		);
 		expect(verify.status).toBe('completed');
 		expect(verify.differences ?? []).toEqual([]);
 		expect(JSON.stringify([report, verify])).not.toContain(secret);
@@ -124,7 +93,7 @@ describe('Exchange Online (IMAP, OAuth) on Dovecot with its oauth2 passdb', () =
 	});
 
 	it('re-establishes sessions ended for expired tokens (3 s lifetime) with zero lost and zero duplicated', async () => {
-		const { app } = registerApp();
+		const { app } = exchange.registerApp();
 		emulator.setTokenLifetime(3);
 		try {
 			const messages = Array.from({ length: 240 }, (_, index) => ({
@@ -139,14 +108,14 @@ describe('Exchange Online (IMAP, OAuth) on Dovecot with its oauth2 passdb', () =
 			emulator.grantMailbox(app.clientId, user);
 			// Every 8th APPEND of a session waits until the session's token has expired: 240 messages in batches of 5
 			// are 48 APPENDs, so at least 5 sessions end mid-copy however fast the machine is.
-			const exchange = exchangeOAuthSessions(emulator, {
+			const sessions = exchangeOAuthSessions(emulator, {
 				expireEvery: { command: 'APPEND', count: 8 },
 			});
-			const proxy = services.add(await startThrottlingProxy(target.port, [exchange.rule]));
+			const proxy = services.add(await startThrottlingProxy(target.port, [sessions.rule]));
 			const tokensBefore = emulator.issuedTokenCount(app.clientId);
 			const report = await migrate(
 				endpointOf(source, sourceUser),
-				oauthEndpoint(user, app, proxy.port),
+				exchange.targetEndpoint(user, app, proxy.port),
 				tempLedgerPath(),
 				'full',
 				{ tuning: { batchMessages: 5, connections: 1, pipelineDepth: 2, windowMessages: 500 } },
@@ -157,7 +126,7 @@ describe('Exchange Online (IMAP, OAuth) on Dovecot with its oauth2 passdb', () =
 				copied: report.counts.copied,
 			}).toEqual({ status: 'completed', failed: 0, copied: 240 });
 			await expectExactCopy(sourceUser, user);
-			const { logins, expiredSessions, tokens } = exchange.counts;
+			const { logins, expiredSessions, tokens } = sessions.counts;
 			expect(expiredSessions).toBeGreaterThanOrEqual(5);
 			// One login to start, one after each expired session; each with a token of its own, fetched for it.
 			expect(logins).toBe(expiredSessions + 1);
@@ -171,30 +140,30 @@ describe('Exchange Online (IMAP, OAuth) on Dovecot with its oauth2 passdb', () =
 	}, 240_000);
 
 	it('ends with an auth error naming the mailbox, no secret, for a mailbox without a grant and for a refused token', async () => {
-		const { app, secret } = registerApp();
+		const { app, secret } = exchange.registerApp();
 		const pair = await seedPair(source, target, { INBOX: [{ raw: makeMessage() }] }, 'deny');
 		const ungranted = await exchangeMailbox('nogrant');
-		const exchange = exchangeOAuthSessions(emulator);
-		const proxy = services.add(await startThrottlingProxy(target.port, [exchange.rule]));
+		const sessions = exchangeOAuthSessions(emulator);
+		const proxy = services.add(await startThrottlingProxy(target.port, [sessions.rule]));
 		const denied = (await migrate(
 			pair.sourceEndpoint,
-			oauthEndpoint(ungranted, app, proxy.port),
+			exchange.targetEndpoint(ungranted, app, proxy.port),
 			tempLedgerPath(),
 		).catch((error: unknown) => error)) as Error;
 		expect(denied.message).toBe(
 			`target: Authentication: 127.0.0.1:${proxy.port} rejected the login for ${ungranted}: AUTHENTICATE failed.`,
 		);
 		// Refused, renewed once, refused again.
-		expect(exchange.counts.ungranted).toBe(2);
+		expect(sessions.counts.ungranted).toBe(2);
 
 		// A token the server refuses (no IMAP.AccessAsApp consented): renewed once, then the mailbox fails.
-		const { app: unconsented, secret: otherSecret } = registerApp([]);
+		const { app: unconsented, secret: otherSecret } = exchange.registerApp({ roles: [] });
 		const granted = await exchangeMailbox('noperm');
 		emulator.grantMailbox(unconsented.clientId, granted);
 		const before = emulator.issuedTokenCount(unconsented.clientId);
 		const refused = (await migrate(
 			pair.sourceEndpoint,
-			oauthEndpoint(granted, unconsented),
+			exchange.targetEndpoint(granted, unconsented),
 			tempLedgerPath(),
 		).catch((error: unknown) => error)) as Error;
 		expect(refused.message).toMatch(
@@ -212,29 +181,34 @@ describe('Exchange Online (IMAP, OAuth) on Dovecot with its oauth2 passdb', () =
 	});
 
 	it('pre-flight (imapflow) logs in with the token, and says which step failed when there is none', async () => {
-		const { app, secret } = registerApp();
+		const { app, secret } = exchange.registerApp();
 		const user = await exchangeMailbox('pre');
 		await appendMessages(target, user, PASSWORD, 'INBOX', [{ raw: makeMessage() }]);
-		const survey = await surveyMailbox(oauthEndpoint(user, app), 'target', { withSizes: true });
+		const survey = await surveyMailbox(exchange.targetEndpoint(user, app), 'target', {
+			withSizes: true,
+		});
 		expect({ login: survey.login, messages: survey.totals.messages }).toEqual({
 			login: 'ok',
 			messages: 1,
 		});
 		const wrongSecret = { ...app, clientSecret: 'not-the-secret' };
-		const failure = (await surveyMailbox(oauthEndpoint(user, wrongSecret), 'target', {
+		const failure = (await surveyMailbox(exchange.targetEndpoint(user, wrongSecret), 'target', {
 			withSizes: false,
 		}).catch((error: unknown) => error)) as MailboxUnreachableError;
 		expect(failure).toBeInstanceOf(MailboxUnreachableError);
 		expect(failure.failure.layer).toBe('auth');
-		// Pre-flight's token step runs before the login and names the step that failed.
-		expect(failure.failure.message).toContain('step "secret"');
+		// The token step comes before the login (preflight.ts), so it is the step named.
+		expect(failure.checks.map((check) => [check.step, check.status])).toEqual([
+			['token', 'failed'],
+		]);
+		expect(failure.failure.message).toMatch(/^Microsoft 365 token, step "secret": /);
 		expect(failure.failure.message).not.toContain('not-the-secret');
 		expect(failure.failure.message).not.toContain(secret);
 	});
 
 	it('survives 20 kill -9s during an XOAUTH2 copy and converges exactly', async () => {
 		const cli = await compiledScript('test/tools/migrateCli.ts');
-		const { app, secret } = registerApp();
+		const { app, secret } = exchange.registerApp();
 		const sourceUser = uniqueUser('killsrc');
 		await source.addUser(sourceUser, PASSWORD);
 		const folders = ['INBOX', 'Archive/2019', 'Projects'];

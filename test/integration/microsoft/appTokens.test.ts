@@ -4,50 +4,35 @@ import type { MicrosoftApp } from '../../../nodes/lib/microsoft/microsoftApp';
 import { MicrosoftTokenError } from '../../../nodes/lib/microsoft/tokenErrors';
 import {
 	EXCHANGE_IMAP_ROLE,
-	generateAppCertificate,
 	startMicrosoftEmulator,
 	type AppCertificate,
 	type MicrosoftEmulator,
 } from '../../harness/microsoftEmulator';
-
-const SECRET = 'Secret-Value-8Q~abcdefghijklmnopqrstuvwxyz';
-const SECRET_APP = '11111111-1111-4111-8111-111111111111';
-const CERT_APP = '22222222-2222-4222-8222-222222222222';
+import { TestServices } from '../../harness/services';
+import { CERTIFICATE_APP, SECRET, SECRET_APP, startTestTenant } from './testTenant';
 
 describe('app tokens from the Microsoft emulator through MSAL', () => {
+	const services = new TestServices();
 	let emulator: MicrosoftEmulator;
 	let certificate: AppCertificate;
-	let unregistered: AppCertificate;
+	let stranger: AppCertificate;
 
 	beforeAll(async () => {
-		emulator = await startMicrosoftEmulator();
-		certificate = generateAppCertificate();
-		unregistered = generateAppCertificate('other');
-		emulator.addApp({ clientId: SECRET_APP, secret: SECRET, roles: [EXCHANGE_IMAP_ROLE] });
-		emulator.addApp({
-			clientId: CERT_APP,
-			certificatePem: certificate.certificatePem,
-			roles: [EXCHANGE_IMAP_ROLE],
-		});
+		({ emulator, certificate, stranger } = await startTestTenant(services));
 	});
 
 	afterAll(async () => {
-		await emulator.stop();
+		await services.stopAll();
 	});
 
 	const app = (overrides: Partial<MicrosoftApp> = {}): MicrosoftApp => ({
-		tenant: emulator.tenantId,
-		clientId: SECRET_APP,
-		clientSecret: SECRET,
-		cloud: 'global',
-		loginUrl: emulator.baseUrl,
-		trustedCaPem: emulator.caPem,
+		...emulator.appFor(SECRET_APP, SECRET),
 		...overrides,
 	});
 
 	const certificateApp = (privateKeyPem: string, thumbprint: string): MicrosoftApp =>
 		app({
-			clientId: CERT_APP,
+			clientId: CERTIFICATE_APP,
 			clientSecret: undefined,
 			certificate: { privateKeyPem, thumbprint },
 		});
@@ -96,7 +81,7 @@ describe('app tokens from the Microsoft emulator through MSAL', () => {
 		expect(token.roles).toEqual([EXCHANGE_IMAP_ROLE]);
 		expect(emulator.requests().at(-1)).toMatchObject({
 			credential: 'certificate',
-			clientId: CERT_APP,
+			clientId: CERTIFICATE_APP,
 			status: 200,
 		});
 	});
@@ -119,10 +104,10 @@ describe('app tokens from the Microsoft emulator through MSAL', () => {
 		expect(unknownClient).toMatchObject({ step: 'client', aadstsCode: 700016 });
 		const badSecret = await failureOf(app({ clientSecret: `${SECRET}-wrong` }));
 		expect(badSecret).toMatchObject({ step: 'secret', aadstsCode: 7000215 });
-		const wrongKey = await failureOf(certificateApp(unregistered.privateKeyPem, certificate.sha1));
+		const wrongKey = await failureOf(certificateApp(stranger.privateKeyPem, certificate.sha1));
 		expect(wrongKey).toMatchObject({ step: 'certificate', aadstsCode: 700027 });
 		const unknownCertificate = await failureOf(
-			certificateApp(unregistered.privateKeyPem, unregistered.sha256),
+			certificateApp(stranger.privateKeyPem, stranger.sha256),
 		);
 		expect(unknownCertificate).toMatchObject({ step: 'certificate', aadstsCode: 700027 });
 		for (const error of [unknownTenant, unknownClient, badSecret, wrongKey, unknownCertificate]) {

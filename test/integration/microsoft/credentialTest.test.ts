@@ -4,39 +4,25 @@ import {
 	MICROSOFT_APP_CREDENTIAL,
 	testMicrosoftAppCredential,
 } from '../../../nodes/common/microsoftCredentials';
-import {
-	EXCHANGE_IMAP_ROLE,
-	generateAppCertificate,
-	startMicrosoftEmulator,
-	type AppCertificate,
-	type MicrosoftEmulator,
-} from '../../harness/microsoftEmulator';
+import type { AppCertificate, MicrosoftEmulator } from '../../harness/microsoftEmulator';
+import { TestServices } from '../../harness/services';
+import { CERTIFICATE_APP, SECRET, SECRET_APP, startTestTenant } from './testTenant';
 
-const SECRET = 'Cred-Secret-7Q~0123456789abcdefghijklmnop';
-const GOOD = 'aaaaaaaa-1111-4111-8111-111111111111';
 const NO_CONSENT = 'bbbbbbbb-2222-4222-8222-222222222222';
-const BY_CERT = 'cccccccc-3333-4333-8333-333333333333';
 
 describe('Microsoft 365 (App) credential Test against the emulator', () => {
+	const services = new TestServices();
 	let emulator: MicrosoftEmulator;
 	let certificate: AppCertificate;
 	let stranger: AppCertificate;
 
 	beforeAll(async () => {
-		emulator = await startMicrosoftEmulator();
-		certificate = generateAppCertificate();
-		stranger = generateAppCertificate('stranger');
-		emulator.addApp({ clientId: GOOD, secret: SECRET, roles: [EXCHANGE_IMAP_ROLE] });
+		({ emulator, certificate, stranger } = await startTestTenant(services));
 		emulator.addApp({ clientId: NO_CONSENT, secret: SECRET, roles: [] });
-		emulator.addApp({
-			clientId: BY_CERT,
-			certificatePem: certificate.certificatePem,
-			roles: [EXCHANGE_IMAP_ROLE],
-		});
 	});
 
 	afterAll(async () => {
-		await emulator.stop();
+		await services.stopAll();
 	});
 
 	const runTest = async (overrides: ICredentialDataDecryptedObject) => {
@@ -46,7 +32,7 @@ describe('Microsoft 365 (App) credential Test against the emulator', () => {
 			type: MICROSOFT_APP_CREDENTIAL,
 			data: {
 				tenant: emulator.tenantDomain,
-				clientId: GOOD,
+				clientId: SECRET_APP,
 				authentication: 'clientSecret',
 				clientSecret: SECRET,
 				cloud: 'global',
@@ -63,18 +49,18 @@ describe('Microsoft 365 (App) credential Test against the emulator', () => {
 	};
 
 	it('passes a good secret credential and names the tenant it read from the token', async () => {
-		const before = emulator.issuedTokenCount(GOOD);
+		const before = emulator.issuedTokenCount(SECRET_APP);
 		expect(await runTest({})).toEqual({
 			status: 'OK',
 			message: `Token for Exchange Online IMAP obtained in tenant ${emulator.tenantId}, with IMAP.AccessAsApp`,
 		});
 		// The Test really asks for a token each time (renew), it does not answer from the cache.
 		await runTest({});
-		expect(emulator.issuedTokenCount(GOOD)).toBe(before + 2);
+		expect(emulator.issuedTokenCount(SECRET_APP)).toBe(before + 2);
 	});
 
 	const byCertificate = (privateKeyPem: string, thumbprint: string) => ({
-		clientId: BY_CERT,
+		clientId: CERTIFICATE_APP,
 		authentication: 'certificate',
 		privateKeyPem,
 		thumbprint,

@@ -5,11 +5,13 @@
  */
 import { MailboxUnreachableError, runPreflight } from '../../../nodes/lib/preflight/preflight';
 import { endpointFor } from '../../../nodes/lib/imap/endpoint';
-import type { MicrosoftApp } from '../../../nodes/lib/microsoft/microsoftApp';
 import { exchangeOnlineEndpoint } from '../../../nodes/MigrateMailbox/actions/exchangeOnlineTarget';
 import type { DovecotServer } from '../../harness/dovecot';
+import {
+	startExchangeOnlineStandIn,
+	type ExchangeOnlineStandIn,
+} from '../../harness/exchangeOnlineStandIn';
 import { appendMessages, makeMessage } from '../../harness/imap-fixtures';
-import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../harness/microsoftEmulator';
 import { TestServices } from '../../harness/services';
 
 const PASSWORD = 'Pre-Flight-Pass-3';
@@ -19,21 +21,10 @@ const RATE = { messagesPerSecond: 10, megabytesPerSecond: 1 };
 
 describe('Pre-flight of an Exchange Online target (oauth2 Dovecot, Microsoft emulator)', () => {
 	const services = new TestServices();
-	let emulator: MicrosoftEmulator;
+	let exchange: ExchangeOnlineStandIn;
 	let source: DovecotServer;
-	let target: DovecotServer;
 	let mailbox: string;
 
-	const appFor = (clientId: string, clientSecret: string): MicrosoftApp => ({
-		tenant: emulator.tenantId,
-		clientId,
-		clientSecret,
-		cloud: 'global',
-		loginUrl: emulator.baseUrl,
-		imapHost: target.host,
-		imapPort: target.tlsPort,
-		trustedCaPem: `${emulator.caPem}\n${target.certPem}`,
-	});
 	const sourceEndpoint = () =>
 		endpointFor(
 			{
@@ -47,6 +38,13 @@ describe('Pre-flight of an Exchange Online target (oauth2 Dovecot, Microsoft emu
 			},
 			'anna',
 		);
+	/** The pre-flight from the source to `mailbox` on Exchange Online, the app signing in with `clientSecret`. */
+	const preflightTo = (mailbox: string, clientId: string, clientSecret: string) =>
+		runPreflight(
+			sourceEndpoint(),
+			exchangeOnlineEndpoint(exchange.appFor(clientId, clientSecret), mailbox),
+			RATE,
+		);
 	const failureOf = (promise: Promise<unknown>) =>
 		promise.then(
 			() => {
@@ -56,17 +54,15 @@ describe('Pre-flight of an Exchange Online target (oauth2 Dovecot, Microsoft emu
 		);
 
 	beforeAll(async () => {
-		emulator = await startMicrosoftEmulator();
-		emulator.addApp({ ...GOOD, roles: ['IMAP.AccessAsApp'] });
-		emulator.addApp({ ...NO_ROLE, roles: [] });
-		emulator.grantAllMailboxes(GOOD.clientId);
-		[source, target] = await Promise.all([
+		[source, exchange] = await Promise.all([
 			services.dovecot({ name: 'source' }),
-			services.dovecot({ name: 'target', oauth2: { introspectionUrl: emulator.introspectionUrl } }),
+			startExchangeOnlineStandIn(services, { name: 'target' }),
 		]);
-		mailbox = `anna@${emulator.tenantDomain}`;
+		exchange.registerApp(GOOD);
+		exchange.registerApp({ ...NO_ROLE, roles: [] });
+		exchange.emulator.grantAllMailboxes(GOOD.clientId);
 		await source.addUser('anna', PASSWORD);
-		await target.addUser(mailbox, PASSWORD);
+		mailbox = await exchange.addMailbox('anna', PASSWORD);
 		await appendMessages(source, 'anna', PASSWORD, 'INBOX', [
 			{ raw: makeMessage({ subject: 'Hallo' }) },
 		]);
@@ -74,15 +70,10 @@ describe('Pre-flight of an Exchange Online target (oauth2 Dovecot, Microsoft emu
 
 	afterAll(async () => {
 		await services.stopAll();
-		await emulator?.stop();
 	});
 
 	it('passes the token, the XOAUTH2 login as the mailbox and the folders, and says so step by step', async () => {
-		const report = await runPreflight(
-			sourceEndpoint(),
-			exchangeOnlineEndpoint(appFor(GOOD.clientId, GOOD.secret), mailbox),
-			RATE,
-		);
+		const report = await preflightTo(mailbox, GOOD.clientId, GOOD.secret);
 		const steps = report.target.checks.map((check) => [check.step, check.status]);
 		expect(steps.slice(0, 3)).toEqual([
 			['token', 'passed'],
@@ -90,21 +81,15 @@ describe('Pre-flight of an Exchange Online target (oauth2 Dovecot, Microsoft emu
 			['folders', 'passed'],
 		]);
 		expect(steps[3][0]).toBe('quota');
-		expect(report.target.checks[0].detail).toContain(emulator.tenantId);
+		expect(report.target.checks[0].detail).toContain(exchange.emulator.tenantId);
 		expect(report.target.checks[1].detail).toBe(`logged in as ${mailbox} with the app token`);
 		expect(report.source.checks.map((check) => check.step)).toEqual(['login', 'folders', 'quota']);
 		expect(JSON.stringify(report)).not.toContain(GOOD.secret);
-		expect(emulator.issuedTokenCount(GOOD.clientId)).toBeGreaterThan(0);
+		expect(exchange.emulator.issuedTokenCount(GOOD.clientId)).toBeGreaterThan(0);
 	});
 
 	it('names the secret step of a token refused for a wrong secret, and logs in nowhere', async () => {
-		const failure = await failureOf(
-			runPreflight(
-				sourceEndpoint(),
-				exchangeOnlineEndpoint(appFor(GOOD.clientId, 'wrong~secret-pf'), mailbox),
-				RATE,
-			),
-		);
+		const failure = await failureOf(preflightTo(mailbox, GOOD.clientId, 'wrong~secret-pf'));
 		expect(failure).toBeInstanceOf(MailboxUnreachableError);
 		expect(failure.side).toBe('target');
 		expect(failure.checks).toHaveLength(1);
@@ -116,13 +101,7 @@ describe('Pre-flight of an Exchange Online target (oauth2 Dovecot, Microsoft emu
 	});
 
 	it('says which permission is missing when the app has no IMAP.AccessAsApp', async () => {
-		const failure = await failureOf(
-			runPreflight(
-				sourceEndpoint(),
-				exchangeOnlineEndpoint(appFor(NO_ROLE.clientId, NO_ROLE.secret), mailbox),
-				RATE,
-			),
-		);
+		const failure = await failureOf(preflightTo(mailbox, NO_ROLE.clientId, NO_ROLE.secret));
 		expect(failure.checks.map((check) => [check.step, check.status])).toEqual([
 			['token', 'failed'],
 		]);
@@ -132,14 +111,8 @@ describe('Pre-flight of an Exchange Online target (oauth2 Dovecot, Microsoft emu
 	it('points at the service principal and FullAccess when the mailbox refuses the app', async () => {
 		// A mailbox outside the token's tenant: the stand-in refuses it as Exchange refuses a mailbox not granted.
 		const stranger = 'anna@elsewhere.example';
-		await target.addUser(stranger, PASSWORD);
-		const failure = await failureOf(
-			runPreflight(
-				sourceEndpoint(),
-				exchangeOnlineEndpoint(appFor(GOOD.clientId, GOOD.secret), stranger),
-				RATE,
-			),
-		);
+		await exchange.dovecot.addUser(stranger, PASSWORD);
+		const failure = await failureOf(preflightTo(stranger, GOOD.clientId, GOOD.secret));
 		expect(failure.checks.map((check) => [check.step, check.status])).toEqual([
 			['token', 'passed'],
 			['login', 'failed'],

@@ -89,6 +89,7 @@ describe('the published package, installed as n8n installs a community package',
 				`with its dependencies ${(allBytes / 1e6).toFixed(2)} MB in ${files.length} files\n`,
 		);
 		expect(ownBytes).toBeLessThan(2e6);
-		expect(allBytes).toBeLessThan(15e6);
+		// About 20 MB: MSAL (8.6 MB, two builds of msal-common) and the Graph client (2.6 MB) are most of it.
+		expect(allBytes).toBeLessThan(25e6);
 	});
 });

@@ -32,6 +32,8 @@ export function exchangeOnlineEndpoint(app: MicrosoftApp, mailbox: string): Imap
 		security: 'tls',
 		allowSelfSigned: false,
 		trustedCaPem: app.trustedCaPem,
+		// As for the login host: a private CA (a TLS-inspecting proxy) is trusted along with the public roots.
+		trustedCaAddsToSystemRoots: true,
 		connectTimeoutMs: 15_000,
 		login: {
 			mailbox,

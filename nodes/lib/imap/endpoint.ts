@@ -17,6 +17,8 @@ export interface ImapServer {
 	allowSelfSigned: boolean;
 	/** PEM certificates to verify the chain against instead of the system's roots (a private CA, or the server's own certificate). */
 	trustedCaPem?: string;
+	/** `trustedCaPem` is trusted besides the system's roots, not instead (the Microsoft 365 credential's meaning). */
+	trustedCaAddsToSystemRoots?: boolean;
 	/** SHA-256 fingerprint the server's own certificate must have (hex, colons optional): pins it, chain or not. */
 	certificateFingerprint?: string;
 	/** Do not check that the certificate names the host connected to. Off unless the operator asks. */

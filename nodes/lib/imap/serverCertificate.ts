@@ -60,7 +60,8 @@ function trustPolicy(server: ImapServer): TrustPolicy {
 			// SNI carries host names only (RFC 6066).
 			servername: net.isIP(server.host) !== 0 ? undefined : server.host,
 			rejectUnauthorized: chainRequired,
-			ca,
+			ca:
+				ca !== undefined && server.trustedCaAddsToSystemRoots ? [...tls.rootCertificates, ca] : ca,
 			...(checkHostname ? {} : { checkServerIdentity: () => undefined }),
 		},
 		pinnedFingerprint,

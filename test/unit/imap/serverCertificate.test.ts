@@ -2,6 +2,8 @@
  * Trust settings that cannot work are refused before any connection, with the setting named (the real checks run
  * against Dovecot in test/integration/imap/certificateTrust.test.ts).
  */
+import tls from 'node:tls';
+
 import type { ImapServer } from '../../../nodes/lib/imap/endpoint';
 import { connectTls, TRUST_SETTING_INVALID } from '../../../nodes/lib/imap/serverCertificate';
 
@@ -35,5 +37,23 @@ describe('connectTls trust settings', () => {
 				message: expect.stringMatching(message),
 			}),
 		);
+	});
+
+	// No public root is reachable offline, so what tls.connect is given is the only place to see it.
+	it.each([
+		[false, 1],
+		[true, tls.rootCertificates.length + 1],
+	])('with trustedCaAddsToSystemRoots %p, verifies against %p certificates', (adds, count) => {
+		const connect = jest.spyOn(tls, 'connect');
+		try {
+			const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+			opens({ trustedCaPem: pem, trustedCaAddsToSystemRoots: adds });
+			const { ca } = connect.mock.calls[0][0] as tls.ConnectionOptions;
+			const list = Array.isArray(ca) ? ca : [ca];
+			expect(list).toHaveLength(count);
+			expect(list[list.length - 1]).toBe(pem);
+		} finally {
+			connect.mockRestore();
+		}
 	});
 });

@@ -102,7 +102,12 @@ describe('Exchange Online target endpoint', () => {
 			{ ...app, imapHost: '127.0.0.1', imapPort: 10993, trustedCaPem: 'PEM' },
 			'bob@contoso.com',
 		);
-		expect(endpoint).toMatchObject({ host: '127.0.0.1', port: 10993, trustedCaPem: 'PEM' });
+		expect(endpoint).toMatchObject({
+			host: '127.0.0.1',
+			port: 10993,
+			trustedCaPem: 'PEM',
+			trustedCaAddsToSystemRoots: true,
+		});
 		expect(endpoint.login.oauth?.scope).toBe('https://outlook.office365.com/.default');
 	});
 

@@ -402,3 +402,69 @@ describe('planGraphMessage: hand-written MIME', () => {
 		expect(latinPlan.create.subject).toBe('Grüße');
 	});
 });
+
+describe('planGraphMessage: headers that are missing or odd', () => {
+	const text = leaf(['Content-Type: text/plain'], 'x');
+
+	it('without Date, From and Message-ID: INTERNALDATE for both dates, no from/sender/internetMessageId', async () => {
+		const raw = message(['To: bob@example.com', 'Subject: bare'], text);
+		const plan = await planGraphMessage(raw, meta(), 'k');
+		expect(plan.create.from).toBeUndefined();
+		expect(plan.create.sender).toBeUndefined();
+		expect(plan.create.internetMessageId).toBeUndefined();
+		expect(propertiesOf(plan)).toMatchObject({
+			'SystemTime 0x0E06': '2020-01-02T07:15:30Z',
+			'SystemTime 0x0039': '2020-01-02T07:15:30Z',
+		});
+	});
+
+	it('an unreadable Date gives way to INTERNALDATE, a missing INTERNALDATE to the Date header, neither leaves both out', async () => {
+		const badDate = message(['From: a@example.com', 'Date: sometime last week'], text);
+		expect(propertiesOf(await planGraphMessage(badDate, meta(), 'k'))['SystemTime 0x0039']).toBe(
+			'2020-01-02T07:15:30Z',
+		);
+		const dated = message(['From: a@example.com', 'Date: Tue, 1 Mar 2005 23:59:58 -0500'], text);
+		expect(propertiesOf(await planGraphMessage(dated, meta([], ''), 'k'))).toMatchObject({
+			'SystemTime 0x0E06': '2005-03-02T04:59:58Z',
+			'SystemTime 0x0039': '2005-03-02T04:59:58Z',
+		});
+		const properties = propertiesOf(await planGraphMessage(badDate, meta([], 'garbage'), 'k'));
+		expect(properties['SystemTime 0x0E06']).toBeUndefined();
+		expect(properties['SystemTime 0x0039']).toBeUndefined();
+	});
+
+	it('flattens groups, leaves out entries without a usable address, and never throws on them', async () => {
+		const raw = message(
+			[
+				'From: "Anna A." <anna@example.com>, second@example.com',
+				'Sender: Secretary <sec@example.com>',
+				'To: Team: a@example.com, "B, Bee" <b@example.com>;, Undisclosed recipients:;',
+				'Cc: not-an-address, <>, "Only Name", c@example.com',
+				'Bcc: =?UTF-8?B?w5xiZXI=?= <ueber@example.com>',
+				'Message-ID: no-angle-brackets',
+			],
+			text,
+		);
+		const plan = await planGraphMessage(raw, meta(), 'k');
+		expect(plan.create).toMatchObject({
+			from: recipient('anna@example.com', 'Anna A.'),
+			sender: recipient('sec@example.com', 'Secretary'),
+			toRecipients: [recipient('a@example.com'), recipient('b@example.com', 'B, Bee')],
+			ccRecipients: [recipient('c@example.com')],
+			bccRecipients: [recipient('ueber@example.com', 'Über')],
+		});
+		// mailparser puts brackets around a bare id, so it passes as <no-angle-brackets>
+		expect(plan.create.internetMessageId).toBe('<no-angle-brackets>');
+	});
+
+	it('importance from X-Priority and Importance; normal is left out', async () => {
+		const importance = async (header: string) =>
+			(await planGraphMessage(message(['From: a@example.com', header], text), meta(), 'k')).create
+				.importance;
+		expect(await importance('X-Priority: 1 (Highest)')).toBe('high');
+		expect(await importance('X-Priority: 5')).toBe('low');
+		expect(await importance('Importance: low')).toBe('low');
+		expect(await importance('X-MSMail-Priority: High')).toBe('high');
+		expect(await importance('X-Priority: 3')).toBeUndefined();
+	});
+});

@@ -65,8 +65,14 @@ export class UploadSessions {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * Graph hands out upload URLs on another host than its own (outlook.office.com, not graph.microsoft.com), which is why
+ * a Graph client's auth middleware leaves them alone. The emulator's certificate covers localhost as well as 127.0.0.1,
+ * so upload URLs name localhost: a client that adds its token only for the Graph host behaves here as it would there.
+ */
 function uploadResource(baseUrl: string, session: UploadSession, tenantId: string): string {
-	return `${baseUrl}/api/v2.0/Users('${session.mailbox.id}@${tenantId}')/Messages('${session.messageId}')`;
+	const uploadOrigin = baseUrl.replace('//127.0.0.1:', '//localhost:');
+	return `${uploadOrigin}/api/v2.0/Users('${session.mailbox.id}@${tenantId}')/Messages('${session.messageId}')`;
 }
 
 function caseInsensitive(record: Record<string, unknown>, key: string): unknown {

@@ -59,7 +59,9 @@ export class GraphClient {
 	) {
 		this.limiter = mailboxLimiterFor(appIdentityKey(app), mailbox, options.limits);
 		this.https = new HttpsHandler(app.trustedCaPem);
-		const policy = new GraphRequestPolicy(this.limiter, { onServerBackoff: options.onServerBackoff });
+		const policy = new GraphRequestPolicy(this.limiter, {
+			onServerBackoff: options.onServerBackoff,
+		});
 		const auth = new GraphAuthentication(app);
 		policy.setNext(auth);
 		auth.setNext(this.https);
@@ -108,7 +110,10 @@ export class GraphClient {
 	/** The bytes of a resource (`$value`: a message's MIME). */
 	async getBytes(path: string): Promise<Buffer> {
 		const data: ArrayBuffer = await this.call(() =>
-			this.client.api(this.url(path)).responseType('arraybuffer' as never).get(),
+			this.client
+				.api(this.url(path))
+				.responseType('arraybuffer' as never)
+				.get(),
 		);
 		return Buffer.from(data);
 	}
@@ -146,7 +151,10 @@ export class GraphClient {
 				continue;
 			}
 			const wait = retryAfterMs(response.headers['retry-after']);
-			if ((response.status === 0 || response.status >= 500 || response.status === 429) && faults++ < 5) {
+			if (
+				(response.status === 0 || response.status >= 500 || response.status === 429) &&
+				faults++ < 5
+			) {
 				if (wait) this.limiter.holdFor(wait);
 				continue;
 			}

@@ -28,12 +28,22 @@ export class GraphTransportError extends Error {
 
 export function httpsRequest(
 	url: string,
-	request: { method: string; headers: Record<string, string>; body?: Buffer | string; ca?: string[] },
+	request: {
+		method: string;
+		headers: Record<string, string>;
+		body?: Buffer | string;
+		ca?: string[];
+	},
 ): Promise<RawResponse> {
 	return new Promise((resolve, reject) => {
 		const outgoing = https.request(
 			url,
-			{ method: request.method, headers: request.headers, ca: request.ca, timeout: REQUEST_TIMEOUT_MS },
+			{
+				method: request.method,
+				headers: request.headers,
+				ca: request.ca,
+				timeout: REQUEST_TIMEOUT_MS,
+			},
 			(response) => {
 				const chunks: Buffer[] = [];
 				response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -41,13 +51,16 @@ export function httpsRequest(
 				response.on('end', () => {
 					const headers: Record<string, string> = {};
 					for (const [name, value] of Object.entries(response.headers)) {
-						if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+						if (value !== undefined)
+							headers[name] = Array.isArray(value) ? value.join(', ') : value;
 					}
 					resolve({ status: response.statusCode ?? 0, headers, body: Buffer.concat(chunks) });
 				});
 			},
 		);
-		outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)));
+		outgoing.on('timeout', () =>
+			outgoing.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS} ms`)),
+		);
 		outgoing.on('error', (error: NodeJS.ErrnoException) =>
 			reject(
 				new GraphTransportError(

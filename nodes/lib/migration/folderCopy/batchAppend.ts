@@ -75,7 +75,7 @@ export class BatchAppend {
 			const fingerprint = prints.get(meta.uid) ?? null;
 			if (result.ok) {
 				if (result.flagsDropped) records.flagsRefused(result.flagsDropped);
-			if (result.rebuiltAs) records.rebuilt(result.rebuiltAs);
+				if (result.rebuiltAs) records.rebuilt(result.rebuiltAs);
 				outcomes.push(records.outcome(meta, 'copied', { targetUid: result.uid, fingerprint }));
 				settled.push(meta);
 				copiedBytes += meta.size;

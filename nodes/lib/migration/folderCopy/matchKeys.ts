@@ -34,15 +34,23 @@ export async function fetchFingerprints(
  * The key a target copy is claimed under: its source key on a source-keyed target (one that carries none, an
  * interrupted or foreign message, matches nothing), its match key elsewhere.
  */
-export function keyOfTargetMessage(target: Pick<MailTarget, 'sourceKeyed'>, message: MessageMeta): string {
+export function keyOfTargetMessage(
+	target: Pick<MailTarget, 'sourceKeyed'>,
+	message: MessageMeta,
+): string {
 	if (!target.sourceKeyed) return keyOfMeta(message);
 	return message.sourceKey ? sourceKeyOf(message.sourceKey) : `\u0001unkeyed\u0000${message.uid}`;
 }
 
 /** The key a ledger record claims its target copy under (see keyOfTargetMessage). */
-export function keyOfRecord(target: Pick<MailTarget, 'sourceKeyed'>, state: FolderItemState): string {
+export function keyOfRecord(
+	target: Pick<MailTarget, 'sourceKeyed'>,
+	state: FolderItemState,
+): string {
 	if (!target.sourceKeyed) return keyOfState(state);
-	return state.fingerprint ? sourceKeyOf(state.fingerprint) : `\u0001unprinted\u0000${keyOfState(state)}`;
+	return state.fingerprint
+		? sourceKeyOf(state.fingerprint)
+		: `\u0001unprinted\u0000${keyOfState(state)}`;
 }
 
 /** A source key as a claim key: apart from match keys, which start with a Message-ID or NUL. */

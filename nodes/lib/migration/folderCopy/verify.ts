@@ -37,13 +37,7 @@ export async function verifyFolder(
 	report.ledgerItems = Object.values(counts).reduce((sum, count) => sum + count, 0);
 	const targetStatus = targetExists ? await target.openFolder(route.targetRaw) : null;
 	const claims = targetStatus
-		? await TargetClaims.load(
-				context,
-				route,
-				targetStatus.uidValidity,
-				status.uidValidity,
-				target,
-			)
+		? await TargetClaims.load(context, route, targetStatus.uidValidity, status.uidValidity, target)
 		: TargetClaims.none();
 	// Target messages no record claims by UID: those of items recorded without one, and extras.
 	const { messages: keyless, scanned } = targetStatus

@@ -6,8 +6,13 @@
  */
 import { randomInt } from 'node:crypto';
 
-import { GraphClient, GraphRequestError, type GraphClientOptions } from '../../../graph/graphClient';
+import {
+	GraphClient,
+	GraphRequestError,
+	type GraphClientOptions,
+} from '../../../graph/graphClient';
 import type { GraphMailboxLimits } from '../../../graph/mailboxLimits';
+import { graphFlagState } from '../../../graph/graphFlags';
 import { planGraphMessage } from '../../../graph/mimeToGraph';
 import type { MicrosoftApp } from '../../../microsoft/microsoftApp';
 import { MicrosoftTokenError } from '../../../microsoft/tokenErrors';
@@ -239,7 +244,10 @@ export class GraphMailTarget implements MailTarget {
 			const id = folder.idOf(uid);
 			if (!id) continue;
 			try {
-				onBody({ uid, raw: await this.graph.getBytes(`/messages/${encodeURIComponent(id)}/$value`) });
+				onBody({
+					uid,
+					raw: await this.graph.getBytes(`/messages/${encodeURIComponent(id)}/$value`),
+				});
 			} catch (error) {
 				unreadable.push({ uid, reason: (error as Error).message });
 			}
@@ -288,12 +296,12 @@ export class GraphMailTarget implements MailTarget {
 	async setFlags(uid: number, flags: string[]): Promise<void> {
 		const id = this.openFolderOrThrow().idOf(uid);
 		if (!id) return;
-		const lowered = new Set(flags.map((flag) => flag.toLowerCase()));
+		const state = graphFlagState(flags);
 		await sessionCall(() =>
 			this.graph.patch(`/messages/${encodeURIComponent(id)}`, {
-				isRead: lowered.has('\\seen'),
-				flag: { flagStatus: lowered.has('\\flagged') ? 'flagged' : 'notFlagged' },
-				categories: flags.filter((flag) => !flag.startsWith('\\')),
+				isRead: state.isRead,
+				flag: { flagStatus: state.flagged ? 'flagged' : 'notFlagged' },
+				categories: state.categories,
 			}),
 		);
 	}

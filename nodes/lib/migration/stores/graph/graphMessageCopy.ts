@@ -15,6 +15,12 @@ import { randomUUID } from 'node:crypto';
 
 import type { GraphClient } from '../../../graph/graphClient';
 import { GraphRequestError } from '../../../graph/graphClient';
+import {
+	fileAttachmentJson,
+	UPLOAD_RANGE_MAX_BYTES,
+	UPLOAD_SESSION_MIN_BYTES,
+	uploadSessionRequestJson,
+} from '../../../graph/graphAttachments';
 import type { GraphMessagePlan, GraphUpload } from '../../../graph/graphMessagePlan';
 import {
 	COPY_ID_PROPERTY,
@@ -24,10 +30,8 @@ import {
 	type ExtendedProperty,
 } from './graphProperties';
 
-/** Below this an attachment goes in one POST (Graph: "under 3 MB"); from it on, an upload session. */
-const UPLOAD_SESSION_FROM_BYTES = 3_000_000;
-/** Graph takes ranges of up to 4 MB; a multiple of 320 KiB below that. */
-export const UPLOAD_RANGE_BYTES = 12 * 320 * 1024;
+/** Graph takes ranges of up to 4 MB; the largest multiple of 320 KiB within that. */
+const UPLOAD_RANGE_BYTES = Math.floor(UPLOAD_RANGE_MAX_BYTES / (320 * 1024)) * 320 * 1024;
 /** Creates sent again after a fault, each after the lookup found nothing. */
 const MAX_CREATE_ATTEMPTS = 3;
 
@@ -64,7 +68,9 @@ function withCopyProperties(
 	copyId: string,
 	complete: boolean,
 ): Record<string, unknown> {
-	const own = new Set([SOURCE_KEY_PROPERTY, INCOMPLETE_KEY_PROPERTY, COPY_ID_PROPERTY].map((id) => id.toLowerCase()));
+	const own = new Set(
+		[SOURCE_KEY_PROPERTY, INCOMPLETE_KEY_PROPERTY, COPY_ID_PROPERTY].map((id) => id.toLowerCase()),
+	);
 	const properties = ((create.singleValueExtendedProperties ?? []) as ExtendedProperty[]).filter(
 		(property) => !own.has(property.id.toLowerCase()),
 	);
@@ -108,29 +114,29 @@ async function findByProperty(
 }
 
 /** Copies an interrupted attempt left (created, attachments not all in): ours, incomplete, so removed. */
-async function deleteIncomplete(graph: GraphClient, folderPath: string, sourceKey: string): Promise<void> {
-	for (const message of await findByProperty(graph, folderPath, INCOMPLETE_KEY_PROPERTY, sourceKey)) {
+async function deleteIncomplete(
+	graph: GraphClient,
+	folderPath: string,
+	sourceKey: string,
+): Promise<void> {
+	for (const message of await findByProperty(
+		graph,
+		folderPath,
+		INCOMPLETE_KEY_PROPERTY,
+		sourceKey,
+	)) {
 		await graph.delete(`/messages/${encodeURIComponent(message.id)}`);
 	}
 }
 
 async function attach(graph: GraphClient, messagePath: string, upload: GraphUpload): Promise<void> {
-	const item = {
-		name: upload.name,
-		contentType: upload.contentType,
-		isInline: upload.isInline,
-		...(upload.contentId ? { contentId: upload.contentId } : {}),
-	};
-	if (upload.size < UPLOAD_SESSION_FROM_BYTES) {
-		await graph.post(`${messagePath}/attachments`, {
-			'@odata.type': '#microsoft.graph.fileAttachment',
-			...item,
-			contentBytes: upload.content.toString('base64'),
-		});
+	if (upload.size < UPLOAD_SESSION_MIN_BYTES) {
+		await graph.post(`${messagePath}/attachments`, fileAttachmentJson(upload));
 		return;
 	}
-	const session = await graph.post<{ uploadUrl: string }>(`${messagePath}/attachments/createUploadSession`, {
-		AttachmentItem: { attachmentType: 'file', size: upload.size, ...item },
-	});
+	const session = await graph.post<{ uploadUrl: string }>(
+		`${messagePath}/attachments/createUploadSession`,
+		uploadSessionRequestJson(upload),
+	);
 	await graph.upload(session.uploadUrl, upload.content, UPLOAD_RANGE_BYTES);
 }

@@ -7,6 +7,7 @@
  */
 import { generateServerTls } from './certificates';
 import { Directory, EXCHANGE_RESOURCE, type AppRegistration } from './directory';
+import { GraphEmulator } from './graph';
 import { addIdentityRoutes } from './identityRoutes';
 import { addIntrospectionRoutes, introspect, type Introspection } from './introspection';
 import { listen, Router, type Listener, type LoggedRequest } from './server';
@@ -16,6 +17,18 @@ export { EXCHANGE_RESOURCE, GRAPH_RESOURCE, type AppRegistration } from './direc
 export { EXCHANGE_IMAP_ROLE, type Introspection } from './introspection';
 export type { LoggedRequest } from './server';
 export { generateAppCertificate, type AppCertificate } from './certificates';
+export {
+	GRAPH_DEFAULT_LIMITS,
+	GraphEmulator,
+	type Fault,
+	type FaultRule,
+	type GraphCounters,
+	type GraphLimits,
+	type Hold,
+	type InspectedFolder,
+	type InspectedMessage,
+	type RequestMatch,
+} from './graph';
 
 export interface MicrosoftEmulatorOptions {
 	/** The tenant's primary domain; mailbox UPNs end in it (default contoso.example). */
@@ -40,6 +53,9 @@ export class MicrosoftEmulator {
 
 	private readonly signer = new TokenSigner();
 
+	/** Microsoft Graph on the same origin (`${baseUrl}/v1.0/…`): mailboxes, limits, faults and inspection. */
+	readonly graph: GraphEmulator;
+
 	private readonly log: LoggedRequest[] = [];
 
 	private lifetimeSeconds: number;
@@ -51,6 +67,11 @@ export class MicrosoftEmulator {
 	constructor(options: MicrosoftEmulatorOptions = {}) {
 		this.directory = new Directory(options.tenantDomain ?? 'contoso.example');
 		this.lifetimeSeconds = options.tokenLifetimeSeconds ?? 3600;
+		this.graph = new GraphEmulator(
+			this.signer,
+			() => this.directory.tenant.id,
+			() => this.baseUrl,
+		);
 		const tls = generateServerTls();
 		this.caPem = tls.certPem;
 		this.keyPem = tls.keyPem;
@@ -71,6 +92,7 @@ export class MicrosoftEmulator {
 			baseUrl: () => this.baseUrl,
 			tokenLifetimeSeconds: () => this.lifetimeSeconds,
 		});
+		this.graph.mount(this.router);
 		const introspection = new Router();
 		addIntrospectionRoutes(introspection, this.directory, this.signer);
 		const record = (entry: LoggedRequest) => this.log.push(entry);

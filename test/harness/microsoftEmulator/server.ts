@@ -13,12 +13,17 @@ export interface EmulatorRequest {
 	/** The body as form fields (application/x-www-form-urlencoded, what OAuth endpoints take). */
 	form: URLSearchParams;
 	body: string;
+	/** The body's bytes (upload sessions PUT binary ranges). */
+	raw: Buffer;
 }
 
 export interface EmulatorResponse {
 	status: number;
+	/** Sent as JSON; undefined sends no body (204, or a 201 that carries only a Location header). */
 	body: unknown;
 	headers?: Record<string, string>;
+	/** Destroy the connection instead of answering (fault injection: the client cannot tell what happened). */
+	reset?: boolean;
 }
 
 type Handler = (
@@ -54,10 +59,10 @@ export class Router {
 	}
 }
 
-async function readBody(message: http.IncomingMessage): Promise<string> {
+async function readBody(message: http.IncomingMessage): Promise<Buffer> {
 	const chunks: Buffer[] = [];
 	for await (const chunk of message) chunks.push(chunk as Buffer);
-	return Buffer.concat(chunks).toString('utf8');
+	return Buffer.concat(chunks);
 }
 
 export interface Listener {
@@ -73,14 +78,19 @@ export async function listen(
 ): Promise<Listener> {
 	const serve = async (message: http.IncomingMessage, reply: http.ServerResponse) => {
 		const url = new URL(message.url ?? '/', 'http://127.0.0.1');
-		const body = await readBody(message);
+		const raw = await readBody(message);
+		const body = raw.toString('utf8');
+		const contentType = message.headers['content-type'] ?? '';
+		// Only form posts (the token endpoint) are parsed as fields; JSON and binary uploads are not.
+		const isForm = contentType === '' || contentType.includes('x-www-form-urlencoded');
 		const request: EmulatorRequest = {
 			method: message.method ?? 'GET',
 			path: url.pathname,
 			query: url.searchParams,
 			headers: message.headers,
-			form: new URLSearchParams(body),
+			form: new URLSearchParams(isForm ? body : ''),
 			body,
+			raw,
 		};
 		let response: EmulatorResponse;
 		try {
@@ -101,12 +111,17 @@ export async function listen(
 					? 'certificate'
 					: 'secret',
 		});
+		if (response.reset) {
+			message.socket.destroy();
+			return;
+		}
+		const hasBody = response.body !== undefined;
 		reply.writeHead(response.status, {
-			'Content-Type': 'application/json; charset=utf-8',
+			...(hasBody ? { 'Content-Type': 'application/json; charset=utf-8' } : {}),
 			'Cache-Control': 'no-store',
 			...response.headers,
 		});
-		reply.end(JSON.stringify(response.body));
+		reply.end(hasBody ? JSON.stringify(response.body) : undefined);
 	};
 	const server = tls
 		? https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => void serve(req, res))

@@ -1,0 +1,134 @@
+/**
+ * Graph's error answers. Shape from learn.microsoft.com/graph/errors ("Error resource type": `error` with `code`,
+ * `message` and `innerError` carrying `date`, `request-id`, `client-request-id`). Codes and texts are the ones Graph
+ * returns for each case, with the source of each beside it.
+ */
+import crypto from 'node:crypto';
+
+import type { EmulatorResponse } from '../server';
+
+export function graphError(
+	status: number,
+	code: string,
+	message: string,
+	headers?: Record<string, string>,
+): EmulatorResponse {
+	const requestId = crypto.randomUUID();
+	return {
+		status,
+		headers,
+		body: {
+			error: {
+				code,
+				message,
+				innerError: {
+					date: new Date().toISOString().replace(/\.\d+Z$/, ''),
+					'request-id': requestId,
+					'client-request-id': requestId,
+				},
+			},
+		},
+	};
+}
+
+export const graphErrors = {
+	// A missing, malformed or forged bearer token; Graph answers 401 InvalidAuthenticationToken for each
+	// (learn.microsoft.com/graph/resolve-auth-errors "401 Unauthorized error: Is your token valid?").
+	tokenMissing: () => graphError(401, 'InvalidAuthenticationToken', 'Access token is empty.'),
+	tokenInvalid: () =>
+		graphError(
+			401,
+			'InvalidAuthenticationToken',
+			'Access token validation failure. Invalid audience.',
+		),
+	tokenForged: () =>
+		graphError(
+			401,
+			'InvalidAuthenticationToken',
+			'IDX10511: Signature validation failed. The token signature could not be verified.',
+		),
+	// The text Graph gives for an expired token, with a WWW-Authenticate challenge (Microsoft365DSC issue #4427,
+	// s1t5/mail-archiver #267: 401 InvalidAuthenticationToken "Lifetime validation failed, the token is expired.").
+	tokenExpired: () =>
+		graphError(
+			401,
+			'InvalidAuthenticationToken',
+			'Lifetime validation failed, the token is expired.',
+			{
+				'WWW-Authenticate':
+					'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
+			},
+		),
+	// A token without the needed application permission (resolve-auth-errors "403 Forbidden: Did you choose the right
+	// set of permissions?"); Outlook answers ErrorAccessDenied with this text (docs-contrib issue #3736).
+	accessDenied: () =>
+		graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.'),
+	// Directory reads without User.Read.All (learn.microsoft.com/graph/resolve-auth-errors).
+	directoryDenied: () =>
+		graphError(
+			403,
+			'Authorization_RequestDenied',
+			'Insufficient privileges to complete the operation.',
+		),
+	// learn.microsoft.com/exchange/troubleshoot/user-and-shared-mailboxes/rest-api-is-not-yet-supported-for-this-mailbox-error
+	// (KB 4462988): "HTTP error: 404, Error code: MailboxNotEnabledForRESTAPI, REST API is not yet supported for this mailbox."
+	mailboxNotEnabled: () =>
+		graphError(
+			404,
+			'MailboxNotEnabledForRESTAPI',
+			'REST API is not yet supported for this mailbox.',
+		),
+	// A UPN or id Exchange cannot resolve on a mail path.
+	invalidUser: (user: string) =>
+		graphError(404, 'ErrorInvalidUser', `The requested user '${user}' is invalid.`),
+	// The directory's answer for GET /users/{unknown}.
+	userNotFound: (user: string) =>
+		graphError(
+			404,
+			'Request_ResourceNotFound',
+			`Resource '${user}' does not exist or one of its queried reference-property objects are not present.`,
+		),
+	itemNotFound: () =>
+		graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.'),
+	// Creating a folder whose name its parent already holds: 409 ErrorFolderExists (Exchange's EWS error of the same
+	// name, surfaced by Graph; "A folder with the specified name already exists.").
+	folderExists: () =>
+		graphError(409, 'ErrorFolderExists', 'A folder with the specified name already exists.'),
+	invalidRequest: (message: string) => graphError(400, 'ErrorInvalidRequest', message),
+	badRequest: (message: string) => graphError(400, 'BadRequest', message),
+	// PATCH of a draft-only property on a sent/received item (docs issue microsoft-graph-docs #17008).
+	notDraft: () => graphError(400, 'ErrorInvalidPropertySet', 'Message is not draft.'),
+	// Only custom headers may be set (learn.microsoft.com/graph/api/resources/message: internetMessageHeaders).
+	invalidHeader: (name: string) =>
+		graphError(
+			400,
+			'InvalidInternetMessageHeader',
+			`The internet message header name '${name}' should start with 'x-' or 'X-'.`,
+		),
+	// learn.microsoft.com/graph/outlook-large-attachments "Errors": an upload session for a file under 3 MB.
+	attachmentTooSmall: () =>
+		graphError(
+			400,
+			'ErrorAttachmentSizeShouldNotBeLessThanMinimumSize',
+			'Attachment size must be greater than the minimum size.',
+		),
+	// Docs give the 3 MB ceiling of POST attachments and the 4 MB of a request (message-post-attachments) but not the
+	// error; 413 is what HTTP says of a body too large, so we answer that.
+	entityTooLarge: (message: string) => graphError(413, 'ErrorRequestEntityTooLarge', message),
+	// Throttling: 429 + Retry-After (learn.microsoft.com/graph/throttling); the texts are Outlook's for each of its
+	// limits ("Application is over its MailboxConcurrency limit." — learn.microsoft.com/answers 1660054, twentyhq #11070;
+	// "…IncomingBytes limit." — python-o365 #500).
+	throttled: (
+		limit: 'MailboxConcurrency' | 'IncomingBytes' | 'Requests',
+		retryAfterSeconds: number,
+	) =>
+		graphError(429, 'ApplicationThrottled', `Application is over its ${limit} limit.`, {
+			'Retry-After': String(retryAfterSeconds),
+		}),
+	unavailable: (retryAfterSeconds: number) =>
+		graphError(503, 'ServiceUnavailable', 'The service is temporarily unavailable.', {
+			'Retry-After': String(retryAfterSeconds),
+		}),
+	notFoundSegment: (path: string) =>
+		graphError(400, 'BadRequest', `Resource not found for the segment '${path}'.`),
+};

@@ -23,40 +23,48 @@ export const GRAPH_MAILBOX_LIMITS: GraphMailboxLimits = {
 	uploadWindowMs: 5 * 60_000,
 };
 
-/** A sliding window: what was spent when, so a new spend waits until the window holds room for it. */
-class SlidingWindow {
-	private readonly spent: { at: number; amount: number }[] = [];
+/** What one request spent of a window, stamped when it was sent and again when it was answered. */
+interface Spend {
+	at: number;
+	amount: number;
+}
 
-	private total = 0;
+/**
+ * A sliding window: what was spent when, so a new spend waits until the window holds room for it. A spend counts from
+ * when its answer came: Graph counted the request somewhere between send and answer, so the answer's time never
+ * frees room before Graph's own window does.
+ */
+class SlidingWindow {
+	private spent: Spend[] = [];
 
 	constructor(
 		private readonly limit: number,
 		private readonly windowMs: number,
 	) {}
 
-	/** Epoch ms from which `amount` fits; amounts over the whole limit wait for an empty window. */
+	/** Epoch ms from which `amount` fits; an amount over the whole limit waits for an empty window. */
 	private fitsAt(amount: number, now: number): number {
-		while (this.spent.length && this.spent[0].at + this.windowMs <= now) {
-			this.total -= (this.spent.shift() as { amount: number }).amount;
-		}
-		let room = this.limit - this.total;
+		this.spent = this.spent.filter((entry) => entry.at + this.windowMs > now);
+		let room = this.limit - this.spent.reduce((sum, entry) => sum + entry.amount, 0);
 		if (room >= amount || this.spent.length === 0) return now;
-		for (const entry of this.spent) {
+		const byTime = [...this.spent].sort((a, b) => a.at - b.at);
+		for (const entry of byTime) {
 			room += entry.amount;
 			if (room >= amount) return entry.at + this.windowMs;
 		}
-		return this.spent[this.spent.length - 1].at + this.windowMs;
+		return byTime[byTime.length - 1].at + this.windowMs;
 	}
 
-	async spend(amount: number): Promise<void> {
+	async spend(amount: number): Promise<Spend> {
 		for (;;) {
 			const now = Date.now();
 			const at = this.fitsAt(amount, now);
 			if (at <= now) break;
 			await sleep(at - now);
 		}
-		this.spent.push({ at: Date.now(), amount });
-		this.total += amount;
+		const entry = { at: Date.now(), amount };
+		this.spent.push(entry);
+		return entry;
 	}
 }
 
@@ -85,9 +93,13 @@ export class MailboxLimiter {
 			for (let wait = this.holdUntil - Date.now(); wait > 0; wait = this.holdUntil - Date.now()) {
 				await sleep(wait);
 			}
-			await this.requests.spend(1);
-			if (uploadBytes > 0) await this.uploads.spend(uploadBytes);
-			return await request();
+			const spends = [await this.requests.spend(1)];
+			if (uploadBytes > 0) spends.push(await this.uploads.spend(uploadBytes));
+			try {
+				return await request();
+			} finally {
+				for (const spend of spends) spend.at = Date.now();
+			}
 		} finally {
 			this.release();
 		}

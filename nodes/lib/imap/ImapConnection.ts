@@ -1,8 +1,8 @@
 /**
- * The core of an IMAP session (ImapSession.ts is its public face, `commands/` its verbs): one socket, the
- * connect sequence (greeting, STARTTLS, authentication), the tagged commands in flight, the receiver that hands
- * every response to the command it belongs to (pausing the socket while a consumer is busy), and the watchdog
- * (silenceWatchdog.ts) that ends a silent session. commandWriter.ts puts commands on the wire, in call order.
+ * The core of an IMAP session (ImapSession.ts is its public face, `commands/` its verbs): one socket, the tagged
+ * commands in flight, the receiver that hands every response to the command it belongs to (pausing the socket
+ * while a consumer is busy), and the watchdog (silenceWatchdog.ts) that ends a silent session. connectSequence.ts
+ * opens it (greeting, STARTTLS, authentication); commandWriter.ts puts commands on the wire, in call order.
  */
 import type net from 'node:net';
 
@@ -10,8 +10,6 @@ import type { CommandPart } from './commandEncoding';
 import { stringArg } from './commandEncoding';
 import { writeCommand, writeCorked } from './commandWriter';
 import type { CommandOptions, CommandOutput, CommandResult, PendingCommand } from './commandWriter';
-import { authenticate } from './commands/authenticate';
-import { capability } from './commands/session';
 import type { ImapEndpoint } from './endpoint';
 import { ImapError, isTokenExpiry, socketFailure } from './imapErrors';
 import type { ImapErrorKind } from './imapErrors';
@@ -20,9 +18,9 @@ import { noteTokenExpired } from './oauthToken';
 import { parseResponse, ResponseFramer } from './responseParser';
 import type { ImapResponse, ImapValue } from './responseParser';
 import { text } from './responseValues';
-import { DEFAULT_CONNECT_TIMEOUT_MS, openSocket, startTls } from './sessionSocket';
+import { startTls } from './sessionSocket';
 import { SilenceWatchdog } from './silenceWatchdog';
-import { greetingTimeoutMessage, type SocketAddress } from './socketErrors';
+import type { SocketAddress } from './socketErrors';
 
 export interface ImapSessionLogger {
 	debug(message: string, meta?: Record<string, unknown>): void;
@@ -63,7 +61,7 @@ export class ImapConnection implements CommandOutput {
 		resolve: (r: ImapResponse) => void;
 		reject: (e: ImapError) => void;
 	} | null = null;
-	private readonly server: SocketAddress;
+	readonly server: SocketAddress;
 	/** `host:port`, for messages. */
 	readonly where: string;
 	private readonly logger?: ImapSessionLogger;
@@ -100,7 +98,8 @@ export class ImapConnection implements CommandOutput {
 	/** After STARTTLS's OK nothing more may be read as plaintext. */
 	private inputHalted = false;
 
-	private constructor(socket: net.Socket, endpoint: ImapEndpoint, options: ImapSessionOptions) {
+	/** Wraps a socket just opened; openConnection (connectSequence.ts) then greets and logs in on it. */
+	constructor(socket: net.Socket, endpoint: ImapEndpoint, options: ImapSessionOptions) {
 		this.server = { host: endpoint.host, port: endpoint.port };
 		this.where = `${endpoint.host}:${endpoint.port}`;
 		const commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
@@ -123,40 +122,6 @@ export class ImapConnection implements CommandOutput {
 		this.tlsStage = endpoint.security === 'tls' ? 'tls' : 'tcp';
 		this.socket = socket;
 		this.attach(socket);
-	}
-
-	/**
-	 * Opens, secures and authenticates a connection. Never leaves a socket behind on failure. An OAuth login the
-	 * server refuses is tried once more on a new connection with a renewed token (the cached one may have been
-	 * revoked, or have expired by the server's clock).
-	 */
-	static async open(endpoint: ImapEndpoint, options: ImapSessionOptions): Promise<ImapConnection> {
-		try {
-			return await ImapConnection.openOnce(endpoint, options, false);
-		} catch (error) {
-			const refused = error instanceof ImapError && error.kind === 'auth' && error.command;
-			if (!endpoint.login.oauth || !refused) throw error;
-			options.logger?.debug('IMAP: OAuth login refused, renewing the token', {
-				server: `${endpoint.host}:${endpoint.port}`,
-			});
-			return await ImapConnection.openOnce(endpoint, options, true);
-		}
-	}
-
-	private static async openOnce(
-		endpoint: ImapEndpoint,
-		options: ImapSessionOptions,
-		renewToken: boolean,
-	): Promise<ImapConnection> {
-		const socket = await openSocket(endpoint);
-		const connection = new ImapConnection(socket, endpoint, options);
-		try {
-			await connection.handshake(endpoint, renewToken);
-			return connection;
-		} catch (error) {
-			connection.destroy();
-			throw error;
-		}
 	}
 
 	get capabilities(): ReadonlySet<string> {
@@ -217,55 +182,26 @@ export class ImapConnection implements CommandOutput {
 		socket.off('close', this.onClose);
 	}
 
-	private async handshake(endpoint: ImapEndpoint, renewToken: boolean): Promise<void> {
-		const timeout = setTimeout(
-			() =>
-				this.fail(
-					new ImapError(
-						greetingTimeoutMessage(
-							this.server,
-							this.greetingWaiter !== null && endpoint.security !== 'tls',
-						),
-						{ kind: 'timeout' },
-					),
-				),
-			endpoint.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-		);
-		try {
-			const greeting = await new Promise<ImapResponse>((resolve, reject) => {
-				this.greetingWaiter = { resolve, reject };
-			});
-			if (greeting.type === 'BYE') {
-				throw new ImapError(`IMAP: ${this.where} refused the session: ${greeting.text}`, {
-					kind: 'closed',
-					code: greeting.code,
-					serverText: greeting.text,
-				});
-			}
-			if (greeting.type !== 'OK' && greeting.type !== 'PREAUTH') {
-				throw new ImapError(`IMAP: ${this.where} sent no IMAP greeting`, { kind: 'protocol' });
-			}
-			this.takeCapabilityCode(greeting);
-			if (this.caps.size === 0) await capability(this);
-			if (endpoint.security === 'starttls') {
-				if (!this.has('STARTTLS')) {
-					throw new ImapError(`TLS: ${this.where} does not offer STARTTLS`, { kind: 'tls' });
-				}
-				await this.command('STARTTLS', ['STARTTLS']);
-				await this.upgradeToTls(endpoint);
-				this.setCapabilities([]);
-				await capability(this);
-			}
-			if (greeting.type !== 'PREAUTH') {
-				this.loginToken = await authenticate(this, endpoint.login, { renewToken });
-			}
-			this.established = true;
-		} finally {
-			clearTimeout(timeout);
-		}
+	/** Resolves with the server's first response (its greeting). */
+	greeting(): Promise<ImapResponse> {
+		return new Promise<ImapResponse>((resolve, reject) => {
+			this.greetingWaiter = { resolve, reject };
+		});
 	}
 
-	private async upgradeToTls(endpoint: ImapEndpoint): Promise<void> {
+	/** Still waiting for the greeting: a timeout then says the server never spoke. */
+	get awaitingGreeting(): boolean {
+		return this.greetingWaiter !== null;
+	}
+
+	/** The login is done (`loginToken`: the bearer token of an OAuth login, else null); the session is established. */
+	markAuthenticated(loginToken: string | null): void {
+		this.loginToken = loginToken;
+		this.established = true;
+	}
+
+	/** After STARTTLS's OK: the rest of the session runs over TLS. */
+	async upgradeToTls(endpoint: ImapEndpoint): Promise<void> {
 		const plain = this.socket;
 		this.detach(plain);
 		this.tlsStage = 'tls';
@@ -316,9 +252,11 @@ export class ImapConnection implements CommandOutput {
 		this.mailbox.forget();
 	}
 
-	/** Drops the connection at once; pending commands fail with kind 'closed'. */
-	destroy(): void {
-		this.fail(new ImapError(`IMAP: the session with ${this.where} was closed`, { kind: 'closed' }));
+	/** Drops the connection at once; pending commands fail with `reason` (by default of kind 'closed'). */
+	destroy(
+		reason = new ImapError(`IMAP: the session with ${this.where} was closed`, { kind: 'closed' }),
+	): void {
+		this.fail(reason);
 	}
 
 	// ---- receiving ----------------------------------------------------------------------------------------
@@ -443,7 +381,8 @@ export class ImapConnection implements CommandOutput {
 		if (this.loginToken !== null && isTokenExpiry(serverText)) noteTokenExpired(this.loginToken);
 	}
 
-	private takeCapabilityCode(response: ImapResponse): void {
+	/** Takes the capabilities a response carries in its code (`[CAPABILITY ...]`). */
+	takeCapabilityCode(response: ImapResponse): void {
 		if (response.code === 'CAPABILITY' && response.codeArgs) {
 			this.setCapabilities(response.codeArgs);
 		}

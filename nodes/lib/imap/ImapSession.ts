@@ -35,8 +35,8 @@
  * Mailbox names are wire strings (modified UTF-7, UTF-8 after ENABLE UTF8=ACCEPT), quoted or sent as literals.
  *
  * Layout (as imapflow's `lib/commands/`): this class is the public face; ImapConnection.ts is the core (socket,
- * connect sequence, receiver, watchdog), commandWriter.ts writes commands with their literals, and each command
- * family is one module under `commands/`.
+ * receiver, watchdog), connectSequence.ts opens it, commandWriter.ts writes commands with their literals, and
+ * each command family is one module under `commands/`.
  */
 import type { CommandPart } from './commandEncoding';
 import type { CommandOptions, CommandResult } from './commandWriter';
@@ -56,7 +56,8 @@ import { openMailbox, status, type MailboxStatus } from './commands/select';
 import { capability, enable, logout, noop } from './commands/session';
 import { uidStore } from './commands/store';
 import type { ImapEndpoint } from './endpoint';
-import { ImapConnection, type ImapSessionOptions } from './ImapConnection';
+import { openConnection } from './connectSequence';
+import type { ImapConnection, ImapSessionOptions } from './ImapConnection';
 import type { SelectedMailbox } from './mailboxTracker';
 
 export type { CommandResult } from './commandWriter';
@@ -77,7 +78,7 @@ export class ImapSession {
 		endpoint: ImapEndpoint,
 		options: ImapSessionOptions = {},
 	): Promise<ImapSession> {
-		return new ImapSession(await ImapConnection.open(endpoint, options));
+		return new ImapSession(await openConnection(endpoint, options));
 	}
 
 	get capabilities(): ReadonlySet<string> {

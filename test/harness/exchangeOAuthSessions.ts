@@ -10,7 +10,7 @@
  *
  * Only SASL-IR logins are read (the token on the command line), which is how clients log in to a server offering it.
  */
-import type { Action, SessionRule } from './throttlingProxy';
+import type { Action, SessionRule } from './throttleRules';
 
 /** The emulator's side of it (test/harness/microsoftEmulator). */
 export interface TokenAuthority {

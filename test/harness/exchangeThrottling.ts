@@ -18,7 +18,7 @@
  * and imapsync's `--office2` pace of 4 msgs/s (shared notes, imapsync FAQ.Office365). Real budgets are undocumented
  * and their hints run to minutes; here both are configurable so a test runs in seconds.
  */
-import { rewriteResponseLines, type Action, type ThrottleRule } from './throttlingProxy';
+import { rewriteResponseLines, type Action, type ThrottleRule } from './throttleRules';
 
 export interface ExchangeThrottlingOptions {
 	/** Messages APPENDed per second the mailbox's budget allows; unlimited when absent. */

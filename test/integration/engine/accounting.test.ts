@@ -19,10 +19,10 @@ import {
 	refuse,
 	replaceResponse,
 	rewriteResponseLines,
-	startThrottlingProxy,
 	uidFetchOf,
 	type ThrottleRule,
-} from '../../harness/throttlingProxy';
+} from '../../harness/throttleRules';
+import { startThrottlingProxy } from '../../harness/throttlingProxy';
 import {
 	comparable,
 	endpointOf,

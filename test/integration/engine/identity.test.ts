@@ -12,7 +12,8 @@ import {
 	type AppendInput,
 } from '../../harness/imap-fixtures';
 import { TestServices } from '../../harness/services';
-import { rewriteAppends, startThrottlingProxy } from '../../harness/throttlingProxy';
+import { rewriteAppends } from '../../harness/throttleRules';
+import { startThrottlingProxy } from '../../harness/throttlingProxy';
 import {
 	comparable,
 	endpointOf,

@@ -9,14 +9,8 @@ import type { DovecotServer } from '../../harness/dovecot';
 import { appendMessages, snapshotMailbox } from '../../harness/imap-fixtures';
 import { TestServices } from '../../harness/services';
 import { exchangeThrottling } from '../../harness/exchangeThrottling';
-import {
-	byeAfter,
-	refuse,
-	refuseLogin,
-	startThrottlingProxy,
-	type ThrottleRule,
-	type ThrottlingProxy,
-} from '../../harness/throttlingProxy';
+import { byeAfter, refuse, refuseLogin, type ThrottleRule } from '../../harness/throttleRules';
+import { startThrottlingProxy, type ThrottlingProxy } from '../../harness/throttlingProxy';
 import type { CopyTuning, MailboxReport } from '../../../nodes/lib/migration/types';
 import {
 	comparable,

@@ -5,15 +5,9 @@
  */
 import net from 'node:net';
 
-import {
-	byeAfter,
-	commandOf,
-	ImapFramer,
-	refuse,
-	startThrottlingProxy,
-	type Segment,
-	type ThrottlingProxy,
-} from '../../harness/throttlingProxy';
+import { commandOf, ImapFramer, type Segment } from '../../harness/imapFraming';
+import { byeAfter, refuse } from '../../harness/throttleRules';
+import { startThrottlingProxy, type ThrottlingProxy } from '../../harness/throttlingProxy';
 
 /** Feeds the stream in pieces of `size` bytes and returns every segment. */
 function frame(stream: string, size: number): Segment[] {

@@ -1,3 +1,10 @@
+/**
+ * The SQLite ledger store against the LedgerStore interface, one describe per part of it (intents and outcomes,
+ * reading, flags, UIDVALIDITY changes, folder state, runs, mailbox locks, target bindings), each test on a fresh
+ * store in a temp folder. One file because together they are the store's contract: a second store (PostgreSQL)
+ * must pass the same cases; only the rollback case reaches into the SQLite file itself. The lease rules alone are
+ * in mailboxLeases.test.ts, the schema and its migrations in sqliteSchema.test.ts, paths in openLedger.test.ts.
+ */
 import { DatabaseSync } from 'node:sqlite';
 
 import {

@@ -1,6 +1,6 @@
 import { internalDateArg } from '../../nodes/lib/imap/commandEncoding';
 import { encodeMutf7 } from '../../nodes/lib/folders/mutf7';
-import { ImapMailTarget } from '../../nodes/lib/migration/stores/imap/imapStores';
+import { ImapMailTarget } from '../../nodes/lib/migration/stores/imap/imapMailTarget';
 import type { DovecotServer } from '../harness/dovecot';
 import { testEndpoint } from '../harness/endpoints';
 import type { CorpusMessage } from './corpus';

@@ -1,7 +1,5 @@
-import {
-	ImapMailSource,
-	ImapMailTarget,
-} from '../../../nodes/lib/migration/stores/imap/imapStores';
+import { ImapMailSource } from '../../../nodes/lib/migration/stores/imap/imapMailSource';
+import { ImapMailTarget } from '../../../nodes/lib/migration/stores/imap/imapMailTarget';
 import type { DovecotServer } from '../../harness/dovecot';
 import { testEndpoint } from '../../harness/endpoints';
 import { appendMessages, makeMessage, snapshotMailbox } from '../../harness/imap-fixtures';

@@ -1,7 +1,8 @@
 /** The two sides of a mailbox migration on IMAP servers: what storeSides.ts makes of an `imap` store description. */
 import { describeEndpoint, type ImapEndpoint } from '../../../imap/endpoint';
 import type { MailboxSide, SourceSide, TargetSide } from '../storeSides';
-import { ImapMailSource, ImapMailTarget } from './imapStores';
+import { ImapMailSource } from './imapMailSource';
+import { ImapMailTarget } from './imapMailTarget';
 
 /** The ledger's name for a mailbox: login and server, so the same login on two servers never mixes. */
 export function sourceAccountOf(endpoint: ImapEndpoint): string {

@@ -12,7 +12,7 @@ import {
 	type GraphClientOptions,
 } from '../../../graph/graphClient';
 import type { GraphMailboxLimits } from '../../../graph/mailboxLimits';
-import { graphFlagState } from '../../../graph/graphFlags';
+import { flagsAsGraphKeepsThem, graphFlagState, imapFlagsOf } from '../../../graph/graphFlags';
 import { planGraphMessage } from '../../../graph/mimeToGraph';
 import type { MicrosoftApp } from '../../../microsoft/microsoftApp';
 import { MicrosoftTokenError } from '../../../microsoft/tokenErrors';
@@ -71,15 +71,15 @@ const LIST_PAGE = 1000;
 const PERMANENT_FLAGS = ['\\Seen', '\\Flagged', '\\Answered', '\\Draft', '\\*'];
 
 function flagsOf(message: GraphMessage): string[] {
-	const flags: string[] = [];
-	if (message.isRead) flags.push('\\Seen');
-	if (message.flag?.flagStatus === 'flagged') flags.push('\\Flagged');
-	if (message.isDraft) flags.push('\\Draft');
 	const verb = Number(propertyValue(message.singleValueExtendedProperties, LAST_VERB_PROPERTY));
-	if (verb === VERB_REPLY_TO_SENDER) flags.push('\\Answered');
-	if (verb === VERB_FORWARD) flags.push('$Forwarded');
-	flags.push(...(message.categories ?? []));
-	return flags;
+	return imapFlagsOf({
+		isRead: message.isRead === true,
+		isDraft: message.isDraft === true,
+		flagged: message.flag?.flagStatus === 'flagged',
+		answered: verb === VERB_REPLY_TO_SENDER,
+		forwarded: verb === VERB_FORWARD,
+		categories: message.categories ?? [],
+	});
 }
 
 /** The open folder's messages as this session numbered them. */
@@ -156,8 +156,6 @@ export class GraphMailTarget implements MailTarget {
 
 	private backoffs = 0;
 
-	private readonly rebuilt: Record<string, number> = {};
-
 	private constructor(private readonly graph: GraphClient) {
 		this.folders = new GraphFolderTree(graph);
 	}
@@ -174,16 +172,15 @@ export class GraphMailTarget implements MailTarget {
 		return target;
 	}
 
+	/** Keywords as Outlook keeps them (see graphFlags): what Verify and Delta compare the target's flags with. */
+	storedFlags(flags: readonly string[]): string[] {
+		return flagsAsGraphKeepsThem(flags);
+	}
+
 	takeServerBackoffs(): number {
 		const count = this.backoffs;
 		this.backoffs = 0;
 		return count;
-	}
-
-	takeRebuilt(): Record<string, number> {
-		const counts = { ...this.rebuilt };
-		for (const reason of Object.keys(this.rebuilt)) delete this.rebuilt[reason];
-		return counts;
 	}
 
 	async namespace(): Promise<StoreNamespace> {
@@ -296,10 +293,12 @@ export class GraphMailTarget implements MailTarget {
 				hintMs: error.retryAfterMs,
 			};
 		}
-		if (plan.fallback) {
-			this.rebuilt[plan.fallback.reason] = (this.rebuilt[plan.fallback.reason] ?? 0) + 1;
-		}
-		return { ok: true, uid: null, uidValidity: null };
+		return {
+			ok: true,
+			uid: null,
+			uidValidity: null,
+			...(plan.fallback ? { rebuiltAs: plan.fallback.reason } : {}),
+		};
 	}
 
 	/** Read state, follow-up flag and categories: the fields Graph lets a non-draft message change. */

@@ -59,6 +59,19 @@ export const graphErrors = {
 					'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
 			},
 		),
+	// A token Graph no longer accepts though it has not expired: continuous access evaluation (CAE, which covers
+	// workload identities too) after a revocation or under a Conditional Access policy. 401 InvalidAuthenticationToken
+	// with a claims challenge (learn.microsoft.com/entra/identity-platform/claims-challenge: `error="insufficient_claims"`
+	// and `claims` in WWW-Authenticate); the text is Graph's (msgraph-sdk-powershell #1741).
+	tokenRevoked: () =>
+		graphError(
+			401,
+			'InvalidAuthenticationToken',
+			'Continuous access evaluation resulted in claims challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp',
+			{
+				'WWW-Authenticate': `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims="${Buffer.from('{"access_token":{"nbf":{"essential":true,"value":"0"}}}').toString('base64')}"`,
+			},
+		),
 	// A token without the needed application permission (resolve-auth-errors "403 Forbidden: Did you choose the right
 	// set of permissions?"); Outlook answers ErrorAccessDenied with this text (docs-contrib issue #3736).
 	accessDenied: () =>

@@ -283,7 +283,8 @@ export class GraphMailTarget implements MailTarget {
 		try {
 			await createMessage(this.graph, folder.id, plan, sourceKey);
 		} catch (error) {
-			if (error instanceof MicrosoftTokenError) throw new SessionLostError(error.message);
+			if (error instanceof MicrosoftTokenError || isRefusedToken(error))
+				throw new SessionLostError((error as Error).message);
 			if (!(error instanceof GraphRequestError)) throw error;
 			return {
 				ok: false,
@@ -325,15 +326,21 @@ export class GraphMailTarget implements MailTarget {
 	}
 }
 
+/** Graph refused the app's token, a renewed one too: the mailbox's session is over, not the item's copy. */
+const isRefusedToken = (error: unknown): boolean =>
+	error instanceof GraphRequestError && error.status === 401;
+
 /**
  * Graph failures outside an item's copy end the session the way a lost IMAP connection does, so the engine resumes
- * later: no answer, Graph busy beyond the bounded pauses, a token refused. Other answers are errors of their own.
+ * later: no answer, Graph busy beyond the bounded pauses, a token refused (by the login service or by Graph). Other
+ * answers are errors of their own.
  */
 async function sessionCall<T>(call: () => Promise<T>): Promise<T> {
 	try {
 		return await call();
 	} catch (error) {
-		if (error instanceof MicrosoftTokenError) throw new SessionLostError(error.message);
+		if (error instanceof MicrosoftTokenError || isRefusedToken(error))
+			throw new SessionLostError((error as Error).message);
 		if (error instanceof GraphRequestError && error.transient) {
 			throw new SessionLostError(
 				error.message,

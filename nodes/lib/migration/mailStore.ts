@@ -84,6 +84,11 @@ export interface AppendItem {
 	raw: Buffer;
 	flags: string[];
 	internalDate: string;
+	/**
+	 * The fingerprint of the source message, when `raw` is not its bytes (a zipped copy): a source-keyed target keys
+	 * the copy by it, as the ledger does.
+	 */
+	sourceFingerprint?: string;
 }
 
 export type AppendResult =

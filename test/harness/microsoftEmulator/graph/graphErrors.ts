@@ -128,6 +128,12 @@ export const graphErrors = {
 	// Docs give the 3 MB ceiling of POST attachments and the 4 MB of a request (message-post-attachments) but not the
 	// error; 413 is what HTTP says of a body too large, so we answer that.
 	entityTooLarge: (message: string) => graphError(413, 'ErrorRequestEntityTooLarge', message),
+	// A write that would make a message larger than the mailbox takes (its MaxReceiveSize): Outlook answers
+	// ErrorMessageSizeExceeded, "The message exceeds the maximum supported size." (microsoft-graph-docs-contrib #2561,
+	// met while uploading a large attachment by upload session), as 400: Exchange's REST layer maps that response code
+	// to Bad Request (its ResponseCodeType's ODataHttpStatusCode attribute).
+	messageTooLarge: () =>
+		graphError(400, 'ErrorMessageSizeExceeded', 'The message exceeds the maximum supported size.'),
 	// Throttling: 429 + Retry-After (learn.microsoft.com/graph/throttling); the texts are Outlook's for each of its
 	// limits ("Application is over its MailboxConcurrency limit." — learn.microsoft.com/answers 1660054, twentyhq #11070;
 	// "…IncomingBytes limit." — python-o365 #500).

@@ -85,6 +85,11 @@ export class GraphEmulator {
 		return { id: mailbox.id };
 	}
 
+	/** The largest message the mailbox takes (Set-Mailbox -MaxReceiveSize); Exchange Online's default is 36 MB. */
+	setMaxMessageSize(userPrincipalName: string, bytes: number): void {
+		this.mailbox(userPrincipalName).maxMessageBytes = bytes;
+	}
+
 	setReady(userPrincipalName: string, ready = true): void {
 		this.mailbox(userPrincipalName).ready = ready;
 	}

@@ -41,6 +41,15 @@ import {
 	type ExtendedProperty,
 } from './graphProperties';
 
+/** 150 MB as Exchange counts them (2^20 bytes each). */
+const GRAPH_MESSAGE_CEILING_BYTES = 150 * 1024 * 1024;
+
+/**
+ * Outlook's answer to a message larger than the mailbox takes: "The message exceeds the maximum supported size."
+ * (microsoft-graph-docs-contrib #2561), HTTP 400.
+ */
+const MESSAGE_SIZE_EXCEEDED = 'ErrorMessageSizeExceeded';
+
 export interface GraphTargetOptions {
 	app: MicrosoftApp;
 	/** UPN or user id. */
@@ -145,8 +154,15 @@ class ListedFolder {
 export class GraphMailTarget implements MailTarget {
 	readonly capabilities: ReadonlySet<string> = new Set(['X-MICROSOFT-GRAPH']);
 
-	/** No size limit the engine plans around: Graph refuses what it cannot take, and the item fails with its answer. */
-	readonly appendLimit = null;
+	/**
+	 * Exchange Online's ceiling: no mailbox takes a larger message (MaxReceiveSize is configurable up to 150 MB,
+	 * learn.microsoft.com/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits),
+	 * and no attachment is larger than an upload session takes (150 MB, learn.microsoft.com/graph/
+	 * outlook-large-attachments). Compared with the source's size, whose base64 is larger than what Exchange stores.
+	 * A mailbox's own, lower limit cannot be read through Graph: a message over it is refused (tooBig below) and the
+	 * engine zips or skips it then.
+	 */
+	readonly appendLimit = GRAPH_MESSAGE_CEILING_BYTES;
 
 	readonly sourceKeyed = true;
 
@@ -269,7 +285,7 @@ export class GraphMailTarget implements MailTarget {
 	}
 
 	private async appendOne(folder: ListedFolder, item: AppendItem): Promise<AppendResult> {
-		const sourceKey = fingerprintOf(item.raw);
+		const sourceKey = item.sourceFingerprint ?? fingerprintOf(item.raw);
 		let plan;
 		try {
 			plan = await planGraphMessage(
@@ -292,6 +308,7 @@ export class GraphMailTarget implements MailTarget {
 				message: error.message,
 				permanent: !error.transient,
 				hintMs: error.retryAfterMs,
+				...(error.code === MESSAGE_SIZE_EXCEEDED ? { tooBig: true } : {}),
 			};
 		}
 		return {

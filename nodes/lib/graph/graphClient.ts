@@ -175,7 +175,15 @@ export class GraphClient {
 		try {
 			return await request();
 		} catch (error) {
-			throw toGraphRequestError(error);
+			const failure = toGraphRequestError(error);
+			if (failure.status !== 401) throw failure;
+			// Refused although just renewed (GraphAuthentication renews once): not this request's fault, the app's.
+			throw new GraphRequestError(
+				`Microsoft 365 refused the app's token for ${this.mailbox}, a renewed one too: check the app's admin consent, Conditional Access for workload identities and revoked sessions (${failure.message})`,
+				failure.status,
+				failure.code,
+				failure.retryAfterMs,
+			);
 		}
 	}
 }

@@ -79,6 +79,27 @@ export function graphFlagState(flags: readonly string[]): GraphFlagState {
 	};
 }
 
+/**
+ * The IMAP flags a message in this state reads back as: what the target lists for it, and so what Verify and Delta
+ * compare a source message's flags with (through graphFlagState, the converter's own mapping). One last verb:
+ * \Answered wins over $Forwarded, as flagProperties sets it.
+ */
+export function imapFlagsOf(state: GraphFlagState): string[] {
+	const flags: string[] = [];
+	if (state.isRead) flags.push('\\Seen');
+	if (state.flagged) flags.push('\\Flagged');
+	if (state.isDraft) flags.push('\\Draft');
+	if (state.answered) flags.push('\\Answered');
+	else if (state.forwarded) flags.push('$Forwarded');
+	flags.push(...state.categories);
+	return flags;
+}
+
+/** The flags a copy made with `flags` reads back with: keywords renamed or dropped as the converter does. */
+export function flagsAsGraphKeepsThem(flags: readonly string[]): string[] {
+	return imapFlagsOf(graphFlagState(flags));
+}
+
 /** The Graph message fields for the state: isRead always, flag and categories when there are any. */
 export function flagFields(state: GraphFlagState): Record<string, unknown> {
 	return {

@@ -103,15 +103,17 @@ export class GraphAuthentication implements Middleware {
 	async execute(context: Context): Promise<void> {
 		const next = this.next as Middleware;
 		const scope = graphScope(this.app);
-		for (let renew = false; ; renew = true) {
-			const token = await acquireAppToken(this.app, scope, { renew });
+		let refused: string | undefined;
+		for (;;) {
+			const token = await acquireAppToken(this.app, scope, { refused });
 			const headers = new Headers(context.options?.headers);
 			headers.set('Authorization', `Bearer ${token.accessToken}`);
 			context.options = { ...context.options, headers: Object.fromEntries(headers.entries()) };
 			await next.execute(context);
-			if (renew || context.response?.status !== 401) return;
+			if (refused !== undefined || context.response?.status !== 401) return;
 			const code = await errorCodeOf(context.response);
 			if (code !== 'InvalidAuthenticationToken') return;
+			refused = token.accessToken;
 		}
 	}
 }

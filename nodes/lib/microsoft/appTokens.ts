@@ -29,6 +29,16 @@ interface CacheEntry {
 	renewAt: number;
 }
 
+export interface TokenOptions {
+	/** Skips the cache. */
+	renew?: boolean;
+	/**
+	 * The token the resource refused: renewed, unless the cache holds another one already (renewed meanwhile for a
+	 * request refused at the same time), so requests refused together renew once.
+	 */
+	refused?: string;
+}
+
 /** The cache with single-flight: concurrent callers for the same app and scope share one request. */
 export class AppTokenCache {
 	private readonly entries = new Map<string, CacheEntry>();
@@ -40,14 +50,13 @@ export class AppTokenCache {
 		private readonly now: () => number = Date.now,
 	) {}
 
-	async get(
-		app: MicrosoftApp,
-		scope: string,
-		options: { renew?: boolean } = {},
-	): Promise<AppToken> {
+	async get(app: MicrosoftApp, scope: string, options: TokenOptions = {}): Promise<AppToken> {
 		const key = JSON.stringify([appIdentityKey(app), scope]);
 		const cached = this.entries.get(key);
-		if (!options.renew && cached && this.now() < cached.renewAt) return cached.token;
+		const stale =
+			options.renew === true ||
+			(options.refused !== undefined && cached?.token.accessToken === options.refused);
+		if (!stale && cached && this.now() < cached.renewAt) return cached.token;
 		const pending = this.inFlight.get(key);
 		if (pending) return await pending;
 		const requestedAt = this.now();
@@ -93,11 +102,11 @@ export const fetchAppTokenWithMsal: FetchAppToken = async (app, scope) => {
 
 const processCache = new AppTokenCache(fetchAppTokenWithMsal);
 
-/** A token for `scope` (e.g. exchangeImapScope(app)); `renew: true` after the resource refused the cached one. */
+/** A token for `scope` (e.g. exchangeImapScope(app)); `refused` (or `renew`) after the resource refused the cached one. */
 export async function acquireAppToken(
 	app: MicrosoftApp,
 	scope: string,
-	options: { renew?: boolean } = {},
+	options: TokenOptions = {},
 ): Promise<AppToken> {
 	return await processCache.get(app, scope, options);
 }

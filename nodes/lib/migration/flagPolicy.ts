@@ -1,3 +1,5 @@
+import type { MailTarget } from './mailStore';
+
 /** Decides which source flags a target folder keeps: those in its PERMANENTFLAGS, keywords when it lists `\*`. */
 export class FlagPolicy {
 	private readonly allowed: Set<string>;
@@ -33,4 +35,12 @@ export function flagsKey(flags: readonly string[]): string {
 		.map((flag) => flag.toLowerCase())
 		.sort()
 		.join(' ');
+}
+
+/** The flags a copy made with `flags` has on this target (see MailTarget.storedFlags), in flagsKey form. */
+export function storedFlagsKey(
+	target: Pick<MailTarget, 'storedFlags'>,
+	flags: readonly string[],
+): string {
+	return flagsKey(target.storedFlags ? target.storedFlags(flags) : flags);
 }

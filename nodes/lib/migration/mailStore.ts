@@ -84,6 +84,11 @@ export interface AppendItem {
 	raw: Buffer;
 	flags: string[];
 	internalDate: string;
+	/**
+	 * The fingerprint of the source message, when `raw` is not its bytes (a zipped copy): a source-keyed target keys
+	 * the copy by it, as the ledger does.
+	 */
+	sourceFingerprint?: string;
 }
 
 export type AppendResult =
@@ -122,6 +127,11 @@ export interface MailTarget {
 	 * by Message-ID and date.
 	 */
 	readonly sourceKeyed?: boolean;
+	/**
+	 * The flags a copy appended with `flags` reads back with, when the target keeps some another way (Microsoft Graph:
+	 * keywords as Outlook categories, some renamed, protocol-state keywords not at all); as given when omitted.
+	 */
+	storedFlags?(flags: readonly string[]): string[];
 	/** Pauses the target's own client took on the server's word since last asked (HTTP 429 Retry-After), for the report. */
 	takeServerBackoffs?(): number;
 	namespace(): Promise<StoreNamespace>;

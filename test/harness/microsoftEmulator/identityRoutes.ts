@@ -1,4 +1,6 @@
 /** The Microsoft identity platform endpoints the client-credentials flow and MSAL use: discovery, keys and the token endpoint. */
+import crypto from 'node:crypto';
+
 import { aad, aadErrorBody, type AadError } from './aadErrors';
 import { EXCHANGE_RESOURCE, GRAPH_RESOURCE, type Directory, type Tenant } from './directory';
 import type { EmulatorRequest, EmulatorResponse, Router } from './server';
@@ -116,6 +118,9 @@ export function addIdentityRoutes(router: Router, context: IdentityContext): voi
 			iat: nowSeconds,
 			nbf: nowSeconds,
 			exp: nowSeconds + lifetime,
+			// Every token is its own, also two issued in the same second: Entra's "uti", a unique per-token identifier
+			// (learn.microsoft.com/entra/identity-platform/access-token-claims-reference).
+			uti: crypto.randomBytes(16).toString('base64url'),
 		});
 		return {
 			status: 200,

@@ -38,6 +38,7 @@ export interface AccessTokenClaims {
 	iat: number;
 	nbf: number;
 	exp: number;
+	uti?: string;
 }
 
 /** Issues and validates the emulator's RS256 access tokens (Entra's v1 app-only tokens carry aud, tid, appid, roles). */

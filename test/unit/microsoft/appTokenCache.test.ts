@@ -69,6 +69,24 @@ describe('AppTokenCache', () => {
 		expect(service.fetch).toHaveBeenCalledTimes(1);
 	});
 
+	it('renews a refused token once for all requests it was refused for, also after the renewal came back', async () => {
+		const service = fakeService(60_000);
+		const refused = (await service.cache.get(app(), SCOPE)).accessToken;
+		service.holdAnswers();
+		const together = Array.from({ length: 3 }, () => service.cache.get(app(), SCOPE, { refused }));
+		service.releaseAll();
+		const renewed = await Promise.all(together);
+		const later = await service.cache.get(app(), SCOPE, { refused });
+		expect(new Set([...renewed, later].map((token) => token.accessToken))).toEqual(
+			new Set(['token-2']),
+		);
+		expect(service.fetch).toHaveBeenCalledTimes(2);
+		// The renewed token refused in turn is renewed again.
+		expect((await service.cache.get(app(), SCOPE, { refused: 'token-2' })).accessToken).toBe(
+			'token-3',
+		);
+	});
+
 	it('skips the cache on renew', async () => {
 		const service = fakeService(60_000);
 		await service.cache.get(app(), SCOPE);

@@ -1,6 +1,6 @@
 /** Delta: carries flag changes of copied items to the target, and records the flags now there. */
 import type { FolderItems, FolderItemState } from '../../ledger/types';
-import { flagsKey } from '../flagPolicy';
+import { flagsKey, storedFlagsKey } from '../flagPolicy';
 import type { MessageMeta } from '../mailStore';
 import type { CopyPass } from './context';
 import type { ItemRecords } from './ledgerOutcomes';
@@ -58,6 +58,9 @@ export async function syncFlags(
 		if (!state || (state.status !== 'copied' && state.status !== 'present')) continue;
 		const kept = records.keptFlags(meta, false);
 		if (flagsKey(kept) === state.flags) continue;
+		// A change the target cannot hold (a keyword it does not keep) is no update.
+		const recorded = state.flags ? state.flags.split(' ') : [];
+		if (storedFlagsKey(pass.target, kept) === storedFlagsKey(pass.target, recorded)) continue;
 		let targetUid =
 			state.targetUid && state.targetUidValidity === pass.targetStatus.uidValidity
 				? state.targetUid

@@ -131,7 +131,12 @@ export class OversizeCopy {
 	): Promise<AppendResult | null> {
 		await this.records.writeIntents([this.records.intent(meta, copy.flags, copy.fingerprint)]);
 		const [result] = await appendWithBackoff(this.pass.context, this.pass.target, [
-			{ raw: copy.raw, flags: copy.flags, internalDate: meta.internalDate },
+			{
+				raw: copy.raw,
+				flags: copy.flags,
+				internalDate: meta.internalDate,
+				sourceFingerprint: copy.fingerprint,
+			},
 		]);
 		if (result.ok) {
 			if (result.flagsDropped) this.records.flagsRefused(result.flagsDropped);

@@ -7,7 +7,7 @@
  * messages no record claims by UID are kept.
  */
 import type { ItemOutcome } from '../../ledger/types';
-import { FlagPolicy, flagsKey } from '../flagPolicy';
+import { FlagPolicy, flagsKey, storedFlagsKey } from '../flagPolicy';
 import type { MailSource, MailTarget, MessageMeta } from '../mailStore';
 import { KeyedBag } from '../multiset';
 import type { FolderReport, FolderRoute, VerifyDifference } from '../types';
@@ -136,7 +136,9 @@ export async function verifyFolder(
 			if (found.size !== meta.size && item.oversize?.handling !== 'zipped') {
 				report.rewrittenByTarget++;
 			}
-			if (flagsKey(policy.split(meta.flags).kept) !== flagsKey(policy.split(found.flags).kept)) {
+			// Compared as the target keeps the source's flags, so a keyword it renames or drops is no difference.
+			const expected = storedFlagsKey(target, policy.split(meta.flags).kept);
+			if (expected !== flagsKey(policy.split(found.flags).kept)) {
 				difference(
 					meta,
 					'flags',

@@ -20,6 +20,7 @@ import { graphError, graphErrors } from './graphErrors';
 import type { GraphContext, GraphService } from './graphService';
 import { newItemId, type Mailbox, type MailboxStore } from './mailboxStore';
 import { attachmentJson, INLINE_ATTACHMENT_LIMIT, parseFileAttachment } from './messageModel';
+import { overMessageSize } from './extendedProperties';
 import { findMessage } from './messageRoutes';
 import { jsonBody } from './requestBody';
 
@@ -101,6 +102,8 @@ export function addAttachmentRoutes(
 			if ('error' in parsed) return parsed.error;
 			const attachment = parseFileAttachment(parsed.json);
 			if (!('id' in attachment)) return attachment;
+			if (overMessageSize(message, attachment.size, context.mailbox))
+				return graphErrors.messageTooLarge();
 			message.attachments.push(attachment);
 			return { status: 201, body: attachmentJson(attachment, true) };
 		},
@@ -255,12 +258,14 @@ export function addAttachmentRoutes(
 			if (start !== session.received) {
 				return graphError(416, 'InvalidRange', `The range must start at ${session.received}.`);
 			}
+			// Refused at the range that would take the message over the mailbox's limit, as Outlook does mid-upload.
+			const message = context.mailbox.messages.get(session.messageId);
+			if (!message) return graphErrors.itemNotFound();
+			if (overMessageSize(message, end + 1, context.mailbox)) return graphErrors.messageTooLarge();
 			session.chunks.push(Buffer.from(bytes));
 			session.received += bytes.length;
 			if (session.received < session.size) return { status: 200, body: progress(context, session) };
 			uploads.sessions.delete(session.id);
-			const message = context.mailbox.messages.get(session.messageId);
-			if (!message) return graphErrors.itemNotFound();
 			const attachment = {
 				id: newItemId(),
 				name: session.name,

@@ -5,7 +5,7 @@
  * lookup is case-insensitive too, so ids are compared normalised (whitespace collapsed, lower case, tags without leading
  * zeros).
  */
-import type { ExtendedProperty, StoredMessage } from './mailboxStore';
+import type { ExtendedProperty, Mailbox, StoredMessage } from './mailboxStore';
 
 /** The comparable form of an extended property id. */
 export function normalizePropertyId(id: string): string {
@@ -60,6 +60,15 @@ export function messageSize(message: StoredMessage): number {
 		Buffer.byteLength(message.subject) +
 		message.attachments.reduce((total, attachment) => total + attachment.size, 0)
 	);
+}
+
+/** True when `extraBytes` more would make the message larger than its mailbox takes. */
+export function overMessageSize(
+	message: StoredMessage,
+	extraBytes: number,
+	mailbox: Mailbox,
+): boolean {
+	return messageSize(message) + extraBytes > mailbox.maxMessageBytes;
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * Bearer-token checks of the Graph front end (learn.microsoft.com/graph/auth/auth-concepts, resolve-auth-errors): the
- * token must be one the emulator's identity side signed, for the Graph resource, of this tenant and unexpired (else 401
- * InvalidAuthenticationToken), and carry an application permission the API accepts (else 403).
+ * token must be one the emulator's identity side signed, for the Graph resource, of this tenant, unexpired and not
+ * revoked (else 401 InvalidAuthenticationToken), and carry an application permission the API accepts (else 403).
  */
+import crypto from 'node:crypto';
 import type http from 'node:http';
 
 import { GRAPH_RESOURCE } from '../directory';
@@ -22,12 +23,45 @@ export const USER_READ_ROLES = [
 	'Directory.ReadWrite.All',
 ];
 
+/**
+ * Tokens Graph refuses before they expire (see graphErrors.tokenRevoked): those it was shown before a revocation, or,
+ * while a policy refuses the app outright, every one, new ones too. Kept as digests, never the tokens themselves.
+ */
+export class TokenRevocations {
+	private readonly seen = new Set<string>();
+
+	private readonly revoked = new Set<string>();
+
+	refuseAll = false;
+
+	/** True when Graph must refuse this token; remembers it as shown otherwise. */
+	refuses(token: string): boolean {
+		const digest = crypto.createHash('sha256').update(token).digest('hex');
+		if (this.refuseAll || this.revoked.has(digest)) return true;
+		this.seen.add(digest);
+		return false;
+	}
+
+	/** Every token shown so far is refused from now on; tokens issued later are accepted. */
+	revokeSeen(): void {
+		for (const digest of this.seen) this.revoked.add(digest);
+		this.seen.clear();
+	}
+
+	reset(): void {
+		this.seen.clear();
+		this.revoked.clear();
+		this.refuseAll = false;
+	}
+}
+
 export type Authentication = { claims: AccessTokenClaims } | { refused: EmulatorResponse };
 
 export function authenticate(
 	headers: http.IncomingHttpHeaders,
 	signer: TokenSigner,
 	tenantId: string,
+	revocations: TokenRevocations,
 ): Authentication {
 	const header = headers.authorization ?? '';
 	const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -38,6 +72,7 @@ export function authenticate(
 	if (claims.aud.replace(/\/$/, '') !== GRAPH_RESOURCE || claims.tid !== tenantId)
 		return { refused: graphErrors.tokenInvalid() };
 	if (claims.exp * 1000 <= Date.now()) return { refused: graphErrors.tokenExpired() };
+	if (revocations.refuses(match[1])) return { refused: graphErrors.tokenRevoked() };
 	return { claims };
 }
 

@@ -59,6 +59,19 @@ export const graphErrors = {
 					'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"',
 			},
 		),
+	// A token Graph no longer accepts though it has not expired: continuous access evaluation (CAE, which covers
+	// workload identities too) after a revocation or under a Conditional Access policy. 401 InvalidAuthenticationToken
+	// with a claims challenge (learn.microsoft.com/entra/identity-platform/claims-challenge: `error="insufficient_claims"`
+	// and `claims` in WWW-Authenticate); the text is Graph's (msgraph-sdk-powershell #1741).
+	tokenRevoked: () =>
+		graphError(
+			401,
+			'InvalidAuthenticationToken',
+			'Continuous access evaluation resulted in claims challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp',
+			{
+				'WWW-Authenticate': `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", error="insufficient_claims", claims="${Buffer.from('{"access_token":{"nbf":{"essential":true,"value":"0"}}}').toString('base64')}"`,
+			},
+		),
 	// A token without the needed application permission (resolve-auth-errors "403 Forbidden: Did you choose the right
 	// set of permissions?"); Outlook answers ErrorAccessDenied with this text (docs-contrib issue #3736).
 	accessDenied: () =>
@@ -115,6 +128,12 @@ export const graphErrors = {
 	// Docs give the 3 MB ceiling of POST attachments and the 4 MB of a request (message-post-attachments) but not the
 	// error; 413 is what HTTP says of a body too large, so we answer that.
 	entityTooLarge: (message: string) => graphError(413, 'ErrorRequestEntityTooLarge', message),
+	// A write that would make a message larger than the mailbox takes (its MaxReceiveSize): Outlook answers
+	// ErrorMessageSizeExceeded, "The message exceeds the maximum supported size." (microsoft-graph-docs-contrib #2561,
+	// met while uploading a large attachment by upload session), as 400: Exchange's REST layer maps that response code
+	// to Bad Request (its ResponseCodeType's ODataHttpStatusCode attribute).
+	messageTooLarge: () =>
+		graphError(400, 'ErrorMessageSizeExceeded', 'The message exceeds the maximum supported size.'),
 	// Throttling: 429 + Retry-After (learn.microsoft.com/graph/throttling); the texts are Outlook's for each of its
 	// limits ("Application is over its MailboxConcurrency limit." — learn.microsoft.com/answers 1660054, twentyhq #11070;
 	// "…IncomingBytes limit." — python-o365 #500).

@@ -11,6 +11,7 @@ import {
 	MAIL_READ_ROLES,
 	MAIL_WRITE_ROLES,
 	USER_READ_ROLES,
+	type TokenRevocations,
 } from './graphAuth';
 import { graphError, graphErrors } from './graphErrors';
 import type { MailboxLimiter } from './limits';
@@ -64,6 +65,7 @@ export interface GraphServiceDependencies {
 	limiter: MailboxLimiter;
 	faults: FaultInjector;
 	signer: TokenSigner;
+	revocations: TokenRevocations;
 	tenantId: () => string;
 	baseUrl: () => string;
 }
@@ -155,7 +157,12 @@ export class GraphService {
 			mailbox = granted.mailbox;
 			appId = granted.appId;
 		} else {
-			const authentication = authenticate(request.headers, this.deps.signer, this.deps.tenantId());
+			const authentication = authenticate(
+				request.headers,
+				this.deps.signer,
+				this.deps.tenantId(),
+				this.deps.revocations,
+			);
 			if ('refused' in authentication) return authentication.refused;
 			claims = authentication.claims;
 			appId = claims.appid;

@@ -10,6 +10,7 @@ import { addBatchRoute } from './batchRoute';
 import { propertiesOf } from './extendedProperties';
 import { FaultInjector, type FaultRule, type Hold, type RequestMatch } from './faults';
 import { addFolderRoutes } from './folderRoutes';
+import { TokenRevocations } from './graphAuth';
 import { GraphService, type GraphCounters } from './graphService';
 import { MailboxLimiter, type GraphLimits } from './limits';
 import { MailboxStore, type ExtendedProperty, type StoredMessage } from './mailboxStore';
@@ -46,6 +47,8 @@ export class GraphEmulator {
 
 	private readonly uploads = new UploadSessions();
 
+	private readonly revocations = new TokenRevocations();
+
 	private readonly service: GraphService;
 
 	constructor(signer: TokenSigner, tenantId: () => string, baseUrl: () => string) {
@@ -54,6 +57,7 @@ export class GraphEmulator {
 			limiter: this.limiter,
 			faults: this.faults,
 			signer,
+			revocations: this.revocations,
 			tenantId,
 			baseUrl,
 		});
@@ -79,6 +83,11 @@ export class GraphEmulator {
 	provisionMailbox(userPrincipalName: string, options: { ready?: boolean } = {}): { id: string } {
 		const mailbox = this.store.provision(userPrincipalName, options.ready ?? true);
 		return { id: mailbox.id };
+	}
+
+	/** The largest message the mailbox takes (Set-Mailbox -MaxReceiveSize); Exchange Online's default is 36 MB. */
+	setMaxMessageSize(userPrincipalName: string, bytes: number): void {
+		this.mailbox(userPrincipalName).maxMessageBytes = bytes;
 	}
 
 	setReady(userPrincipalName: string, ready = true): void {
@@ -156,6 +165,19 @@ export class GraphEmulator {
 		return this.faults.hold(match);
 	}
 
+	/**
+	 * Graph refuses every token it was shown so far, though unexpired (a revocation enforced by continuous access
+	 * evaluation): 401 InvalidAuthenticationToken until the client gets a new token.
+	 */
+	revokeTokens(): void {
+		this.revocations.revokeSeen();
+	}
+
+	/** While on, Graph refuses every token, new ones too (a Conditional Access policy blocking the app). */
+	refuseTokens(refuse = true): void {
+		this.revocations.refuseAll = refuse;
+	}
+
 	/** Lifetime of upload sessions created from now on (default one hour). */
 	setUploadSessionLifetime(ms: number): void {
 		this.uploads.lifetimeMs = ms;
@@ -176,6 +198,7 @@ export class GraphEmulator {
 		this.limiter.reset();
 		this.faults.reset();
 		this.uploads.reset();
+		this.revocations.reset();
 		this.service.resetCounters();
 	}
 

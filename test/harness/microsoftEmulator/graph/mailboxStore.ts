@@ -55,12 +55,21 @@ export interface StoredFolder {
 	extendedProperties: ExtendedProperty[];
 }
 
+/** Exchange Online's default MaxReceiveSize, 36 MB (Exchange's MB are 2^20 bytes). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 36 * 1024 * 1024;
+
 export interface Mailbox {
 	id: string;
 	userPrincipalName: string;
 	displayName: string;
 	/** false until Exchange has provisioned the mailbox: mail paths answer MailboxNotEnabledForRESTAPI. */
 	ready: boolean;
+	/**
+	 * The largest message the mailbox holds (Set-Mailbox -MaxReceiveSize): Exchange Online's default 36 MB unless set,
+	 * at most 150 MB (learn.microsoft.com/office365/servicedescriptions/exchange-online-service-description/
+	 * exchange-online-limits, "Message limits": 35 MB sending, 36 MB receiving by default, configurable up to 150 MB).
+	 */
+	maxMessageBytes: number;
 	rootFolderId: string;
 	folders: Map<string, StoredFolder>;
 	messages: Map<string, StoredMessage>;
@@ -101,6 +110,7 @@ export class MailboxStore {
 			userPrincipalName,
 			displayName: userPrincipalName.split('@')[0],
 			ready,
+			maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
 			rootFolderId,
 			folders: new Map(),
 			messages: new Map(),

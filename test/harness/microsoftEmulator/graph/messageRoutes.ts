@@ -5,6 +5,7 @@
  * (`/mailFolders/{id}/childFolders/{id}/messages/{id}`), which Graph accepts and ignores for the lookup.
  */
 import type { EmulatorResponse } from '../server';
+import { overMessageSize } from './extendedProperties';
 import { graphErrors } from './graphErrors';
 import type { GraphContext, GraphService } from './graphService';
 import type { MailboxStore, StoredMessage } from './mailboxStore';
@@ -65,6 +66,7 @@ export function addMessageRoutes(service: GraphService, store: MailboxStore): vo
 			created = createMessage(parsed.json, folder.id);
 		}
 		if (!('id' in created)) return created;
+		if (overMessageSize(created, 0, context.mailbox)) return graphErrors.messageTooLarge();
 		context.mailbox.messages.set(created.id, created);
 		return { status: 201, body: projectMessage(created, null, []) };
 	};

@@ -12,7 +12,7 @@ import {
 	type GraphClientOptions,
 } from '../../../graph/graphClient';
 import type { GraphMailboxLimits } from '../../../graph/mailboxLimits';
-import { graphFlagState } from '../../../graph/graphFlags';
+import { flagsAsGraphKeepsThem, graphFlagState, imapFlagsOf } from '../../../graph/graphFlags';
 import { planGraphMessage } from '../../../graph/mimeToGraph';
 import type { MicrosoftApp } from '../../../microsoft/microsoftApp';
 import { MicrosoftTokenError } from '../../../microsoft/tokenErrors';
@@ -40,6 +40,15 @@ import {
 	SOURCE_KEY_PROPERTY,
 	type ExtendedProperty,
 } from './graphProperties';
+
+/** 150 MB as Exchange counts them (2^20 bytes each). */
+const GRAPH_MESSAGE_CEILING_BYTES = 150 * 1024 * 1024;
+
+/**
+ * Outlook's answer to a message larger than the mailbox takes: "The message exceeds the maximum supported size."
+ * (microsoft-graph-docs-contrib #2561), HTTP 400.
+ */
+const MESSAGE_SIZE_EXCEEDED = 'ErrorMessageSizeExceeded';
 
 export interface GraphTargetOptions {
 	app: MicrosoftApp;
@@ -71,15 +80,15 @@ const LIST_PAGE = 1000;
 const PERMANENT_FLAGS = ['\\Seen', '\\Flagged', '\\Answered', '\\Draft', '\\*'];
 
 function flagsOf(message: GraphMessage): string[] {
-	const flags: string[] = [];
-	if (message.isRead) flags.push('\\Seen');
-	if (message.flag?.flagStatus === 'flagged') flags.push('\\Flagged');
-	if (message.isDraft) flags.push('\\Draft');
 	const verb = Number(propertyValue(message.singleValueExtendedProperties, LAST_VERB_PROPERTY));
-	if (verb === VERB_REPLY_TO_SENDER) flags.push('\\Answered');
-	if (verb === VERB_FORWARD) flags.push('$Forwarded');
-	flags.push(...(message.categories ?? []));
-	return flags;
+	return imapFlagsOf({
+		isRead: message.isRead === true,
+		isDraft: message.isDraft === true,
+		flagged: message.flag?.flagStatus === 'flagged',
+		answered: verb === VERB_REPLY_TO_SENDER,
+		forwarded: verb === VERB_FORWARD,
+		categories: message.categories ?? [],
+	});
 }
 
 /** The open folder's messages as this session numbered them. */
@@ -145,8 +154,15 @@ class ListedFolder {
 export class GraphMailTarget implements MailTarget {
 	readonly capabilities: ReadonlySet<string> = new Set(['X-MICROSOFT-GRAPH']);
 
-	/** No size limit the engine plans around: Graph refuses what it cannot take, and the item fails with its answer. */
-	readonly appendLimit = null;
+	/**
+	 * Exchange Online's ceiling: no mailbox takes a larger message (MaxReceiveSize is configurable up to 150 MB,
+	 * learn.microsoft.com/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits),
+	 * and no attachment is larger than an upload session takes (150 MB, learn.microsoft.com/graph/
+	 * outlook-large-attachments). Compared with the source's size, whose base64 is larger than what Exchange stores.
+	 * A mailbox's own, lower limit cannot be read through Graph: a message over it is refused (tooBig below) and the
+	 * engine zips or skips it then.
+	 */
+	readonly appendLimit = GRAPH_MESSAGE_CEILING_BYTES;
 
 	readonly sourceKeyed = true;
 
@@ -155,8 +171,6 @@ export class GraphMailTarget implements MailTarget {
 	private open: ListedFolder | null = null;
 
 	private backoffs = 0;
-
-	private readonly rebuilt: Record<string, number> = {};
 
 	private constructor(private readonly graph: GraphClient) {
 		this.folders = new GraphFolderTree(graph);
@@ -174,16 +188,15 @@ export class GraphMailTarget implements MailTarget {
 		return target;
 	}
 
+	/** Keywords as Outlook keeps them (see graphFlags): what Verify and Delta compare the target's flags with. */
+	storedFlags(flags: readonly string[]): string[] {
+		return flagsAsGraphKeepsThem(flags);
+	}
+
 	takeServerBackoffs(): number {
 		const count = this.backoffs;
 		this.backoffs = 0;
 		return count;
-	}
-
-	takeRebuilt(): Record<string, number> {
-		const counts = { ...this.rebuilt };
-		for (const reason of Object.keys(this.rebuilt)) delete this.rebuilt[reason];
-		return counts;
 	}
 
 	async namespace(): Promise<StoreNamespace> {
@@ -272,7 +285,7 @@ export class GraphMailTarget implements MailTarget {
 	}
 
 	private async appendOne(folder: ListedFolder, item: AppendItem): Promise<AppendResult> {
-		const sourceKey = fingerprintOf(item.raw);
+		const sourceKey = item.sourceFingerprint ?? fingerprintOf(item.raw);
 		let plan;
 		try {
 			plan = await planGraphMessage(
@@ -286,7 +299,8 @@ export class GraphMailTarget implements MailTarget {
 		try {
 			await createMessage(this.graph, folder.id, plan, sourceKey);
 		} catch (error) {
-			if (error instanceof MicrosoftTokenError) throw new SessionLostError(error.message);
+			if (error instanceof MicrosoftTokenError || isRefusedToken(error))
+				throw new SessionLostError((error as Error).message);
 			if (!(error instanceof GraphRequestError)) throw error;
 			return {
 				ok: false,
@@ -294,12 +308,15 @@ export class GraphMailTarget implements MailTarget {
 				message: error.message,
 				permanent: !error.transient,
 				hintMs: error.retryAfterMs,
+				...(error.code === MESSAGE_SIZE_EXCEEDED ? { tooBig: true } : {}),
 			};
 		}
-		if (plan.fallback) {
-			this.rebuilt[plan.fallback.reason] = (this.rebuilt[plan.fallback.reason] ?? 0) + 1;
-		}
-		return { ok: true, uid: null, uidValidity: null };
+		return {
+			ok: true,
+			uid: null,
+			uidValidity: null,
+			...(plan.fallback ? { rebuiltAs: plan.fallback.reason } : {}),
+		};
 	}
 
 	/** Read state, follow-up flag and categories: the fields Graph lets a non-draft message change. */
@@ -326,15 +343,21 @@ export class GraphMailTarget implements MailTarget {
 	}
 }
 
+/** Graph refused the app's token, a renewed one too: the mailbox's session is over, not the item's copy. */
+const isRefusedToken = (error: unknown): boolean =>
+	error instanceof GraphRequestError && error.status === 401;
+
 /**
  * Graph failures outside an item's copy end the session the way a lost IMAP connection does, so the engine resumes
- * later: no answer, Graph busy beyond the bounded pauses, a token refused. Other answers are errors of their own.
+ * later: no answer, Graph busy beyond the bounded pauses, a token refused (by the login service or by Graph). Other
+ * answers are errors of their own.
  */
 async function sessionCall<T>(call: () => Promise<T>): Promise<T> {
 	try {
 		return await call();
 	} catch (error) {
-		if (error instanceof MicrosoftTokenError) throw new SessionLostError(error.message);
+		if (error instanceof MicrosoftTokenError || isRefusedToken(error))
+			throw new SessionLostError((error as Error).message);
 		if (error instanceof GraphRequestError && error.transient) {
 			throw new SessionLostError(
 				error.message,

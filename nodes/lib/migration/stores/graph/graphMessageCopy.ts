@@ -8,6 +8,7 @@
  *    existing message by posting to its attachments collection", learn.microsoft.com/graph/api/message-post-attachments),
  *    so a non-draft gets them after its creation;
  * 3. PATCH the source key on (and the incomplete key off): only a complete copy is ever found by its source key.
+ * An attachment Graph refuses for good (the message too large for the mailbox) deletes the partial copy again.
  * A create that met a fault may have been carried out: it is looked up by its copy id before it is sent again, so a
  * retry never duplicates. An earlier interrupted copy of the same source key (incomplete) is deleted first.
  */
@@ -51,7 +52,15 @@ export async function createMessage(
 	const created = await createOnce(graph, folderPath, plan.create, sourceKey, complete);
 	if (complete) return created;
 	const messagePath = `/messages/${encodeURIComponent(created.id)}`;
-	for (const upload of plan.uploads) await attach(graph, messagePath, upload);
+	try {
+		for (const upload of plan.uploads) await attach(graph, messagePath, upload);
+	} catch (error) {
+		// Refused for good (too large for the mailbox, say): the partial copy goes, so no incomplete item stays behind.
+		if (error instanceof GraphRequestError && !error.transient) {
+			await graph.delete(messagePath).catch(() => undefined);
+		}
+		throw error;
+	}
 	await graph.patch(messagePath, {
 		singleValueExtendedProperties: [
 			{ id: SOURCE_KEY_PROPERTY, value: sourceKey },

@@ -1,0 +1,106 @@
+/**
+ * Messages larger than the target mailbox takes (its MaxReceiveSize, which Graph does not let an app read): Graph
+ * refuses them with 400 ErrorMessageSizeExceeded, and the engine's oversize path takes over: attachments zipped so the
+ * copy fits, or the message skipped as oversize with its size — never a generic failure, never a partial copy left
+ * behind. A message just under the limit goes through as it is.
+ */
+import { randomBytes } from 'node:crypto';
+
+import { GraphMailTarget } from '../../../nodes/lib/migration/stores/graph/graphMailTarget';
+import type { DovecotServer } from '../../harness/dovecot';
+import { appendMessages, makeMessage } from '../../harness/imap-fixtures';
+import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../harness/microsoftEmulator';
+import { TestServices } from '../../harness/services';
+import { endpointOf, PASSWORD, tempLedgerPath, uniqueUser } from '../engine/engineFixtures';
+import { graphApp, migrateToGraph, sha256, sourceKeyOf } from './graphFixtures';
+
+const MiB = 1024 * 1024;
+
+describe('messages over what a Graph mailbox takes', () => {
+	const services = new TestServices();
+	let emulator: MicrosoftEmulator;
+	let source: DovecotServer;
+
+	beforeAll(async () => {
+		emulator = services.add(
+			Object.assign(await startMicrosoftEmulator(), { name: 'microsoft emulator' }),
+		);
+		source = await services.dovecot({ name: 'source' });
+	}, 180_000);
+
+	afterAll(async () => {
+		await services.stopAll();
+	});
+
+	it('announces Exchange Online’s ceiling as its append limit', async () => {
+		const mailbox = `${uniqueUser('godst')}@${emulator.tenantDomain}`;
+		emulator.graph.provisionMailbox(mailbox);
+		const target = await GraphMailTarget.open({ app: graphApp(emulator), mailbox });
+		expect(target.appendLimit).toBe(150 * MiB);
+		await target.close();
+	});
+
+	it('zips what zipping makes fit, skips as oversize what it does not, copies what is just under', async () => {
+		const compressible = Buffer.alloc(6 * MiB, 'all work and no play makes a dull mailbox\n');
+		const messages = {
+			zippable: makeMessage({
+				subject: 'zippable',
+				attachments: [{ name: 'log.txt', bytes: compressible, contentType: 'text/plain' }],
+			}),
+			incompressible: makeMessage({
+				subject: 'incompressible',
+				attachments: [{ name: 'noise.bin', bytes: randomBytes(6 * MiB) }],
+			}),
+			justUnder: makeMessage({
+				subject: 'just under',
+				attachments: [{ name: 'under.bin', bytes: randomBytes(5 * MiB - 64 * 1024) }],
+			}),
+		};
+		const user = uniqueUser('gosrc');
+		await source.addUser(user, PASSWORD);
+		await appendMessages(
+			source,
+			user,
+			PASSWORD,
+			'INBOX',
+			Object.values(messages).map((raw) => ({ raw })),
+		);
+		const mailbox = `${uniqueUser('godst')}@${emulator.tenantDomain}`;
+		emulator.graph.provisionMailbox(mailbox);
+		emulator.graph.setMaxMessageSize(mailbox, 5 * MiB);
+		const sourceEndpoint = endpointOf(source, user);
+		const target = { app: graphApp(emulator), mailbox };
+		const ledger = tempLedgerPath();
+
+		const report = await migrateToGraph(sourceEndpoint, target, ledger);
+		expect(report.failedItems).toEqual([]);
+		expect(report.counts.failed).toBe(0);
+		expect(report.counts.copied).toBe(2);
+		expect(report.counts.zipped).toBe(1);
+		expect(report.counts.skipped).toBe(1);
+		expect(report.counts.skippedByReason).toEqual({ oversize: 1 });
+
+		// Each copy is complete and keyed by its source message; the refused one left nothing behind.
+		const stored = emulator.graph.messages(mailbox);
+		expect(stored.map(sourceKeyOf).sort()).toEqual(
+			[sha256(messages.zippable), sha256(messages.justUnder)].sort(),
+		);
+		const zipped = stored.find((message) => sourceKeyOf(message) === sha256(messages.zippable));
+		expect(zipped?.attachments.map((attachment) => attachment.name)).toEqual([
+			expect.stringMatching(/\.zip$/),
+		]);
+		expect(stored.every((message) => !message.isDraft)).toBe(true);
+
+		const verify = await migrateToGraph(sourceEndpoint, target, ledger, 'verify');
+		expect(verify.differences).toEqual([]);
+		const again = await migrateToGraph(sourceEndpoint, target, ledger);
+		expect(again.counts.copied).toBe(0);
+		expect(again.counts.failed).toBe(0);
+		// With the ledger lost, the zipped copy is found by its source message's key, not copied again.
+		const fresh = await migrateToGraph(sourceEndpoint, target, tempLedgerPath());
+		expect(fresh.counts.copied).toBe(0);
+		expect(fresh.counts.alreadyPresent).toBe(2);
+		expect(fresh.counts.skippedByReason).toEqual({ oversize: 1 });
+		expect(emulator.graph.messages(mailbox)).toHaveLength(2);
+	}, 180_000);
+});

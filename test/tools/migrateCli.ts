@@ -4,10 +4,13 @@
  *
  *   node .build/test/tools/migrateCli.js --src imap://user:pass@127.0.0.1:10143 --dst imap://user:pass@127.0.0.1:11143 \
  *     --ledger /tmp/ledger.sqlite [--mode full|delta|verify|dryRun] [--migration NAME] [--connections N] [--depth N] [--batch N] [--window N]
- *     [--isolated yes] [--dst-oauth FILE]
+ *     [--isolated yes] [--dst-oauth FILE] [--dst-graph FILE]
  *
  * `--dst-oauth FILE` logs in to the target with XOAUTH2: FILE holds `{ "app": MicrosoftApp, "scope": "..." }` (read from
  * a file so the client secret stays out of argv and the process list); the `--dst` URL then carries no password.
+ *
+ * `--dst-graph FILE` writes to a Microsoft 365 mailbox through Graph instead of `--dst`: FILE holds the store
+ * description `{ "app": MicrosoftApp, "mailbox": "upn", "limits"?: GraphMailboxLimits }` (kind `graph`).
  *
  * `--isolated yes` runs the migration as the n8n node does: in a worker thread with a capped young generation
  * (isolatedExecution.ts). Without it the engine runs in this process, which the crash tests need for their kill hook.
@@ -25,6 +28,12 @@ import type { ExecutionEvent } from '../../nodes/lib/migration/execution/runExec
 import { newOwnerId } from '../../nodes/lib/migration/owner';
 import type { CopyTuning, MailboxReport, MigrationMode } from '../../nodes/lib/migration/types';
 import type { ImapEndpoint } from '../../nodes/lib/imap/endpoint';
+import type {
+	GraphStoreOptions,
+	TargetStoreOptions,
+} from '../../nodes/lib/migration/stores/storeSides';
+
+type GraphTarget = Omit<GraphStoreOptions, 'kind'>;
 
 function endpoint(url: string): ImapEndpoint {
 	const parsed = new URL(url);
@@ -204,9 +213,13 @@ async function main(): Promise<void> {
 		...(args.has('batch') ? { batchMessages: Number(args.get('batch')) } : {}),
 		...(args.has('window') ? { windowMessages: Number(args.get('window')) } : {}),
 	};
-	const target = endpoint(required('dst'));
+	const graphFile = args.get('dst-graph');
+	const target: TargetStoreOptions = graphFile
+		? { kind: 'graph', ...(JSON.parse(readFileSync(graphFile, 'utf8')) as GraphTarget) }
+		: { kind: 'imap', endpoint: endpoint(required('dst')) };
 	const oauthFile = args.get('dst-oauth');
-	if (oauthFile) target.login.oauth = JSON.parse(readFileSync(oauthFile, 'utf8'));
+	if (oauthFile && target.kind === 'imap')
+		target.endpoint.login.oauth = JSON.parse(readFileSync(oauthFile, 'utf8'));
 	const mode = (args.get('mode') ?? 'full') as MigrationMode;
 	const folderRules = { specialUse: args.get('special-use') !== 'off' };
 	if (args.get('isolated') === 'yes') {
@@ -217,13 +230,13 @@ async function main(): Promise<void> {
 	const { openLedger } = await import('../../nodes/lib/ledger');
 	const { runMailboxMigration } =
 		await import('../../nodes/lib/migration/execution/runMailboxMigration');
-	const { imapSourceSide, imapTargetSide } =
-		await import('../../nodes/lib/migration/stores/imap/imapSides');
+	const { imapSourceSide } = await import('../../nodes/lib/migration/stores/imap/imapSides');
+	const { targetSideOf } = await import('../../nodes/lib/migration/stores/storeSides');
 	const ledger = await openLedger({ kind: 'sqlite', path: required('ledger') });
 	try {
 		const report = await runMailboxMigration({
 			source: imapSourceSide(endpoint(required('src'))),
-			target: imapTargetSide(target),
+			target: targetSideOf(target),
 			migrationId: args.get('migration') ?? 'cli',
 			mode,
 			folderRules,
@@ -255,7 +268,7 @@ async function main(): Promise<void> {
 /** The node's way: one job through runExecutionIsolated, no limits or stop conditions. */
 async function runIsolated(
 	required: (name: string) => string,
-	target: ImapEndpoint,
+	target: TargetStoreOptions,
 	mode: MigrationMode,
 	folderRules: { specialUse: boolean },
 	tuning: Partial<CopyTuning>,
@@ -269,7 +282,7 @@ async function runIsolated(
 				{
 					position: 0,
 					source: { kind: 'imap', endpoint: endpoint(required('src')) },
-					target: { kind: 'imap', endpoint: target },
+					target,
 					migrationId,
 					mode,
 					folderRules,

@@ -60,3 +60,8 @@ export function exchangeImapScope(app: MicrosoftApp): string {
 export function exchangeImapEndpoint(app: MicrosoftApp): { host: string; port: number } {
 	return { host: app.imapHost || hostsOf(app).exchange, port: app.imapPort || 993 };
 }
+
+/** The scope of an app-only Microsoft Graph token (learn.microsoft.com/graph/auth-v2-service): the cloud's resource. */
+export function graphScope(app: MicrosoftApp): string {
+	return `https://${hostsOf(app).graph}/.default`;
+}

@@ -4,9 +4,10 @@
  * failed discovery with a bare `openid_config_error` and a network error with `network_error`, losing the cause.
  */
 import https from 'node:https';
-import tls from 'node:tls';
 
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
+
+import { trustedCas } from './trustedCa';
 
 export type LoginFailure =
 	| { kind: 'network'; url: string; message: string }
@@ -20,7 +21,7 @@ export class LoginHttpClient implements INetworkModule {
 	private readonly ca: string[] | undefined;
 
 	constructor(trustedCaPem?: string) {
-		this.ca = trustedCaPem ? [...tls.rootCertificates, trustedCaPem] : undefined;
+		this.ca = trustedCas(trustedCaPem);
 	}
 
 	sendGetRequestAsync<T>(

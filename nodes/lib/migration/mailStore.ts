@@ -36,6 +36,8 @@ export interface MessageMeta {
 	flags: string[];
 	messageId: string | null;
 	modseq: string | null;
+	/** A source-keyed target's (see MailTarget.sourceKeyed): the fingerprint of the source message it was made from. */
+	sourceKey?: string | null;
 }
 
 export interface MessageBody {
@@ -91,6 +93,8 @@ export type AppendResult =
 			uidValidity: number | null;
 			/** Keywords the target refused: the message was stored without them. */
 			flagsDropped?: string[];
+			/** The message could not be rebuilt part by part (S/MIME signed, say) and was carried as this says. */
+			rebuiltAs?: string;
 	  }
 	| {
 			ok: false;
@@ -112,6 +116,14 @@ export interface MailTarget {
 	readonly capabilities: ReadonlySet<string>;
 	/** Largest message the target takes, in bytes, when known. */
 	readonly appendLimit: number | null;
+	/**
+	 * True when every copy the target holds carries the fingerprint of its source message (`MessageMeta.sourceKey`)
+	 * and its UIDs last one session only (Microsoft Graph): copies are then told apart by source key, exactly, never
+	 * by Message-ID and date.
+	 */
+	readonly sourceKeyed?: boolean;
+	/** Pauses the target's own client took on the server's word since last asked (HTTP 429 Retry-After), for the report. */
+	takeServerBackoffs?(): number;
 	namespace(): Promise<StoreNamespace>;
 	listFolders(): Promise<StoreFolder[]>;
 	createFolder(rawName: string): Promise<void>;

@@ -159,6 +159,7 @@ function folderSyncContext(
 		vanishedItems: report.vanishedItems,
 		maxFailedItemsReported: request.maxFailedItemsReported ?? DEFAULT_FAILED_ITEMS_LISTED,
 		flagsNotKept: report.flagsNotKept,
+		rebuiltAs: report.rebuiltAs,
 		skippedByReason: report.counts.skippedByReason,
 		differences: report.differences ?? [],
 		totals: { copied: 0, bytes: 0, flagsUpdated: 0, serverBackoffs: 0, zipped: 0 },

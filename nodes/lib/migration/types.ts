@@ -163,6 +163,11 @@ export interface MailboxReport {
 	 * carried each.
 	 */
 	flagsNotKept: Record<string, number>;
+	/**
+	 * Messages a target that rebuilds each message (Microsoft Graph) could not rebuild part by part (S/MIME signed or
+	 * encrypted, say), by the reason, each carried another documented way rather than dropped.
+	 */
+	rebuiltAs: Record<string, number>;
 	/** Paused: when the windows allow copying again (ISO 8601), or null when the next run may go on at once. */
 	resumesAt: string | null;
 	reconnects: number;

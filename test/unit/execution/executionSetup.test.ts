@@ -85,7 +85,7 @@ describe('what an execution builds from its input', () => {
 					{
 						position: 0,
 						source: { kind: 'imap', endpoint },
-						target: { kind: 'graph' } as never,
+						target: { kind: 'ews' } as never,
 						migrationId: 'unit',
 						mode: 'dryRun',
 						folderRules: {},
@@ -98,7 +98,7 @@ describe('what an execution builds from its input', () => {
 			{
 				type: 'failure',
 				position: 0,
-				failure: { message: 'Target: unknown kind "graph"; use "imap"', side: null },
+				failure: { message: 'Target: unknown kind "ews"; use "imap" or "graph"', side: null },
 			},
 		]);
 	});
@@ -114,7 +114,7 @@ describe('what an execution builds from its input', () => {
 		};
 		const job = {
 			source: { kind: 'imap' as const, endpoint },
-			target: { kind: 'graph' } as never,
+			target: { kind: 'ews' } as never,
 			migrationId: 'unit',
 			mode: 'dryRun' as const,
 			folderRules: {},
@@ -138,7 +138,7 @@ describe('what an execution builds from its input', () => {
 			{
 				type: 'failure',
 				position: 1,
-				failure: { message: 'Target: unknown kind "graph"; use "imap"', side: null },
+				failure: { message: 'Target: unknown kind "ews"; use "imap" or "graph"', side: null },
 			},
 		]);
 	});

@@ -75,6 +75,7 @@ export class BatchAppend {
 			const fingerprint = prints.get(meta.uid) ?? null;
 			if (result.ok) {
 				if (result.flagsDropped) records.flagsRefused(result.flagsDropped);
+				if (result.rebuiltAs) records.rebuilt(result.rebuiltAs);
 				outcomes.push(records.outcome(meta, 'copied', { targetUid: result.uid, fingerprint }));
 				settled.push(meta);
 				copiedBytes += meta.size;
@@ -121,6 +122,7 @@ export class BatchAppend {
 			const result = results[index];
 			if (!result?.ok) return;
 			if (result.flagsDropped) records.flagsRefused(result.flagsDropped);
+			if (result.rebuiltAs) records.rebuilt(result.rebuiltAs);
 			const fingerprint = prints.get(meta.uid) ?? null;
 			outcomes.push(records.outcome(meta, 'copied', { targetUid: result.uid, fingerprint }));
 			settled.push(meta);

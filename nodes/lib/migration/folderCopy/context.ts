@@ -29,6 +29,8 @@ export interface FolderSyncContext {
 	vanishedItems: VanishedItem[];
 	maxFailedItemsReported: number;
 	flagsNotKept: Record<string, number>;
+	/** Messages the target could not rebuild part by part, by how they were carried instead (see AppendResult). */
+	rebuiltAs: Record<string, number>;
 	skippedByReason: Record<string, number>;
 	differences: VerifyDifference[];
 	totals: {

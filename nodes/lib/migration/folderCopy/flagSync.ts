@@ -4,7 +4,7 @@ import { flagsKey } from '../flagPolicy';
 import type { MessageMeta } from '../mailStore';
 import type { CopyPass } from './context';
 import type { ItemRecords } from './ledgerOutcomes';
-import { keyOfMeta } from './matchKeys';
+import { keyOfMeta, keyOfRecord, keyOfTargetMessage } from './matchKeys';
 
 interface FlagUpdate {
 	uid: number;
@@ -22,18 +22,23 @@ export class TargetIndex {
 
 	constructor(private readonly pass: CopyPass) {}
 
-	/** The target UID of the one target message with this item's key; null when there are none or several. */
-	async uidOf(meta: MessageMeta): Promise<number | null> {
-		if (!meta.messageId) return null;
+	/**
+	 * The target UID of the one target message with this item's key; null when there are none or several. On a
+	 * source-keyed target the key is the record's source key, and copies with the same one are interchangeable.
+	 */
+	async uidOf(meta: MessageMeta, state: FolderItemState): Promise<number | null> {
+		const { target } = this.pass;
+		if (!meta.messageId && !target.sourceKeyed) return null;
 		if (!this.byKey) {
 			this.byKey = new Map();
-			for (const message of await this.pass.target.scan()) {
-				const key = keyOfMeta(message);
+			for (const message of await target.scan()) {
+				const key = keyOfTargetMessage(target, message);
 				const uids = this.byKey.get(key);
 				if (uids) uids.push(message.uid);
 				else this.byKey.set(key, [message.uid]);
 			}
 		}
+		if (target.sourceKeyed) return this.byKey.get(keyOfRecord(target, state))?.[0] ?? null;
 		const uids = this.byKey.get(keyOfMeta(meta));
 		return uids?.length === 1 ? uids[0] : null;
 	}
@@ -58,9 +63,10 @@ export async function syncFlags(
 				? state.targetUid
 				: null;
 		if (targetUid === null) {
-			targetUid = await targetIndex.uidOf(meta);
+			targetUid = await targetIndex.uidOf(meta, state);
 			if (targetUid === null) continue;
-			located.push({ meta, state, targetUid });
+			// A source-keyed target's UIDs last one session: nothing to record.
+			if (!pass.target.sourceKeyed) located.push({ meta, state, targetUid });
 		}
 		updates.push({ uid: meta.uid, targetUid, flags: kept, modseq: meta.modseq });
 	}

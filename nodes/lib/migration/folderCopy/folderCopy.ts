@@ -42,8 +42,11 @@ export class FolderCopy {
 		const found = todo.filter((meta) => matches.has(meta.uid));
 		const outcomes = found.map((meta) => {
 			const copy = matches.get(meta.uid) as MessageMeta;
+			// A source-keyed target's UIDs last one session; its copies are found again by source key, kept here.
+			const sourceKeyed = this.pass.target.sourceKeyed === true;
 			return this.records.outcome(meta, 'present', {
-				targetUid: copy.uid,
+				targetUid: sourceKeyed ? null : copy.uid,
+				fingerprint: sourceKeyed ? (copy.sourceKey ?? null) : null,
 				flags: this.records.keptFlags(copy, false),
 			});
 		});

@@ -78,6 +78,12 @@ export class ItemRecords {
 		for (const flag of flags) flagsNotKept[flag] = (flagsNotKept[flag] ?? 0) + 1;
 	}
 
+	/** Counts a message the target carried another way than part by part (the reason it gave). */
+	rebuilt(reason: string): void {
+		const rebuiltAs = this.pass.context.rebuiltAs;
+		rebuiltAs[reason] = (rebuiltAs[reason] ?? 0) + 1;
+	}
+
 	intent(meta: MessageMeta, flags: string[], fingerprint: string | null): ItemIntent {
 		return {
 			...this.key,

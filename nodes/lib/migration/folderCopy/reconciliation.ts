@@ -2,13 +2,14 @@
  * Target reconciliation: finding in the target the copies the ledger does not tie to an item (a crash between APPEND
  * and its record, a lost ledger, a target filled by someone else), so they are recorded as present, not copied twice.
  */
+import type { FolderItems } from '../../ledger/types';
 import type { MailSource, MailTarget, MessageMeta, TargetFolderStatus } from '../mailStore';
 import { fingerprintOf, matchKey, parseImapDate } from '../messageIdentity';
 import type { KeyedBag } from '../multiset';
 import type { FolderRoute } from '../types';
 import type { FolderSyncContext } from './context';
 import { foldersIntoTarget } from './folderWindows';
-import { fetchFingerprints, keyOfMeta } from './matchKeys';
+import { fetchFingerprints, keyOfMeta, sourceKeyOf } from './matchKeys';
 import { sizeLimitOf } from './oversizeRules';
 import { TargetClaims } from './targetClaims';
 
@@ -46,7 +47,13 @@ export class TargetReconciliation {
 			pending += counts.pending;
 		}
 		if (pending === 0 && targetStatus.exists <= accounted) return null;
-		const claims = await TargetClaims.load(context, route, targetStatus.uidValidity, uidValidity);
+		const claims = await TargetClaims.load(
+			context,
+			route,
+			targetStatus.uidValidity,
+			uidValidity,
+			target,
+		);
 		const { messages } = await claims.unclaimed(context, target);
 		// Claims without a target UID (no UIDPLUS) use up one unclaimed message of their key each.
 		for (const claim of claims.byKey) messages.take(claim.key);
@@ -62,7 +69,9 @@ export class TargetReconciliation {
 		source: MailSource,
 		target: MailTarget,
 		todo: MessageMeta[],
+		recorded: FolderItems,
 	): Promise<Map<number, MessageMeta>> {
+		if (target.sourceKeyed) return await this.matchBySourceKey(source, todo, recorded);
 		const unclaimed = this.unclaimed;
 		const matches = new Map<number, MessageMeta>();
 		const needBytes = todo.filter(
@@ -93,6 +102,33 @@ export class TargetReconciliation {
 						});
 				if (found) matches.set(item.uid, found);
 			}
+		}
+		return matches;
+	}
+
+	/**
+	 * On a source-keyed target: each item is its copy's source key, its fingerprint, taken from its record (written
+	 * ahead of the copy) or from its bytes. Exact: an item matches a copy made from the same bytes, and each copy one
+	 * item. The bytes are read only while unclaimed copies are left to find.
+	 */
+	private async matchBySourceKey(
+		source: MailSource,
+		todo: MessageMeta[],
+		recorded: FolderItems,
+	): Promise<Map<number, MessageMeta>> {
+		const matches = new Map<number, MessageMeta>();
+		if (this.unclaimed.size === 0) return matches;
+		const prints = new Map<number, string>();
+		for (const item of todo) {
+			const fingerprint = recorded.get(item.uid)?.fingerprint;
+			if (fingerprint) prints.set(item.uid, fingerprint);
+		}
+		const unprinted = todo.filter((item) => !prints.has(item.uid)).map((item) => item.uid);
+		for (const [uid, print] of await fetchFingerprints(source, unprinted)) prints.set(uid, print);
+		for (const item of todo) {
+			const print = prints.get(item.uid);
+			const found = print ? this.unclaimed.take(sourceKeyOf(print)) : undefined;
+			if (found) matches.set(item.uid, found);
 		}
 		return matches;
 	}

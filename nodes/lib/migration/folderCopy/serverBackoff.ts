@@ -24,6 +24,7 @@ export async function appendWithBackoff(
 	items: AppendItem[],
 ): Promise<AppendResult[]> {
 	const results = await target.append(items);
+	context.totals.serverBackoffs += target.takeServerBackoffs?.() ?? 0;
 	context.afterAppend?.();
 	// Copied so far by the mailbox, this batch included: a budget that admits some APPENDs between two refusals of
 	// these is pacing the copy, not refusing it.
@@ -53,6 +54,7 @@ export async function appendWithBackoff(
 			results,
 			retry.map(({ index }) => index),
 		);
+		context.totals.serverBackoffs += target.takeServerBackoffs?.() ?? 0;
 		context.afterAppend?.();
 		retry.forEach(({ index }, position) => (results[index] = again[position]));
 	}

@@ -4,7 +4,7 @@ import { KeyedBag } from '../multiset';
 import type { FolderRoute } from '../types';
 import type { FolderSyncContext } from './context';
 import { foldersIntoTarget, recordPages, uidWindows } from './folderWindows';
-import { keyOfMeta, keyOfState } from './matchKeys';
+import { keyOfRecord, keyOfTargetMessage } from './matchKeys';
 
 /** A record that holds a target copy the target gave no UID for (no UIDPLUS, or the folder was recreated). */
 export interface KeyClaim {
@@ -15,7 +15,7 @@ export interface KeyClaim {
 
 /**
  * Target messages this migration already accounts for, across every source folder that lands in the target folder:
- * by target UID when the target gave one (UIDPLUS), otherwise by match key. The UIDs are kept as one sorted
+ * by target UID when the target gave one (UIDPLUS), otherwise by match key (by source key on a source-keyed target). The UIDs are kept as one sorted
  * Uint32Array (4 bytes a record), the records themselves are read a window at a time.
  */
 export class TargetClaims {
@@ -34,6 +34,7 @@ export class TargetClaims {
 		route: FolderRoute,
 		targetUidValidity: number,
 		uidValidity: number,
+		target: Pick<MailTarget, 'sourceKeyed'>,
 	): Promise<TargetClaims> {
 		const uids: number[] = [];
 		const byKey: KeyClaim[] = [];
@@ -44,7 +45,7 @@ export class TargetClaims {
 					// A UID under an older target UIDVALIDITY proves nothing: the folder was recreated, so match it again.
 					if (item.targetUid && item.targetUidValidity === targetUidValidity)
 						uids.push(item.targetUid);
-					else byKey.push({ key: keyOfState(item), ownFolder: folder.own });
+					else byKey.push({ key: keyOfRecord(target, item), ownFolder: folder.own });
 				}
 			}
 		}
@@ -77,7 +78,7 @@ export class TargetClaims {
 		for (const range of uidWindows(await target.uids(), context.tuning.windowMessages)) {
 			for (const message of await target.scan(range.from, range.to)) {
 				scanned++;
-				if (!this.has(message.uid)) messages.add(keyOfMeta(message), message);
+				if (!this.has(message.uid)) messages.add(keyOfTargetMessage(target, message), message);
 			}
 		}
 		return { messages, scanned };

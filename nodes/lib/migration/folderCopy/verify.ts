@@ -14,7 +14,7 @@ import type { FolderReport, FolderRoute, VerifyDifference } from '../types';
 import { emptyReport, noteSkip, type FolderSyncContext } from './context';
 import { uidWindows } from './folderWindows';
 import { factsOf } from './ledgerOutcomes';
-import { keyOfMeta } from './matchKeys';
+import { keyOfMeta, keyOfRecord, keyOfTargetMessage } from './matchKeys';
 import { TargetClaims } from './targetClaims';
 
 export async function verifyFolder(
@@ -37,7 +37,7 @@ export async function verifyFolder(
 	report.ledgerItems = Object.values(counts).reduce((sum, count) => sum + count, 0);
 	const targetStatus = targetExists ? await target.openFolder(route.targetRaw) : null;
 	const claims = targetStatus
-		? await TargetClaims.load(context, route, targetStatus.uidValidity, status.uidValidity)
+		? await TargetClaims.load(context, route, targetStatus.uidValidity, status.uidValidity, target)
 		: TargetClaims.none();
 	// Target messages no record claims by UID: those of items recorded without one, and extras.
 	const { messages: keyless, scanned } = targetStatus
@@ -110,8 +110,10 @@ export async function verifyFolder(
 			const found =
 				item.targetUid && item.targetUidValidity === targetStatus?.uidValidity
 					? targetByUid.get(item.targetUid)
-					: (keyless.take(keyOfMeta(meta), (message) => message.size === meta.size) ??
-						keyless.take(keyOfMeta(meta)));
+					: target.sourceKeyed
+						? keyless.take(keyOfRecord(target, item))
+						: (keyless.take(keyOfMeta(meta), (message) => message.size === meta.size) ??
+							keyless.take(keyOfMeta(meta)));
 			if (!found) {
 				report.failed++;
 				difference(meta, 'missing', 'deleted from the target after it was copied');
@@ -151,7 +153,7 @@ export async function verifyFolder(
 		const byKeyClaims = new KeyedBag<boolean>();
 		for (const claim of claims.byKey) if (!claim.ownFolder) byKeyClaims.add(claim.key, true);
 		for (const message of keyless.values()) {
-			if (byKeyClaims.take(keyOfMeta(message))) continue;
+			if (byKeyClaims.take(keyOfTargetMessage(target, message))) continue;
 			difference(message, 'extra', 'in the target but not from this migration', message.uid);
 		}
 	}

@@ -145,7 +145,7 @@ export async function walkWindows(walk: WindowWalk): Promise<'walked' | 'paused'
 		if (todo.length > 0) {
 			const reconciliation = await opened.reconciliation();
 			if (reconciliation) {
-				const matches = await reconciliation.match(source, target, todo);
+				const matches = await reconciliation.match(source, target, todo, items);
 				if (matches.size) {
 					await copy.recordFound(todo, matches);
 					remaining = todo.filter((meta) => !matches.has(meta.uid));

@@ -43,6 +43,7 @@ export function newMailboxReport(
 		failedItems: [],
 		vanishedItems: [],
 		flagsNotKept: {},
+		rebuiltAs: {},
 		resumesAt: null,
 		reconnects: 0,
 		serverBackoffs: 0,

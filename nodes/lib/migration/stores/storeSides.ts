@@ -1,11 +1,13 @@
 /**
  * The one place a store description becomes the side of a mailbox migration: how to open its MailSource or MailTarget
- * and what to call it. Descriptions are data tagged by kind, so they cross into the worker thread; a Microsoft Graph
- * target (Exchange Online, Microsoft 365) becomes one more kind of TargetStoreOptions here.
+ * and what to call it. Descriptions are data tagged by kind, so they cross into the worker thread.
  */
 import type { ImapEndpoint } from '../../imap/endpoint';
 import { unknownKindError } from '../../optionKinds';
+import type { MicrosoftApp } from '../../microsoft/microsoftApp';
+import type { GraphMailboxLimits } from '../../graph/mailboxLimits';
 import type { MailSource, MailTarget } from '../mailStore';
+import { graphTargetSide } from './graph/graphSides';
 import { imapSourceSide, imapTargetSide } from './imap/imapSides';
 
 export interface ImapStoreOptions {
@@ -15,7 +17,17 @@ export interface ImapStoreOptions {
 
 export type SourceStoreOptions = ImapStoreOptions;
 
-export type TargetStoreOptions = ImapStoreOptions;
+/** A Microsoft 365 (Exchange Online) mailbox written through Microsoft Graph. */
+export interface GraphStoreOptions {
+	kind: 'graph';
+	app: MicrosoftApp;
+	/** UPN or user id. */
+	mailbox: string;
+	/** Graph's per-mailbox limits scaled (tests, bench); Graph's own when omitted. */
+	limits?: GraphMailboxLimits;
+}
+
+export type TargetStoreOptions = ImapStoreOptions | GraphStoreOptions;
 
 /** One side of a mailbox migration, whatever the protocol. */
 export interface MailboxSide<Store> {
@@ -48,7 +60,9 @@ export function targetSideOf(options: TargetStoreOptions): TargetSide {
 	switch (options.kind) {
 		case 'imap':
 			return imapTargetSide(options.endpoint);
+		case 'graph':
+			return graphTargetSide(options);
 		default:
-			throw unknownKindError('Target', options, ['imap']);
+			throw unknownKindError('Target', options, ['imap', 'graph']);
 	}
 }

@@ -1,0 +1,338 @@
+/**
+ * A Microsoft 365 mailbox as the engine's MailTarget, through Graph. Graph has no UIDs: a session numbers the messages
+ * of a folder as it lists them (UIDs valid for that session only, under a UIDVALIDITY no other session has), and an
+ * APPEND reports no UID, so the ledger never keeps one. What identifies a copy for good is its source key (the source
+ * message's fingerprint, see graphProperties): reconciliation, Verify and flag sync go by it (`sourceKeyed`).
+ */
+import { randomInt } from 'node:crypto';
+
+import {
+	GraphClient,
+	GraphRequestError,
+	type GraphClientOptions,
+} from '../../../graph/graphClient';
+import type { GraphMailboxLimits } from '../../../graph/mailboxLimits';
+import { graphFlagState } from '../../../graph/graphFlags';
+import { planGraphMessage } from '../../../graph/mimeToGraph';
+import type { MicrosoftApp } from '../../../microsoft/microsoftApp';
+import { MicrosoftTokenError } from '../../../microsoft/tokenErrors';
+import {
+	SessionLostError,
+	type AppendItem,
+	type AppendResult,
+	type MailTarget,
+	type MessageBody,
+	type MessageMeta,
+	type StoreFolder,
+	type StoreNamespace,
+	type TargetFolderStatus,
+	type UnreadableMessage,
+} from '../../mailStore';
+import { fingerprintOf } from '../../messageIdentity';
+import { GRAPH_DELIMITER, GraphFolderTree } from './graphFolders';
+import { createMessage } from './graphMessageCopy';
+import {
+	LISTED_PROPERTIES_EXPAND,
+	MESSAGE_SIZE_PROPERTY,
+	propertyValue,
+	SOURCE_KEY_PROPERTY,
+	type ExtendedProperty,
+} from './graphProperties';
+
+export interface GraphTargetOptions {
+	app: MicrosoftApp;
+	/** UPN or user id. */
+	mailbox: string;
+	/** Graph's per-mailbox limits, scaled down by tests and the bench; Graph's own when omitted. */
+	limits?: GraphMailboxLimits;
+}
+
+interface GraphMessage {
+	id: string;
+	internetMessageId?: string | null;
+	receivedDateTime?: string | null;
+	isRead?: boolean;
+	flag?: { flagStatus?: string } | null;
+	categories?: string[];
+	singleValueExtendedProperties?: ExtendedProperty[];
+}
+
+const LIST_SELECT = 'id,internetMessageId,receivedDateTime,isRead,flag,categories';
+/** Graph's largest page of messages. */
+const LIST_PAGE = 1000;
+
+/** Flags as the target keeps them: read state, follow-up flag, and keywords as categories. */
+const PERMANENT_FLAGS = ['\\Seen', '\\Flagged', '\\*'];
+
+function flagsOf(message: GraphMessage): string[] {
+	const flags: string[] = [];
+	if (message.isRead) flags.push('\\Seen');
+	if (message.flag?.flagStatus === 'flagged') flags.push('\\Flagged');
+	flags.push(...(message.categories ?? []));
+	return flags;
+}
+
+/** The open folder's messages as this session numbered them. */
+class ListedFolder {
+	readonly uidValidity = randomInt(1, 2 ** 32 - 1);
+
+	private readonly uidById = new Map<string, number>();
+
+	private byUid = new Map<number, { id: string; meta: MessageMeta }>();
+
+	private nextUid = 1;
+
+	listed = false;
+
+	constructor(readonly id: string) {}
+
+	/** Takes a new listing; messages seen before keep their UIDs. */
+	take(messages: readonly GraphMessage[]): void {
+		const byUid = new Map<number, { id: string; meta: MessageMeta }>();
+		for (const message of messages) {
+			let uid = this.uidById.get(message.id);
+			if (uid === undefined) {
+				uid = this.nextUid++;
+				this.uidById.set(message.id, uid);
+			}
+			const properties = message.singleValueExtendedProperties;
+			byUid.set(uid, {
+				id: message.id,
+				meta: {
+					uid,
+					size: Number(propertyValue(properties, MESSAGE_SIZE_PROPERTY) ?? 0),
+					internalDate: message.receivedDateTime ?? new Date(0).toISOString(),
+					flags: flagsOf(message),
+					messageId: message.internetMessageId ?? null,
+					modseq: null,
+					sourceKey: propertyValue(properties, SOURCE_KEY_PROPERTY) || null,
+				},
+			});
+		}
+		this.byUid = byUid;
+		this.listed = true;
+	}
+
+	get nextUidValue(): number {
+		return this.nextUid;
+	}
+
+	uids(): number[] {
+		return [...this.byUid.keys()].sort((a, b) => a - b);
+	}
+
+	metas(filter: (uid: number) => boolean): MessageMeta[] {
+		return this.uids()
+			.filter(filter)
+			.map((uid) => (this.byUid.get(uid) as { meta: MessageMeta }).meta);
+	}
+
+	idOf(uid: number): string | null {
+		return this.byUid.get(uid)?.id ?? null;
+	}
+}
+
+export class GraphMailTarget implements MailTarget {
+	readonly capabilities: ReadonlySet<string> = new Set(['X-MICROSOFT-GRAPH']);
+
+	/** No size limit the engine plans around: Graph refuses what it cannot take, and the item fails with its answer. */
+	readonly appendLimit = null;
+
+	readonly sourceKeyed = true;
+
+	private readonly folders: GraphFolderTree;
+
+	private open: ListedFolder | null = null;
+
+	private backoffs = 0;
+
+	private readonly rebuilt: Record<string, number> = {};
+
+	private constructor(private readonly graph: GraphClient) {
+		this.folders = new GraphFolderTree(graph);
+	}
+
+	static async open(options: GraphTargetOptions): Promise<GraphMailTarget> {
+		const clientOptions: GraphClientOptions = { limits: options.limits };
+		let target: GraphMailTarget | null = null;
+		clientOptions.onServerBackoff = () => {
+			if (target) target.backoffs++;
+		};
+		target = new GraphMailTarget(new GraphClient(options.app, options.mailbox, clientOptions));
+		// Proves the mailbox answers (MailboxNotEnabledForRESTAPI before it is provisioned) before any folder work.
+		await sessionCall(() => target.graph.get(`/mailFolders/inbox?$select=id`));
+		return target;
+	}
+
+	takeServerBackoffs(): number {
+		const count = this.backoffs;
+		this.backoffs = 0;
+		return count;
+	}
+
+	takeRebuilt(): Record<string, number> {
+		const counts = { ...this.rebuilt };
+		for (const reason of Object.keys(this.rebuilt)) delete this.rebuilt[reason];
+		return counts;
+	}
+
+	async namespace(): Promise<StoreNamespace> {
+		return { prefix: '', delimiter: GRAPH_DELIMITER };
+	}
+
+	async listFolders(): Promise<StoreFolder[]> {
+		return await sessionCall(() => this.folders.storeFolders());
+	}
+
+	async createFolder(rawName: string): Promise<void> {
+		await sessionCall(() => this.folders.create(rawName));
+	}
+
+	/** Graph has no subscriptions: every folder shows. */
+	async subscribe(): Promise<void> {}
+
+	async openFolder(rawName: string): Promise<TargetFolderStatus> {
+		const id = await sessionCall(() => this.folders.idOf(rawName));
+		const folder = await sessionCall(() =>
+			this.graph.get<{ totalItemCount?: number }>(
+				`/mailFolders/${encodeURIComponent(id)}?$select=totalItemCount`,
+			),
+		);
+		this.open = new ListedFolder(id);
+		return {
+			uidValidity: this.open.uidValidity,
+			uidNext: 1,
+			exists: folder.totalItemCount ?? 0,
+			highestModseq: null,
+			permanentFlags: PERMANENT_FLAGS,
+		};
+	}
+
+	/** Lists the open folder again (paged), so the UIDs answer for what it holds now. */
+	async uids(): Promise<number[]> {
+		const folder = this.openFolderOrThrow();
+		const messages = await sessionCall(() =>
+			this.graph.list<GraphMessage>(
+				`/mailFolders/${encodeURIComponent(folder.id)}/messages?$select=${LIST_SELECT}&$expand=${encodeURIComponent(LISTED_PROPERTIES_EXPAND)}&$top=${LIST_PAGE}`,
+			),
+		);
+		folder.take(messages);
+		return folder.uids();
+	}
+
+	async scan(fromUid = 1, toUid = Number.MAX_SAFE_INTEGER): Promise<MessageMeta[]> {
+		const folder = this.openFolderOrThrow();
+		if (!folder.listed) await this.uids();
+		return folder.metas((uid) => uid >= fromUid && uid <= toUid);
+	}
+
+	async scanUids(uids: readonly number[]): Promise<MessageMeta[]> {
+		const folder = this.openFolderOrThrow();
+		if (!folder.listed) await this.uids();
+		const wanted = new Set(uids);
+		return folder.metas((uid) => wanted.has(uid));
+	}
+
+	/** The MIME Graph makes of each message (`$value`): not the source's bytes, Graph rebuilt them. */
+	async fetchBodies(
+		uids: readonly number[],
+		onBody: (body: MessageBody) => void,
+	): Promise<UnreadableMessage[]> {
+		const folder = this.openFolderOrThrow();
+		const unreadable: UnreadableMessage[] = [];
+		for (const uid of uids) {
+			const id = folder.idOf(uid);
+			if (!id) continue;
+			try {
+				onBody({
+					uid,
+					raw: await this.graph.getBytes(`/messages/${encodeURIComponent(id)}/$value`),
+				});
+			} catch (error) {
+				unreadable.push({ uid, reason: (error as Error).message });
+			}
+		}
+		return unreadable;
+	}
+
+	/** Creates each message (the mailbox limiter bounds how many requests run at once). */
+	async append(items: readonly AppendItem[]): Promise<AppendResult[]> {
+		const folder = this.openFolderOrThrow();
+		return await Promise.all(items.map((item) => this.appendOne(folder, item)));
+	}
+
+	private async appendOne(folder: ListedFolder, item: AppendItem): Promise<AppendResult> {
+		const sourceKey = fingerprintOf(item.raw);
+		let plan;
+		try {
+			plan = await planGraphMessage(
+				item.raw,
+				{ flags: item.flags, internalDate: item.internalDate },
+				sourceKey,
+			);
+		} catch (error) {
+			return { ok: false, code: 'CONVERSION', message: (error as Error).message, permanent: true };
+		}
+		try {
+			await createMessage(this.graph, folder.id, plan, sourceKey);
+		} catch (error) {
+			if (error instanceof MicrosoftTokenError) throw new SessionLostError(error.message);
+			if (!(error instanceof GraphRequestError)) throw error;
+			return {
+				ok: false,
+				code: error.code ?? (error.status ? `HTTP ${error.status}` : null),
+				message: error.message,
+				permanent: !error.transient,
+				hintMs: error.retryAfterMs,
+			};
+		}
+		if (plan.fallback) {
+			this.rebuilt[plan.fallback.reason] = (this.rebuilt[plan.fallback.reason] ?? 0) + 1;
+		}
+		return { ok: true, uid: null, uidValidity: null };
+	}
+
+	/** Read state, follow-up flag and categories: the fields Graph lets a non-draft message change. */
+	async setFlags(uid: number, flags: string[]): Promise<void> {
+		const id = this.openFolderOrThrow().idOf(uid);
+		if (!id) return;
+		const state = graphFlagState(flags);
+		await sessionCall(() =>
+			this.graph.patch(`/messages/${encodeURIComponent(id)}`, {
+				isRead: state.isRead,
+				flag: { flagStatus: state.flagged ? 'flagged' : 'notFlagged' },
+				categories: state.categories,
+			}),
+		);
+	}
+
+	async close(): Promise<void> {
+		this.open = null;
+	}
+
+	private openFolderOrThrow(): ListedFolder {
+		if (!this.open) throw new Error('no target folder is open');
+		return this.open;
+	}
+}
+
+/**
+ * Graph failures outside an item's copy end the session the way a lost IMAP connection does, so the engine resumes
+ * later: no answer, Graph busy beyond the bounded pauses, a token refused. Other answers are errors of their own.
+ */
+async function sessionCall<T>(call: () => Promise<T>): Promise<T> {
+	try {
+		return await call();
+	} catch (error) {
+		if (error instanceof MicrosoftTokenError) throw new SessionLostError(error.message);
+		if (error instanceof GraphRequestError && error.transient) {
+			throw new SessionLostError(
+				error.message,
+				error.status === 429 || error.status === 503
+					? { code: error.code ?? `HTTP ${error.status}`, hintMs: error.retryAfterMs }
+					: null,
+			);
+		}
+		throw error;
+	}
+}

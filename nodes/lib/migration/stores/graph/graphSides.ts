@@ -1,0 +1,20 @@
+/** A Microsoft 365 mailbox written through Graph: what storeSides.ts makes of a `graph` store description. */
+import { graphUrlOf } from '../../../microsoft/clouds';
+import type { TargetSide } from '../storeSides';
+import { GraphMailTarget, type GraphTargetOptions } from './graphMailTarget';
+
+/** The ledger's name for the mailbox: the mailbox at the tenant, so one UPN in two tenants never mixes. */
+export function graphAccountOf(options: GraphTargetOptions): string {
+	return `${options.mailbox.toLowerCase()}@graph:${options.app.tenant}`;
+}
+
+export function graphTargetSide(options: GraphTargetOptions): TargetSide {
+	return {
+		// The Graph host (with its port when overridden): the host limiter and throttle profiles count it.
+		host: new URL(graphUrlOf(options.app)).host,
+		mailbox: options.mailbox,
+		label: `${options.mailbox} (Microsoft Graph, tenant ${options.app.tenant})`,
+		account: graphAccountOf(options),
+		open: async () => await GraphMailTarget.open(options),
+	};
+}

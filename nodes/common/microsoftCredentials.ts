@@ -111,8 +111,16 @@ export async function testMicrosoftAppCredential(
 	};
 }
 
+/**
+ * Exchange's RBAC for Applications grants Graph's Mail.ReadWrite outside the token, scoped to some mailboxes
+ * (learn.microsoft.com/exchange/permissions-exo/application-rbac): such an app's token has no role, which a Test
+ * without a mailbox cannot tell from a missing consent, so it says so.
+ */
+const RBAC_NOTE =
+	" (unless Exchange's RBAC for Applications grants it, whose tokens carry no role: Pre-flight's mailbox step shows that)";
+
 function describe(outcome: PathOutcome): string {
-	return 'tenantId' in outcome
-		? `usable, with ${outcome.path.role}`
-		: `not usable — ${outcome.failure.message}`;
+	if ('tenantId' in outcome) return `usable, with ${outcome.path.role}`;
+	const rbac = outcome.path.role === GRAPH_MAIL_ROLE && outcome.failure.step === 'consent';
+	return `not usable — ${outcome.failure.message}${rbac ? RBAC_NOTE : ''}`;
 }

@@ -5,6 +5,7 @@
  */
 import { GRAPH_DEFAULTS } from '../defaults';
 import { GraphClient, GraphRequestError } from '../graph/graphClient';
+import { acquireAppToken } from '../microsoft/appTokens';
 import { GRAPH_MAIL_ROLE, graphScope, graphUrlOf } from '../microsoft/clouds';
 import { GraphFolderTree } from '../migration/stores/graph/graphFolders';
 import type { GraphStoreOptions } from '../migration/stores/storeSides';
@@ -60,6 +61,16 @@ const NOT_READY_ADVICE =
 const ACCESS_DENIED_ADVICE =
 	'Graph refused the app this mailbox. When an application access policy or RBAC for Applications limits the app to some mailboxes, add this one (Test-ApplicationAccessPolicy or Test-ServicePrincipalAuthorization shows what applies).';
 
+/**
+ * RBAC for Applications grants Mail.ReadWrite in Exchange, scoped to some mailboxes, and is meant to be used without
+ * the tenant-wide Entra consent (the two add up): its tokens carry no Mail.ReadWrite role
+ * (learn.microsoft.com/exchange/permissions-exo/application-rbac). So a token without the role is not refused here.
+ */
+const RBAC_GRANT =
+	"Graph accepts that only when Exchange's RBAC for Applications assigns the app the role Application Mail.ReadWrite; the mailbox step shows whether it does";
+
+const MISSING_GRANT_ADVICE = `Grant the app ${GRAPH_MAIL_ROLE}: in the app registration open API permissions → Add a permission → Microsoft Graph → Application permissions → ${GRAPH_MAIL_ROLE}, then Grant admin consent; or assign it the Exchange role Application ${GRAPH_MAIL_ROLE} with a scope that holds this mailbox (RBAC for Applications).`;
+
 const QUOTA_SKIPPED =
 	"not read: Graph has no per-mailbox quota for an app with Mail.ReadWrite (the mailbox usage report, reports/getMailboxUsageDetail, needs Reports.Read.All and lags by days); see the mailbox's quota in the Exchange admin center or with Get-EXOMailboxStatistics";
 
@@ -109,6 +120,7 @@ export async function surveyGraphMailbox(store: GraphStoreOptions): Promise<Grap
 				scope: graphScope(store.app),
 				role: GRAPH_MAIL_ROLE,
 				api: 'Microsoft Graph',
+				grantedElsewhere: RBAC_GRANT,
 			}),
 		);
 	} catch (error) {
@@ -116,6 +128,10 @@ export async function surveyGraphMailbox(store: GraphStoreOptions): Promise<Grap
 		checks.push(error.check);
 		throw new MailboxUnreachableError('target', { layer: 'auth', message: error.message }, checks);
 	}
+	// From the token cache: the token the step above took.
+	const roleInToken = (await acquireAppToken(store.app, graphScope(store.app))).roles.includes(
+		GRAPH_MAIL_ROLE,
+	);
 	const graph = new GraphClient(store.app, store.mailbox, { limits: store.limits });
 
 	// The user (GET /users/{upn}, learn.microsoft.com/graph/api/user-get) needs User.Read.All, which copying does not:
@@ -171,7 +187,9 @@ export async function surveyGraphMailbox(store: GraphStoreOptions): Promise<Grap
 		}
 		const advice =
 			error instanceof GraphRequestError && error.status === 403
-				? ACCESS_DENIED_ADVICE
+				? roleInToken
+					? ACCESS_DENIED_ADVICE
+					: MISSING_GRANT_ADVICE
 				: error instanceof GraphRequestError && error.status === 404
 					? `No mailbox ${store.mailbox}: check Target Mailbox (the user's principal name).`
 					: undefined;

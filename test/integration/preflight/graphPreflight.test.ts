@@ -185,17 +185,31 @@ describe('Pre-flight of a Microsoft 365 (Graph) target (Microsoft emulator)', ()
 		expect(failure.checks[2].detail).toMatch(/404 ErrorInvalidUser.*No mailbox nobody/);
 	});
 
-	it('says which permission is missing when the app has no Mail.ReadWrite, and calls Graph not at all', async () => {
-		const before = emulator.graph.counters().requests;
+	it('takes a token without Mail.ReadWrite (RBAC for Applications may grant it) and names both grants when Graph refuses', async () => {
 		const failure = await failureOf(
 			preflightTo(mailbox, appOf(NO_ROLE_APP.clientId, NO_ROLE_APP.secret)),
 		);
-		expect(stepsOf(failure.checks)).toEqual([['token', 'failed']]);
-		expect(failure.checks[0].detail).toMatch(
-			/step "consent".*not Mail\.ReadWrite.*Microsoft Graph → Application permissions → Mail\.ReadWrite/,
+		expect(stepsOf(failure.checks)).toEqual([
+			['token', 'passed'],
+			['user', 'skipped'],
+			['mailbox', 'failed'],
+		]);
+		expect(failure.checks[0].detail).toMatch(/without Mail\.ReadWrite.*RBAC for Applications/);
+		expect(failure.checks[2].detail).toMatch(
+			/403 ErrorAccessDenied.*Microsoft Graph → Application permissions → Mail\.ReadWrite, then Grant admin consent; or assign it the Exchange role Application Mail\.ReadWrite/,
 		);
 		expect(failure.failure.layer).toBe('auth');
-		expect(emulator.graph.counters().requests).toEqual(before);
 		expect(JSON.stringify(failure.checks)).not.toContain(NO_ROLE_APP.secret);
+	});
+
+	it('names a token refused outright (wrong secret) and calls Graph not at all', async () => {
+		const before = emulator.graph.counters().requests;
+		const failure = await failureOf(
+			preflightTo(mailbox, appOf(mailApp.clientId, 'wrong~secret-gpf')),
+		);
+		expect(stepsOf(failure.checks)).toEqual([['token', 'failed']]);
+		expect(failure.checks[0].detail).toMatch(/^Microsoft 365 token, step "secret": /);
+		expect(emulator.graph.counters().requests).toEqual(before);
+		expect(JSON.stringify(failure.checks)).not.toContain('wrong~secret-gpf');
 	});
 });

@@ -122,7 +122,7 @@ export function graphCorpus(): {
 				},
 				{
 					raw: makeMessage({ subject: 'flagged and tagged', date: date(2) }),
-					flags: ['\\Flagged', 'Work'],
+					flags: ['\\Flagged', '\\Answered', 'Work'],
 					internalDate: date(2),
 				},
 				{

@@ -31,7 +31,9 @@ import {
 import { fingerprintOf } from '../../messageIdentity';
 import { GRAPH_DELIMITER, GraphFolderTree } from './graphFolders';
 import { createMessage } from './graphMessageCopy';
+import { VERB_FORWARD, VERB_REPLY_TO_SENDER } from '../../../graph/graphProperties';
 import {
+	LAST_VERB_PROPERTY,
 	LISTED_PROPERTIES_EXPAND,
 	MESSAGE_SIZE_PROPERTY,
 	propertyValue,
@@ -52,22 +54,30 @@ interface GraphMessage {
 	internetMessageId?: string | null;
 	receivedDateTime?: string | null;
 	isRead?: boolean;
+	isDraft?: boolean;
 	flag?: { flagStatus?: string } | null;
 	categories?: string[];
 	singleValueExtendedProperties?: ExtendedProperty[];
 }
 
-const LIST_SELECT = 'id,internetMessageId,receivedDateTime,isRead,flag,categories';
+const LIST_SELECT = 'id,internetMessageId,receivedDateTime,isRead,isDraft,flag,categories';
 /** Graph's largest page of messages. */
 const LIST_PAGE = 1000;
 
-/** Flags as the target keeps them: read state, follow-up flag, and keywords as categories. */
-const PERMANENT_FLAGS = ['\\Seen', '\\Flagged', '\\*'];
+/**
+ * Flags as the target keeps them (see graphFlags): read state, follow-up flag, draft state, replied as the last verb,
+ * and keywords as categories.
+ */
+const PERMANENT_FLAGS = ['\\Seen', '\\Flagged', '\\Answered', '\\Draft', '\\*'];
 
 function flagsOf(message: GraphMessage): string[] {
 	const flags: string[] = [];
 	if (message.isRead) flags.push('\\Seen');
 	if (message.flag?.flagStatus === 'flagged') flags.push('\\Flagged');
+	if (message.isDraft) flags.push('\\Draft');
+	const verb = Number(propertyValue(message.singleValueExtendedProperties, LAST_VERB_PROPERTY));
+	if (verb === VERB_REPLY_TO_SENDER) flags.push('\\Answered');
+	if (verb === VERB_FORWARD) flags.push('$Forwarded');
 	flags.push(...(message.categories ?? []));
 	return flags;
 }

@@ -7,7 +7,11 @@
  * - the incomplete key: the source key while attachments are still being uploaded; emptied when the copy is complete,
  *   so an interrupted copy is never taken for a complete one and is deleted before the next attempt.
  */
-import { SOURCE_KEY_PROPERTY_ID, type ExtendedProperty } from '../../../graph/graphProperties';
+import {
+	LAST_VERB_EXECUTED,
+	SOURCE_KEY_PROPERTY_ID,
+	type ExtendedProperty,
+} from '../../../graph/graphProperties';
 
 export { SOURCE_KEY_PROPERTY_ID as SOURCE_KEY_PROPERTY, type ExtendedProperty };
 
@@ -17,6 +21,7 @@ export const COPY_ID_PROPERTY = `String ${NAMESPACE} Name MailboxMigrationCopyId
 export const INCOMPLETE_KEY_PROPERTY = `String ${NAMESPACE} Name MailboxMigrationIncompleteKey`;
 /** PidTagMessageSize (MS-OXPROPS): the size Exchange stores the message at. */
 export const MESSAGE_SIZE_PROPERTY = 'Integer 0x0E08';
+export { LAST_VERB_EXECUTED as LAST_VERB_PROPERTY } from '../../../graph/graphProperties';
 
 /** `$filter` for messages whose property `id` has `value`; values are hex or UUIDs, quotes escaped anyway. */
 export function propertyFilter(id: string, value: string): string {
@@ -28,6 +33,7 @@ export function propertyFilter(id: string, value: string): string {
 export const LISTED_PROPERTIES_EXPAND = `singleValueExtendedProperties($filter=${[
 	SOURCE_KEY_PROPERTY_ID,
 	MESSAGE_SIZE_PROPERTY,
+	LAST_VERB_EXECUTED,
 ]
 	.map((id) => `id eq '${id}'`)
 	.join(' or ')})`;

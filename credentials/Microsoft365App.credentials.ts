@@ -3,8 +3,8 @@ import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 const whenCertificate = { show: { authentication: ['certificate'] } };
 const whenCustomEndpoints = { show: { customEndpoints: [true] } };
 
-/** An Entra app registration used app-only (client credentials): Exchange Online IMAP now, Microsoft Graph later. */
-// Not an HTTP API credential (its tokens log in to IMAP), so no "-Api" suffix, as with n8n's own IMAP and LDAP ones.
+/** An Entra app registration used app-only (client credentials): Exchange Online over IMAP, or Microsoft Graph. */
+// Not an HTTP API credential (its tokens log in to IMAP or go to Graph through the node's own client), so no "-Api" suffix, as with n8n's own IMAP and LDAP ones.
 /* eslint-disable n8n-nodes-base/cred-class-name-unsuffixed, n8n-nodes-base/cred-class-field-name-unsuffixed, n8n-nodes-base/cred-class-field-display-name-missing-api */
 // Tested by MigrateMailbox's methods.credentialTest.microsoft365AppTest (testedBy on the node's credential entry).
 export class Microsoft365App implements ICredentialType {

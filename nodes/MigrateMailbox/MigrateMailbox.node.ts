@@ -25,7 +25,7 @@ export class MigrateMailbox implements INodeType {
 		version: 1,
 		subtitle: '={{ $parameter["operation"] }}',
 		description:
-			'Check, copy and verify whole mailboxes from a legacy IMAP server to a new one or to Exchange Online',
+			'Check, copy and verify whole mailboxes from a legacy IMAP server to a new one or to Microsoft 365 (IMAP or Graph)',
 		defaults: { name: 'Migrate Mailbox' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
@@ -42,7 +42,8 @@ export class MigrateMailbox implements INodeType {
 				name: 'microsoft365App',
 				required: true,
 				testedBy: 'microsoft365AppTest',
-				displayOptions: { show: { targetType: ['exchangeOnline'] } },
+				// One credential for both Microsoft 365 paths; its Test reports what each can do.
+				displayOptions: { show: { targetType: ['exchangeOnline', 'graph'] } },
 			},
 		],
 		properties: [

@@ -5,7 +5,7 @@
 import { NodeOperationError, type INode } from 'n8n-workflow';
 
 import { MailboxSetupError } from '../lib/migration/migrateMailbox';
-import { MailboxUnreachableError } from '../lib/preflight/preflight';
+import { MailboxUnreachableError } from '../lib/preflight/preflightChecks';
 
 export function itemError(
 	node: INode,

@@ -1,4 +1,4 @@
-/** The Microsoft 365 (App) credential → the library's MicrosoftApp, and the credential's Test. */
+/** The Microsoft 365 (App) credential → the library's MicrosoftApp, and the credential's Test of both its paths. */
 import type {
 	ICredentialDataDecryptedObject,
 	ICredentialsDecrypted,
@@ -6,7 +6,12 @@ import type {
 } from 'n8n-workflow';
 
 import { acquireAppToken } from '../lib/microsoft/appTokens';
-import { EXCHANGE_IMAP_ROLE, exchangeImapScope } from '../lib/microsoft/clouds';
+import {
+	EXCHANGE_IMAP_ROLE,
+	exchangeImapScope,
+	GRAPH_MAIL_ROLE,
+	graphScope,
+} from '../lib/microsoft/clouds';
 import type { MicrosoftApp, MicrosoftCloud } from '../lib/microsoft/microsoftApp';
 import { requireRole } from '../lib/microsoft/permissions';
 import { MicrosoftTokenError } from '../lib/microsoft/tokenErrors';
@@ -35,9 +40,42 @@ export function microsoftAppFromCredential(data: ICredentialDataDecryptedObject)
 	};
 }
 
+/** The two ways the node uses the credential, each with the token it needs and the permission that token must carry. */
+const PATHS = [
+	{
+		name: 'Exchange Online (IMAP)',
+		scopeOf: exchangeImapScope,
+		role: EXCHANGE_IMAP_ROLE,
+		api: 'Office 365 Exchange Online',
+	},
+	{ name: 'Microsoft Graph', scopeOf: graphScope, role: GRAPH_MAIL_ROLE, api: 'Microsoft Graph' },
+] as const;
+
+/** One path's outcome: the tenant its token came from, or why it is not usable. */
+type PathOutcome =
+	| { path: (typeof PATHS)[number]; tenantId: string }
+	| { path: (typeof PATHS)[number]; failure: MicrosoftTokenError };
+
+async function checkPath(app: MicrosoftApp, path: (typeof PATHS)[number]): Promise<PathOutcome> {
+	try {
+		const token = await acquireAppToken(app, path.scopeOf(app), { renew: true });
+		requireRole(token, path.role, path.api);
+		return { path, tenantId: token.tenantId ?? app.tenant };
+	} catch (error) {
+		// acquireAppToken and requireRole throw only MicrosoftTokenError, whose messages are free of secrets.
+		if (error instanceof MicrosoftTokenError) return { path, failure: error };
+		return {
+			path,
+			failure: new MicrosoftTokenError('service', 'Microsoft 365 token: unexpected failure'),
+		};
+	}
+}
+
 /**
- * Gets a fresh Exchange Online IMAP token, reads the tenant from it and checks the IMAP.AccessAsApp permission; a
- * failure names its step (tenant, client, secret, certificate, consent, network, service).
+ * Gets a fresh token for each path (Exchange Online IMAP and Microsoft Graph), reads the tenant from it and checks the
+ * path's permission (IMAP.AccessAsApp, Mail.ReadWrite). A credential made for one path passes, saying what the other
+ * lacks; it fails only when neither is usable. A failure names its step (tenant, client, secret, certificate, consent,
+ * network, service).
  */
 export async function testMicrosoftAppCredential(
 	credential: ICredentialsDecrypted,
@@ -49,19 +87,40 @@ export async function testMicrosoftAppCredential(
 			message: 'Enter the Tenant and the Client ID of the app registration',
 		};
 	}
-	try {
-		const token = await acquireAppToken(app, exchangeImapScope(app), { renew: true });
-		requireRole(token, EXCHANGE_IMAP_ROLE, 'Office 365 Exchange Online');
+	const outcomes = await Promise.all(PATHS.map((path) => checkPath(app, path)));
+	const usable = outcomes.filter((outcome) => 'tenantId' in outcome);
+	const failures = outcomes.flatMap((outcome) => ('failure' in outcome ? [outcome.failure] : []));
+	if (usable.length === 0) {
+		// Refused before any permission came into it (tenant, client, secret…): both paths say the same, so once.
+		const shared = failures.every(
+			(failure) => failure.step !== 'consent' && failure.step === failures[0].step,
+		);
 		return {
-			status: 'OK',
-			message: `Token for Exchange Online IMAP obtained in tenant ${token.tenantId ?? app.tenant}, with ${EXCHANGE_IMAP_ROLE}`,
+			status: 'Error',
+			message: shared
+				? failures[0].message
+				: outcomes.map((outcome) => `${outcome.path.name}: ${describe(outcome)}`).join(' · '),
 		};
-	} catch (error) {
-		// acquireAppToken and requireRole throw only MicrosoftTokenError, whose messages are free of secrets.
-		const message =
-			error instanceof MicrosoftTokenError
-				? error.message
-				: 'Microsoft 365 token: unexpected failure';
-		return { status: 'Error', message };
 	}
+	const tenantId = (usable[0] as { tenantId: string }).tenantId;
+	return {
+		status: 'OK',
+		message: `Tokens obtained in tenant ${tenantId}. ${outcomes
+			.map((outcome) => `${outcome.path.name}: ${describe(outcome)}`)
+			.join(' · ')}`,
+	};
+}
+
+/**
+ * Exchange's RBAC for Applications grants Graph's Mail.ReadWrite outside the token, scoped to some mailboxes
+ * (learn.microsoft.com/exchange/permissions-exo/application-rbac): such an app's token has no role, which a Test
+ * without a mailbox cannot tell from a missing consent, so it says so.
+ */
+const RBAC_NOTE =
+	" (unless Exchange's RBAC for Applications grants it, whose tokens carry no role: Pre-flight's mailbox step shows that)";
+
+function describe(outcome: PathOutcome): string {
+	if ('tenantId' in outcome) return `usable, with ${outcome.path.role}`;
+	const rbac = outcome.path.role === GRAPH_MAIL_ROLE && outcome.failure.step === 'consent';
+	return `not usable — ${outcome.failure.message}${rbac ? RBAC_NOTE : ''}`;
 }

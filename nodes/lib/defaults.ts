@@ -43,3 +43,16 @@ export const EXCHANGE_ONLINE_DEFAULTS = {
 	connections: 1,
 	maxMessageBytes: 35_000_000,
 };
+
+/**
+ * What changes when the target is Microsoft 365 through Graph, unless the user set it. Graph lets one app run 4
+ * requests at a time against a mailbox (learn.microsoft.com/graph/throttling-limits, Outlook service limits), and the
+ * Graph client's mailbox limiter keeps one session at that many already: more folders at once only wait for the same
+ * four slots. The mailbox's message size limit applies to what Graph creates, attachments included: 35 MB unless an
+ * admin raised it (learn.microsoft.com/graph/api/attachment-createuploadsession, "Tip"; the tenant maximum is 150 MB,
+ * as is an upload session's), so 35 MB, as for Exchange Online over IMAP, and a larger Max Message Size when raised.
+ */
+export const GRAPH_DEFAULTS = {
+	connections: 1,
+	maxMessageBytes: 35_000_000,
+};

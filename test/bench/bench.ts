@@ -4,12 +4,15 @@
  * within one run, quote medians). Every copy is verified against the source (bytes, flags, dates). Then the limited
  * runs (limited.ts): a subset copied under 5 msgs/s and under 2 MB/s, the achieved rate checked against the limit.
  * Then the Exchange section (exchange.ts): a copy through an Exchange-like throttling target against its allowed
- * rate, and the copy's speed per login method.
+ * rate, and the copy's speed per login method. Then the Graph section (graph.ts): copies into the Microsoft emulator's
+ * Graph side under scaled per-mailbox limits, the upload rate per mailbox against the limit, 1 vs 4 vs 16 at once.
  *
  *   npm run bench -- [--messages 5000] [--runs 3] [--no-mbsync] [--scale 1000,5000,20000]
- *                    [--no-limited] [--limited-runs 1] [--limited-dump DIR] [--only main|limited|huge|exchange]
+ *                    [--no-limited] [--limited-runs 1] [--limited-dump DIR]
+ *                    [--only main|limited|huge|exchange|graph]
  *                    [--no-exchange] [--exchange-rate 25] [--exchange-messages 500] [--exchange-runs 1]
  *                    [--exchange-rounds 3]
+ *                    [--no-graph] [--graph-messages 48] [--graph-fan-outs 1,4,16]
  *                    [--huge-messages 1000000]
  *                    [--baseline OTHER_CHECKOUT/.build/test/tools/migrateCli.js]
  *
@@ -25,9 +28,11 @@ import { ensureDebianPackages } from '../harness/debian';
 import type { DovecotServer } from '../harness/dovecot';
 import { startExchangeOnlineStandIn } from '../harness/exchangeOnlineStandIn';
 import { snapshotMailbox } from '../harness/imap-fixtures';
+import { startMicrosoftEmulator } from '../harness/microsoftEmulator';
 import { TestServices } from '../harness/services';
 import { generateCorpus, type CorpusMessage } from './corpus';
 import { loginVariants, runExchange } from './exchange';
+import { runGraph } from './graph';
 import { runHuge } from './huge';
 import { runLimited } from './limited';
 import { loadCorpus } from './loadCorpus';
@@ -56,6 +61,10 @@ interface Args {
 	exchangeMessages: number;
 	exchangeRuns: number;
 	exchangeRounds: number;
+	/** The Graph section: upload rate per mailbox under scaled limits, 1 vs 4 vs 16 mailboxes at once. */
+	graph: boolean;
+	graphMessages: number;
+	graphFanOuts: number[];
 	/** Another build's migrateCli.js, timed in the same rounds. */
 	baseline?: string;
 }
@@ -76,6 +85,9 @@ function parseArgs(): Args {
 		exchangeMessages: 500,
 		exchangeRuns: 1,
 		exchangeRounds: 3,
+		graph: true,
+		graphMessages: 48,
+		graphFanOuts: [1, 4, 16],
 	};
 	const argv = process.argv.slice(2);
 	for (let index = 0; index < argv.length; index++) {
@@ -94,14 +106,18 @@ function parseArgs(): Args {
 		else if (arg === '--exchange-messages') args.exchangeMessages = Number(argv[++index]);
 		else if (arg === '--exchange-runs') args.exchangeRuns = Number(argv[++index]);
 		else if (arg === '--exchange-rounds') args.exchangeRounds = Number(argv[++index]);
+		else if (arg === '--no-graph') args.graph = false;
+		else if (arg === '--graph-messages') args.graphMessages = Number(argv[++index]);
+		else if (arg === '--graph-fan-outs') args.graphFanOuts = argv[++index].split(',').map(Number);
 		else if (arg === '--only') {
 			const only = argv[++index];
-			if (only !== 'main' && only !== 'limited' && only !== 'huge' && only !== 'exchange')
-				throw new Error(`--only main|limited|huge|exchange, not ${only}`);
+			if (!['main', 'limited', 'huge', 'exchange', 'graph'].includes(only))
+				throw new Error(`--only main|limited|huge|exchange|graph, not ${only}`);
 			args.main = only === 'main';
 			args.limited = only === 'limited';
 			args.huge = only === 'huge';
 			args.exchange = only === 'exchange';
+			args.graph = only === 'graph';
 		} else throw new Error(`unknown argument ${arg}`);
 	}
 	return args;
@@ -397,6 +413,26 @@ async function main(): Promise<void> {
 					},
 					loginVariants(exchange, PASSWORD),
 				),
+			);
+		}
+		if (args.graph) {
+			const emulator = services.add(await startMicrosoftEmulator());
+			print(
+				await runGraph({
+					source,
+					emulator,
+					password: PASSWORD,
+					work,
+					messages: args.graphMessages,
+					// Messages small against the window (about 7 %), as real ones are against 150 MB: a window then
+					// wastes little of its room on the message that no longer fits.
+					attachmentBytes: 100_000,
+					// 0.5 MB/s per mailbox: binding within seconds, and 16 mailboxes' worth fits the machine.
+					uploadBytesPerWindow: 2_000_000,
+					windowMs: 4000,
+					fanOuts: args.graphFanOuts,
+					log,
+				}),
 			);
 		}
 		if (args.huge) {

@@ -74,7 +74,7 @@ export function imapCredential(
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OutputItem = Record<string, any>;
 
-/** The Microsoft 365 (App) credential of an app by secret, with its override URLs and trusted CA. */
+/** The Microsoft 365 (App) credential of an app by secret, with its override URLs (login, Graph, IMAP) and trusted CA. */
 export function microsoft365Credential(id: string, app: MicrosoftApp): CredentialImport {
 	return {
 		id,
@@ -88,6 +88,7 @@ export function microsoft365Credential(id: string, app: MicrosoftApp): Credentia
 			cloud: app.cloud,
 			customEndpoints: true,
 			loginUrl: app.loginUrl,
+			graphUrl: app.graphUrl,
 			imapHost: app.imapHost,
 			imapPort: app.imapPort,
 			trustedCaPem: app.trustedCaPem,

@@ -101,10 +101,14 @@ describe('credential tests and pre-flight against real Dovecot', () => {
 			account({ loginMode: 'dovecotMaster', user: MASTER.user, password: MASTER.password }),
 			'alice',
 		);
-		const report = await runPreflight(source, source, {
-			messagesPerSecond: 100,
-			megabytesPerSecond: 10,
-		});
+		const report = await runPreflight(
+			source,
+			{ kind: 'imap', endpoint: source },
+			{
+				messagesPerSecond: 100,
+				megabytesPerSecond: 10,
+			},
+		);
 		const folders = Object.fromEntries(
 			report.source.folders.map((folder) => [folder.path, folder.messages]),
 		);

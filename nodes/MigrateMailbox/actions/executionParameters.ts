@@ -8,6 +8,7 @@ import {
 	DEFAULT_PROFILE_MAX_CONNECTIONS,
 	DEFAULT_TUNING,
 	EXCHANGE_ONLINE_DEFAULTS,
+	GRAPH_DEFAULTS,
 } from '../../lib/defaults';
 import type { ControlSettings, ProfileSide } from '../../lib/limits/executionControls';
 import { parseWindows } from '../../lib/limits/schedule';
@@ -75,26 +76,31 @@ function patterns(value: unknown): string[] {
 		.filter(Boolean);
 }
 
+/** The defaults of a Microsoft 365 target type; an IMAP target has the engine's own. */
+const MICROSOFT_DEFAULTS: Partial<
+	Record<TargetType, { connections: number; maxMessageBytes: number }>
+> = { exchangeOnline: EXCHANGE_ONLINE_DEFAULTS, graph: GRAPH_DEFAULTS };
+
 /**
  * Oversize Messages of Migrate (Verify never sends a message). A size the user left out is the target type's default:
- * Exchange Online's limit, or for IMAP the target's own APPENDLIMIT; an explicit 0 always means the target's own limit.
+ * Microsoft 365's limit (either path), or for IMAP the target's own APPENDLIMIT; an explicit 0 always means the
+ * target's own limit.
  */
 export function oversizePolicyOf(options: IDataObject, targetType: TargetType): OversizePolicy {
 	const unset = options.maxMessageMegabytes === undefined;
+	const microsoft = MICROSOFT_DEFAULTS[targetType];
 	return {
 		maxMessageBytes:
-			unset && targetType === 'exchangeOnline'
-				? EXCHANGE_ONLINE_DEFAULTS.maxMessageBytes
+			unset && microsoft
+				? microsoft.maxMessageBytes
 				: (positiveOrUndefined(options.maxMessageMegabytes, 1e6) ?? null),
 		zipAttachments: options.zipAttachments !== false,
 	};
 }
 
-/** Connections per mailbox the user left out: Exchange Online's default, else the engine's. */
+/** Connections per mailbox the user left out: the Microsoft 365 path's default, else the engine's. */
 function defaultConnections(targetType: TargetType): number {
-	return targetType === 'exchangeOnline'
-		? EXCHANGE_ONLINE_DEFAULTS.connections
-		: DEFAULT_TUNING.connections;
+	return MICROSOFT_DEFAULTS[targetType]?.connections ?? DEFAULT_TUNING.connections;
 }
 
 /** Reads the parameters of one item into plain options; `choices` come from the operation. */

@@ -1,6 +1,7 @@
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
 import { endpointFor, type ImapEndpoint } from '../../lib/imap/endpoint';
+import type { TargetStoreOptions } from '../../lib/migration/stores/storeSides';
 import {
 	imapAccountFromCredential,
 	SOURCE_CREDENTIAL,
@@ -10,28 +11,43 @@ import {
 	MICROSOFT_APP_CREDENTIAL,
 	microsoftAppFromCredential,
 } from '../../common/microsoftCredentials';
+import { exchangeOnlineEndpoint } from './exchangeOnlineTarget';
+import { graphTargetStore } from './graphTarget';
 import {
-	EXCHANGE_MAILBOX_HINT,
-	exchangeMailboxProblem,
-	exchangeOnlineEndpoint,
-} from './exchangeOnlineTarget';
+	MICROSOFT_MAILBOX_HINT,
+	microsoftMailboxProblem,
+	type MicrosoftService,
+} from './microsoftMailbox';
 
-/** What the target is: any IMAP server, or Exchange Online over IMAP with app-only OAuth. */
-export type TargetType = 'imap' | 'exchangeOnline';
+/**
+ * What the target is: any IMAP server, Exchange Online over IMAP with app-only OAuth, or Microsoft 365 through
+ * Microsoft Graph (the same Microsoft 365 (App) credential for both Microsoft paths).
+ */
+export type TargetType = 'imap' | 'exchangeOnline' | 'graph';
+
+const TARGET_TYPES: readonly TargetType[] = ['imap', 'exchangeOnline', 'graph'];
+
+const SERVICE: Record<Exclude<TargetType, 'imap'>, MicrosoftService> = {
+	exchangeOnline: 'Exchange Online',
+	graph: 'Microsoft Graph',
+};
 
 export interface MailboxPair {
 	source: ImapEndpoint;
-	target: ImapEndpoint;
+	/** The target's store description, as the engine (and pre-flight) open it. */
+	target: TargetStoreOptions;
 }
 
 /** The item's Target Type; workflows saved before it existed have an IMAP target. */
 export function targetTypeOf(context: IExecuteFunctions, itemIndex: number): TargetType {
-	return context.getNodeParameter('targetType', itemIndex, 'imap') === 'exchangeOnline'
-		? 'exchangeOnline'
-		: 'imap';
+	const value = context.getNodeParameter('targetType', itemIndex, 'imap') as TargetType;
+	return TARGET_TYPES.includes(value) ? value : 'imap';
 }
 
-/** Resolves the source and target endpoints of one item from the credentials and the item's mailbox fields. */
+/**
+ * Resolves the source endpoint and the target's store description of one item from the credentials and the item's
+ * mailbox fields: the one place a credential and a roster row become what the engine opens.
+ */
 export async function mailboxPairFor(
 	this: IExecuteFunctions,
 	itemIndex: number,
@@ -44,22 +60,30 @@ export async function mailboxPairFor(
 	const name = (field: string) => raw(field).trim();
 	const source = endpointFor(sourceAccount, name('sourceMailbox'), raw('sourcePassword'));
 	const targetMailbox = name('targetMailbox') || name('sourceMailbox');
-	if (targetTypeOf(this, itemIndex) === 'imap') {
+	const targetType = targetTypeOf(this, itemIndex);
+	if (targetType === 'imap') {
 		const targetAccount = imapAccountFromCredential(
 			await this.getCredentials(TARGET_CREDENTIAL, itemIndex),
 		);
-		return { source, target: endpointFor(targetAccount, targetMailbox, raw('targetPassword')) };
+		const endpoint = endpointFor(targetAccount, targetMailbox, raw('targetPassword'));
+		return { source, target: { kind: 'imap', endpoint } };
 	}
-	const problem = exchangeMailboxProblem(targetMailbox);
+	const problem = microsoftMailboxProblem(targetMailbox, SERVICE[targetType]);
 	if (problem) {
 		const subject = name('sourceMailbox') || `item ${itemIndex}`;
 		throw new NodeOperationError(this.getNode(), `Mailbox ${subject}: ${problem}`, {
 			itemIndex,
-			description: EXCHANGE_MAILBOX_HINT,
+			description: MICROSOFT_MAILBOX_HINT,
 		});
 	}
 	const app = microsoftAppFromCredential(
 		await this.getCredentials(MICROSOFT_APP_CREDENTIAL, itemIndex),
 	);
-	return { source, target: exchangeOnlineEndpoint(app, targetMailbox) };
+	return {
+		source,
+		target:
+			targetType === 'graph'
+				? graphTargetStore(app, targetMailbox)
+				: { kind: 'imap', endpoint: exchangeOnlineEndpoint(app, targetMailbox) },
+	};
 }

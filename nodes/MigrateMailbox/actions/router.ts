@@ -6,7 +6,7 @@ import {
 } from 'n8n-workflow';
 
 import { itemError } from '../../common/itemErrors';
-import { MailboxUnreachableError } from '../../lib/preflight/preflight';
+import { MailboxUnreachableError } from '../../lib/preflight/preflightChecks';
 import type { ItemOutcome, OperationExecute } from './itemOutcome';
 import * as migrate from './migrate.operation';
 import * as preflight from './preflight.operation';

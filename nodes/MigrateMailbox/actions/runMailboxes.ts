@@ -53,7 +53,7 @@ export async function runMailboxes(
 				...setting.job,
 				position,
 				source: { kind: 'imap', endpoint: source },
-				target: { kind: 'imap', endpoint: target },
+				target,
 				ledger: ledgerOf(setting),
 			});
 		} catch (error) {

@@ -39,6 +39,12 @@ export const CLOUDS: Record<MicrosoftCloud, CloudHosts> = {
 /** The application permission Exchange Online demands of an app-only IMAP login. */
 export const EXCHANGE_IMAP_ROLE = 'IMAP.AccessAsApp';
 
+/**
+ * The application permission Graph demands of an app that creates messages and folders in any mailbox
+ * (learn.microsoft.com/graph/api/user-post-messages and mailfolder-post-childfolders, "Permissions": Mail.ReadWrite).
+ */
+export const GRAPH_MAIL_ROLE = 'Mail.ReadWrite';
+
 const hostsOf = (app: MicrosoftApp): CloudHosts => CLOUDS[app.cloud] ?? CLOUDS.global;
 
 const withoutTrailingSlash = (url: string): string => url.replace(/\/+$/, '');

@@ -22,6 +22,7 @@ function layoutOf(listing: FolderListing): MailboxLayout {
 	return {
 		personalPrefix: listing.namespace.prefix,
 		delimiter: listing.namespace.delimiter,
+		utf8Names: listing.namespace.utf8Names === true,
 		folders: listing.folders.map((folder) => ({
 			raw: folder.rawName,
 			delimiter: folder.delimiter,

@@ -17,6 +17,8 @@ export interface StoreFolder {
 export interface StoreNamespace {
 	prefix: string;
 	delimiter: string | null;
+	/** Folder names are plain Unicode, not modified UTF-7 (a store that is not IMAP, such as Graph's display names). */
+	utf8Names?: boolean;
 }
 
 export interface FolderStatus {

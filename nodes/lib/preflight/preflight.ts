@@ -3,7 +3,15 @@ import type { ImapFlow, ListResponse } from 'imapflow';
 import type { ImapEndpoint } from '../imap/endpoint';
 import { closeQuietly, createImapFlowClient } from '../imap/imapflowClient';
 import { describeConnectionFailure, type ConnectionFailure } from '../imap/connectionFailure';
-import { AppTokenFailure, checkAppToken, type PreflightCheck } from './preflightChecks';
+import { EXCHANGE_IMAP_ROLE } from '../microsoft/clouds';
+import type { TargetStoreOptions } from '../migration/stores/storeSides';
+import { graphWarnings, surveyGraphMailbox, type GraphMailboxSurvey } from './graphPreflight';
+import {
+	AppTokenFailure,
+	checkAppToken,
+	MailboxUnreachableError,
+	type PreflightCheck,
+} from './preflightChecks';
 
 /** Capabilities that decide how a migration runs; each one changes speed or safety, so pre-flight shows them. */
 export interface MigrationCapabilities {
@@ -29,6 +37,7 @@ export interface FolderSurvey {
 }
 
 export interface MailboxSurvey {
+	kind: 'imap';
 	login: 'ok';
 	/** Each step taken on this side, in order: the app token (OAuth logins only), login, folders, quota. */
 	checks: PreflightCheck[];
@@ -45,18 +54,6 @@ export interface MailboxSurvey {
 export interface SurveyOptions {
 	/** Count messages and sizes per folder (costs one FETCH of sizes per folder without STATUS=SIZE). */
 	withSizes: boolean;
-}
-
-export class MailboxUnreachableError extends Error {
-	constructor(
-		readonly side: 'source' | 'target',
-		readonly failure: ConnectionFailure,
-		/** The steps taken on that side up to the failed one, which is last. */
-		readonly checks: PreflightCheck[] = [],
-	) {
-		super(`${side}: ${failure.message}`);
-		this.name = 'MailboxUnreachableError';
-	}
 }
 
 export function capabilitiesOf(capabilities: Map<string, boolean | number>): MigrationCapabilities {
@@ -127,7 +124,15 @@ export async function surveyMailbox(
 	if (endpoint.login.oauth) {
 		// Taken here to name what is wrong with it; the login below gets the same token from the cache.
 		try {
-			checks.push(await checkAppToken(endpoint.login.oauth));
+			const { app, scope } = endpoint.login.oauth;
+			checks.push(
+				await checkAppToken({
+					app,
+					scope,
+					role: EXCHANGE_IMAP_ROLE,
+					api: 'Office 365 Exchange Online',
+				}),
+			);
 		} catch (error) {
 			if (!(error instanceof AppTokenFailure)) throw error;
 			checks.push(error.check);
@@ -188,6 +193,7 @@ export async function surveyMailbox(
 		checks.push({ step: 'folders', status: 'passed', detail: `${folders.length} folders listed` });
 		const quota = await readQuota(client, capabilities, checks);
 		return {
+			kind: 'imap',
 			login: 'ok',
 			checks,
 			server: `${endpoint.host}:${endpoint.port}`,
@@ -239,9 +245,10 @@ export interface ThroughputAssumption {
 
 export interface PreflightReport {
 	mailbox: string;
-	status: 'ok' | 'warning';
+	/** `notReady`: the Graph target mailbox is not provisioned yet; nothing is wrong, run the pre-flight again later. */
+	status: 'ok' | 'warning' | 'notReady';
 	source: MailboxSurvey;
-	target: MailboxSurvey;
+	target: MailboxSurvey | GraphMailboxSurvey;
 	warnings: string[];
 	estimate: { seconds: number; basis: string };
 }
@@ -291,17 +298,23 @@ function warningsFor(source: MailboxSurvey, target: MailboxSurvey): string[] {
 /** Checks both sides of one mailbox before migrating it; throws MailboxUnreachableError naming the failing side. */
 export async function runPreflight(
 	source: ImapEndpoint,
-	target: ImapEndpoint,
+	target: TargetStoreOptions,
 	rate: ThroughputAssumption,
 ): Promise<PreflightReport> {
 	const [sourceSurvey, targetSurvey] = await Promise.all([
 		surveyMailbox(source, 'source', { withSizes: true }),
-		surveyMailbox(target, 'target', { withSizes: true }),
+		target.kind === 'graph'
+			? surveyGraphMailbox(target)
+			: surveyMailbox(target.endpoint, 'target', { withSizes: true }),
 	]);
-	const warnings = warningsFor(sourceSurvey, targetSurvey);
+	const warnings =
+		targetSurvey.kind === 'graph'
+			? graphWarnings(sourceSurvey, targetSurvey)
+			: warningsFor(sourceSurvey, targetSurvey);
+	const ready = targetSurvey.kind !== 'graph' || targetSurvey.ready;
 	return {
 		mailbox: source.login.mailbox,
-		status: warnings.length ? 'warning' : 'ok',
+		status: !ready ? 'notReady' : warnings.length ? 'warning' : 'ok',
 		source: sourceSurvey,
 		target: targetSurvey,
 		warnings,

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { exchangeImapScope } from '../../../nodes/lib/microsoft/clouds';
-import { MailboxUnreachableError, surveyMailbox } from '../../../nodes/lib/preflight/preflight';
+import { surveyMailbox } from '../../../nodes/lib/preflight/preflight';
+import { MailboxUnreachableError } from '../../../nodes/lib/preflight/preflightChecks';
 import { compiledScript } from '../../harness/compiledScripts';
 import type { DovecotServer } from '../../harness/dovecot';
 import { exchangeOAuthSessions } from '../../harness/exchangeOAuthSessions';

@@ -16,7 +16,8 @@ import type {
 import { endpointFor } from '../../../nodes/lib/imap/endpoint';
 import { ImapError } from '../../../nodes/lib/imap/imapErrors';
 import { ImapSession } from '../../../nodes/lib/imap/ImapSession';
-import { MailboxUnreachableError, runPreflight } from '../../../nodes/lib/preflight/preflight';
+import { runPreflight } from '../../../nodes/lib/preflight/preflight';
+import { MailboxUnreachableError } from '../../../nodes/lib/preflight/preflightChecks';
 import type { DovecotServer } from '../../harness/dovecot';
 import { TestServices } from '../../harness/services';
 
@@ -225,10 +226,14 @@ describe('certificate trust: CA, pinned fingerprint, self-signed, host-name chec
 			account({ name: 'pin', security: 'tls', host: 'listed', pin: 'right' }),
 			'alice',
 		);
-		const report = await runPreflight(pinned, pinned, {
-			messagesPerSecond: 100,
-			megabytesPerSecond: 10,
-		});
+		const report = await runPreflight(
+			pinned,
+			{ kind: 'imap', endpoint: pinned },
+			{
+				messagesPerSecond: 100,
+				megabytesPerSecond: 10,
+			},
+		);
 		expect(report.source.folders.map((folder) => folder.path)).toContain('INBOX');
 
 		const wrong = {
@@ -238,10 +243,14 @@ describe('certificate trust: CA, pinned fingerprint, self-signed, host-name chec
 			pin: 'wrong',
 			refused: MISMATCH,
 		} as const;
-		const failure = await runPreflight(endpointFor(account(wrong), 'alice'), pinned, {
-			messagesPerSecond: 100,
-			megabytesPerSecond: 10,
-		}).then(
+		const failure = await runPreflight(
+			endpointFor(account(wrong), 'alice'),
+			{ kind: 'imap', endpoint: pinned },
+			{
+				messagesPerSecond: 100,
+				megabytesPerSecond: 10,
+			},
+		).then(
 			() => null,
 			(error: unknown) => error,
 		);

@@ -4,11 +4,18 @@ import {
 	MICROSOFT_APP_CREDENTIAL,
 	testMicrosoftAppCredential,
 } from '../../../nodes/common/microsoftCredentials';
-import type { AppCertificate, MicrosoftEmulator } from '../../harness/microsoftEmulator';
+import {
+	EXCHANGE_IMAP_ROLE,
+	GRAPH_RESOURCE,
+	type AppCertificate,
+	type MicrosoftEmulator,
+} from '../../harness/microsoftEmulator';
 import { TestServices } from '../../harness/services';
 import { CERTIFICATE_APP, SECRET, SECRET_APP, startTestTenant } from './testTenant';
 
 const NO_CONSENT = 'bbbbbbbb-2222-4222-8222-222222222222';
+const GRAPH_ONLY = 'cccccccc-3333-4333-8333-333333333333';
+const BOTH = 'eeeeeeee-5555-4555-8555-555555555555';
 
 describe('Microsoft 365 (App) credential Test against the emulator', () => {
 	const services = new TestServices();
@@ -19,6 +26,17 @@ describe('Microsoft 365 (App) credential Test against the emulator', () => {
 	beforeAll(async () => {
 		({ emulator, certificate, stranger } = await startTestTenant(services));
 		emulator.addApp({ clientId: NO_CONSENT, secret: SECRET, roles: [] });
+		emulator.addApp({
+			clientId: GRAPH_ONLY,
+			secret: SECRET,
+			resourceRoles: { [GRAPH_RESOURCE]: ['Mail.ReadWrite'] },
+		});
+		emulator.addApp({
+			clientId: BOTH,
+			secret: SECRET,
+			roles: [EXCHANGE_IMAP_ROLE],
+			resourceRoles: { [GRAPH_RESOURCE]: ['Mail.Read', 'Mail.ReadWrite'] },
+		});
 	});
 
 	afterAll(async () => {
@@ -48,15 +66,42 @@ describe('Microsoft 365 (App) credential Test against the emulator', () => {
 		return result;
 	};
 
-	it('passes a good secret credential and names the tenant it read from the token', async () => {
+	it('passes a good secret credential for IMAP, names the tenant, and says what Graph lacks', async () => {
 		const before = emulator.issuedTokenCount(SECRET_APP);
-		expect(await runTest({})).toEqual({
-			status: 'OK',
-			message: `Token for Exchange Online IMAP obtained in tenant ${emulator.tenantId}, with IMAP.AccessAsApp`,
-		});
-		// The Test really asks for a token each time (renew), it does not answer from the cache.
+		const result = await runTest({});
+		expect(result.status).toBe('OK');
+		expect(result.message).toMatch(
+			new RegExp(
+				`^Tokens obtained in tenant ${emulator.tenantId}\\. Exchange Online \\(IMAP\\): usable, with IMAP\\.AccessAsApp · ` +
+					'Microsoft Graph: not usable — .*step "consent".*no roles, not Mail\\.ReadWrite.*Microsoft Graph → Application permissions → Mail\\.ReadWrite',
+			),
+		);
+		// The Test really asks for tokens each time (renew), one per path, it does not answer from the cache.
 		await runTest({});
-		expect(emulator.issuedTokenCount(SECRET_APP)).toBe(before + 2);
+		expect(emulator.issuedTokenCount(SECRET_APP)).toBe(before + 4);
+	});
+
+	it('passes a credential made for Graph only, saying the IMAP path lacks IMAP.AccessAsApp', async () => {
+		const result = await runTest({ clientId: GRAPH_ONLY });
+		expect(result.status).toBe('OK');
+		expect(result.message).toMatch(
+			/Exchange Online \(IMAP\): not usable — .*not IMAP\.AccessAsApp.* · Microsoft Graph: usable, with Mail\.ReadWrite$/,
+		);
+	});
+
+	it('reports both paths usable when the app holds both permissions', async () => {
+		expect(await runTest({ clientId: BOTH })).toEqual({
+			status: 'OK',
+			message: `Tokens obtained in tenant ${emulator.tenantId}. Exchange Online (IMAP): usable, with IMAP.AccessAsApp · Microsoft Graph: usable, with Mail.ReadWrite`,
+		});
+	});
+
+	it('fails when neither path has its permission, naming both', async () => {
+		const result = await runTest({ clientId: NO_CONSENT });
+		expect(result.status).toBe('Error');
+		expect(result.message).toMatch(
+			/^Exchange Online \(IMAP\): not usable — .*not IMAP\.AccessAsApp.* · Microsoft Graph: not usable — .*not Mail\.ReadWrite/,
+		);
 	});
 
 	const byCertificate = (privateKeyPem: string, thumbprint: string) => ({

@@ -3,7 +3,8 @@
  * Dovecot with its oauth2 passdb standing in for Exchange Online IMAP. Each failing step is named in the side's
  * `checks`, and nothing secret is in what the operator sees.
  */
-import { MailboxUnreachableError, runPreflight } from '../../../nodes/lib/preflight/preflight';
+import { runPreflight } from '../../../nodes/lib/preflight/preflight';
+import { MailboxUnreachableError } from '../../../nodes/lib/preflight/preflightChecks';
 import { endpointFor } from '../../../nodes/lib/imap/endpoint';
 import { exchangeOnlineEndpoint } from '../../../nodes/MigrateMailbox/actions/exchangeOnlineTarget';
 import type { DovecotServer } from '../../harness/dovecot';
@@ -42,7 +43,10 @@ describe('Pre-flight of an Exchange Online target (oauth2 Dovecot, Microsoft emu
 	const preflightTo = (mailbox: string, clientId: string, clientSecret: string) =>
 		runPreflight(
 			sourceEndpoint(),
-			exchangeOnlineEndpoint(exchange.appFor(clientId, clientSecret), mailbox),
+			{
+				kind: 'imap',
+				endpoint: exchangeOnlineEndpoint(exchange.appFor(clientId, clientSecret), mailbox),
+			},
 			RATE,
 		);
 	const failureOf = (promise: Promise<unknown>) =>

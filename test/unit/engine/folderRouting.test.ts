@@ -47,6 +47,23 @@ describe('planFolderRoutes', () => {
 		expect(targets(source, target)).toEqual({ 'a.b': 'INBOX.a_b', 日本語: 'INBOX.&ZeVnLIqe-' });
 	});
 
+	it('names folders of a target with Unicode names (Graph) in Unicode, not modified UTF-7', () => {
+		const source = listing('INBOX.', '.', [
+			folder('INBOX.Kunden', '.'),
+			folder('INBOX.Kunden.M&APw-ller GmbH', '.'),
+			folder('INBOX.A&-B', '.'),
+		]);
+		const graph: FolderListing = {
+			namespace: { prefix: '', delimiter: '/', utf8Names: true },
+			folders: [folder('Entwürfe', '/')],
+		};
+		expect(targets(source, graph, { specialUse: false })).toEqual({
+			Kunden: 'Kunden',
+			'Kunden/Müller GmbH': 'Kunden/Müller GmbH',
+			'A&B': 'A&B',
+		});
+	});
+
 	it('maps localized special folders onto the target special folders, subfolders included', () => {
 		const source = listing('', '/', [
 			folder('Gesendet', '/'),

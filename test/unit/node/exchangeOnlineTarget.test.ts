@@ -2,6 +2,7 @@ import { NodeOperationError, type IExecuteFunctions, type INode } from 'n8n-work
 
 import { EXCHANGE_ONLINE_DEFAULTS } from '../../../nodes/lib/defaults';
 import type { MicrosoftApp } from '../../../nodes/lib/microsoft/microsoftApp';
+import type { TargetStoreOptions } from '../../../nodes/lib/migration/stores/storeSides';
 import { exchangeOnlineEndpoint } from '../../../nodes/MigrateMailbox/actions/exchangeOnlineTarget';
 import {
 	oversizePolicyOf,
@@ -11,6 +12,11 @@ import { mailboxPairFor } from '../../../nodes/MigrateMailbox/actions/mailboxPai
 import { MigrateMailbox } from '../../../nodes/MigrateMailbox/MigrateMailbox.node';
 
 const SECRET = 'cl1ent-Secret-unit';
+
+const imapEndpointOf = (target: TargetStoreOptions) => {
+	if (target.kind !== 'imap') throw new Error(`an IMAP target, not ${target.kind}`);
+	return target.endpoint;
+};
 
 const app: MicrosoftApp = {
 	tenant: 'contoso.onmicrosoft.com',
@@ -121,10 +127,11 @@ describe('Exchange Online target endpoint', () => {
 
 describe('mailboxPairFor with Target Type Exchange Online', () => {
 	it("uses the item's target address, trimmed, and the Microsoft 365 (App) credential", async () => {
-		const { source, target } = await mailboxPairFor.call(
+		const { source, target: store } = await mailboxPairFor.call(
 			context([{ sourceMailbox: 'alice', targetMailbox: ' alice@contoso.com ' }]),
 			0,
 		);
+		const target = imapEndpointOf(store);
 		expect(source.login.authUser).toBe('alice*master');
 		expect(target.login.authUser).toBe('alice@contoso.com');
 		expect(target.login.oauth?.app).toMatchObject({ tenant: app.tenant, clientId: app.clientId });
@@ -136,7 +143,7 @@ describe('mailboxPairFor with Target Type Exchange Online', () => {
 			context([{ sourceMailbox: 'carol@contoso.com' }]),
 			0,
 		);
-		expect(target.login.mailbox).toBe('carol@contoso.com');
+		expect(imapEndpointOf(target).login.mailbox).toBe('carol@contoso.com');
 	});
 
 	it('fails a row without an address with a NodeOperationError carrying its item index', async () => {

@@ -1,6 +1,12 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
+import type { TargetStoreOptions } from '../../../nodes/lib/migration/stores/storeSides';
 import { mailboxPairFor } from '../../../nodes/MigrateMailbox/actions/mailboxPair';
+
+const imapEndpointOf = (target: TargetStoreOptions) => {
+	if (target.kind !== 'imap') throw new Error(`an IMAP target, not ${target.kind}`);
+	return target.endpoint;
+};
 
 const account = {
 	host: ' imap.example.org ',
@@ -36,7 +42,7 @@ describe('mailboxPairFor', () => {
 			authUser: 'alice@old.example',
 			password: ' p4ss with spaces ',
 		});
-		expect(pair.target.login).toMatchObject({
+		expect(imapEndpointOf(pair.target).login).toMatchObject({
 			mailbox: 'alice@new.example',
 			password: 'trailing ',
 		});
@@ -46,6 +52,9 @@ describe('mailboxPairFor', () => {
 	it("falls back to the credential's password, untrimmed, when the item gives none", async () => {
 		const pair = await mailboxPairFor.call(itemWith({ sourceMailbox: 'bob' }), 0);
 		expect(pair.source.login.password).toBe(' credential secret ');
-		expect(pair.target.login).toMatchObject({ mailbox: 'bob', password: ' credential secret ' });
+		expect(imapEndpointOf(pair.target).login).toMatchObject({
+			mailbox: 'bob',
+			password: ' credential secret ',
+		});
 	});
 });

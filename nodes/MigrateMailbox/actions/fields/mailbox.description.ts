@@ -16,6 +16,12 @@ export const mailboxFields: INodeProperties[] = [
 					'Microsoft 365 mailboxes over IMAP, logged in as an app (XOAUTH2) with the Microsoft 365 (App) credential',
 			},
 			{
+				name: 'Microsoft 365 (Graph)',
+				value: 'graph',
+				description:
+					'Microsoft 365 mailboxes through Microsoft Graph, as an app with Mail.ReadWrite, with the Microsoft 365 (App) credential: messages created as received mail with their original dates, for tenants where IMAP is off',
+			},
+			{
 				name: 'IMAP',
 				value: 'imap',
 				description: 'Any IMAP server, with the Mail Target (IMAP) credential',
@@ -48,7 +54,7 @@ export const mailboxFields: INodeProperties[] = [
 		default: '={{ $json.targetMailbox || $json.sourceMailbox }}',
 		required: true,
 		description:
-			"Login name of the mailbox on the target server. For Exchange Online, the user's principal name or primary SMTP address.",
+			"Login name of the mailbox on the target server. For Exchange Online, the user's principal name or primary SMTP address; for Microsoft 365 (Graph), the user's principal name.",
 	},
 	{
 		displayName: 'Target Password',

@@ -32,6 +32,8 @@ export interface ListedFolder {
 	rawName: string;
 	specialUse: string | null;
 	hasChildren: boolean;
+	/** totalItemCount when listed (pre-flight shows it); a folder this session created holds none. */
+	messages: number;
 }
 
 const FOLDER_SELECT = '$select=id,displayName,childFolderCount,totalItemCount&$top=100';
@@ -69,6 +71,7 @@ export class GraphFolderTree {
 					rawName,
 					specialUse: role === 'INBOX' ? null : (role ?? null),
 					hasChildren: (folder.childFolderCount ?? 0) > 0,
+					messages: folder.totalItemCount ?? 0,
 				};
 				byName.set(rawName, listed);
 				if (listed.hasChildren) await walk(rawName, folder.id);
@@ -118,6 +121,7 @@ export class GraphFolderTree {
 				rawName,
 				specialUse: null,
 				hasChildren: false,
+				messages: 0,
 			});
 		} catch (error) {
 			// Created meanwhile (another session, or a create whose answer was lost): find it by name.

@@ -200,7 +200,8 @@ export class GraphMailTarget implements MailTarget {
 	}
 
 	async namespace(): Promise<StoreNamespace> {
-		return { prefix: '', delimiter: GRAPH_DELIMITER };
+		// Display names are Unicode: a folder made for "Müller" must be called that, not its modified UTF-7.
+		return { prefix: '', delimiter: GRAPH_DELIMITER, utf8Names: true };
 	}
 
 	async listFolders(): Promise<StoreFolder[]> {

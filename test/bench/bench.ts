@@ -27,8 +27,8 @@ import path from 'node:path';
 import { ensureDebianPackages } from '../harness/debian';
 import type { DovecotServer } from '../harness/dovecot';
 import { startExchangeOnlineStandIn } from '../harness/exchangeOnlineStandIn';
+import { startGraphStandIn } from '../harness/graphStandIn';
 import { snapshotMailbox } from '../harness/imap-fixtures';
-import { startMicrosoftEmulator } from '../harness/microsoftEmulator';
 import { TestServices } from '../harness/services';
 import { generateCorpus, type CorpusMessage } from './corpus';
 import { loginVariants, runExchange } from './exchange';
@@ -416,11 +416,11 @@ async function main(): Promise<void> {
 			);
 		}
 		if (args.graph) {
-			const emulator = services.add(await startMicrosoftEmulator());
+			const m365 = await startGraphStandIn(services);
 			print(
 				await runGraph({
 					source,
-					emulator,
+					m365,
 					password: PASSWORD,
 					work,
 					messages: args.graphMessages,

@@ -25,8 +25,7 @@ import type { MailboxReport } from '../../nodes/lib/migration/types';
 import type { DovecotServer } from '../harness/dovecot';
 import { testEndpoint } from '../harness/endpoints';
 import { appendMessages, makeMessage } from '../harness/imap-fixtures';
-import type { MicrosoftEmulator } from '../harness/microsoftEmulator';
-import { graphApp } from '../integration/graph/graphFixtures';
+import type { GraphStandIn } from '../harness/graphStandIn';
 import { median } from './rates';
 
 /** The issue's target for the upload rate per mailbox: this fraction of the limit. */
@@ -34,7 +33,7 @@ const TARGET_RATIO = 0.9;
 
 export interface GraphBenchContext {
 	source: DovecotServer;
-	emulator: MicrosoftEmulator;
+	m365: GraphStandIn;
 	password: string;
 	/** Directory for the ledgers. */
 	work: string;
@@ -90,7 +89,8 @@ async function copyInto(
 const mb = (bytes: number) => (bytes / 1e6).toFixed(2);
 
 export async function runGraph(context: GraphBenchContext): Promise<string[]> {
-	const { emulator, windowMs, uploadBytesPerWindow } = context;
+	const { m365, windowMs, uploadBytesPerWindow } = context;
+	const { emulator } = m365;
 	const limitPerSecond = uploadBytesPerWindow / (windowMs / 1000);
 	// Requests are not what binds here: a window far larger than the copy needs.
 	const limits: GraphMailboxLimits = {
@@ -107,7 +107,7 @@ export async function runGraph(context: GraphBenchContext): Promise<string[]> {
 		uploadBytesPerWindow,
 		uploadWindowMs: windowMs,
 	});
-	const app = graphApp(emulator);
+	const app = m365.registerApp();
 	const sourceUser = 'graphbenchsrc';
 	await context.source.addUser(sourceUser, context.password);
 	const day = (n: number) => new Date(Date.UTC(2022, 0, 1 + (n % 28), 9, n % 60, 0));
@@ -136,11 +136,9 @@ export async function runGraph(context: GraphBenchContext): Promise<string[]> {
 	];
 	const verdicts: string[] = [];
 	for (const fanOut of context.fanOuts) {
-		const mailboxes = Array.from(
-			{ length: fanOut },
-			(_, index) => `bench${fanOut}x${index + 1}@${emulator.tenantDomain}`,
+		const mailboxes = Array.from({ length: fanOut }, (_, index) =>
+			m365.addMailbox(`bench${fanOut}x${index + 1}`),
 		);
-		for (const mailbox of mailboxes) emulator.graph.provisionMailbox(mailbox);
 		const before = emulator.graph.counters().mailboxes;
 		const wallStarted = performance.now();
 		const results = await Promise.all(

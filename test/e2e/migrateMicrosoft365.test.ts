@@ -12,20 +12,14 @@ import {
 } from '../harness/exchangeOnlineStandIn';
 import { snapshotMailbox } from '../harness/imap-fixtures';
 import { TestServices } from '../harness/services';
-import {
-	n8nHomeWithCredentials,
-	removeN8nHome,
-	runWorkflow,
-	type N8nHome,
-	type WorkflowRun,
-} from './n8nRuntime';
+import { removeN8nHome, type N8nHome, type WorkflowRun } from './n8nRuntime';
 import {
 	expectFoldersCopied,
 	expectNoSecretsPrinted,
-	imapCredential,
-	messagesIn,
-	microsoft365Credential,
-	migrationWorkflow,
+	expectWaveMigrated,
+	expectWaveVerified,
+	microsoft365Home,
+	runMicrosoft365Wave,
 	seedMailboxes,
 	waveCorpora,
 	type OutputItem,
@@ -54,18 +48,10 @@ describe('Migrate into Microsoft 365 template in real n8n (oauth2 Dovecot, Micro
 		const { app } = exchange.registerApp({ clientId: CLIENT_ID, secret: CLIENT_SECRET });
 		exchange.emulator.grantAllMailboxes(CLIENT_ID);
 		await seedMailboxes(waveCorpora, USER_PASSWORD, source, exchange.dovecot, upn);
-		home = await n8nHomeWithCredentials([
-			imapCredential('mailSource', 'Mail Source (IMAP)', 'mailSourceImap', source),
-			// Its trusted CA bundle holds both the emulator's certificate and the stand-in's IMAP one.
-			microsoft365Credential('microsoft365', app),
-		]);
-		const workflow = migrationWorkflow(
-			'migrate-microsoft365.json',
-			Object.keys(waveCorpora).map((user) => ({ sourceMailbox: user, targetMailbox: upn(user) })),
-			// With the servers, removed by stopAll (kept with KEEP_TEST_SERVICES=1).
-			path.join(services.dir, 'ledger.sqlite'),
-		);
-		run = await runWorkflow(home, workflow);
+		// Its trusted CA bundle holds both the emulator's certificate and the stand-in's IMAP one.
+		home = await microsoft365Home(source, app);
+		// The ledger is with the servers, removed by stopAll (kept with KEEP_TEST_SERVICES=1).
+		run = await runMicrosoft365Wave(home, path.join(services.dir, 'ledger.sqlite'), upn);
 		targetLogAfterRun = exchange.dovecot.log();
 	}, 20 * 60_000);
 
@@ -75,15 +61,7 @@ describe('Migrate into Microsoft 365 template in real n8n (oauth2 Dovecot, Micro
 	});
 
 	it('migrates both mailboxes completely, logged in with app tokens from the token endpoint', async () => {
-		expect(run.error).toBeNull();
-		const reports = run.nodes.Migrate as OutputItem[];
-		expect(reports.map((report) => [report.mailbox, report.targetMailbox, report.status])).toEqual(
-			Object.keys(waveCorpora).map((user) => [user, upn(user), 'completed']),
-		);
-		for (const report of reports) {
-			expect(report.counts.copied).toBe(messagesIn(waveCorpora[report.mailbox as string]));
-			expect(report.counts.failed).toBe(0);
-		}
+		expectWaveMigrated(run, upn);
 		expect(exchange.emulator.issuedTokenCount(CLIENT_ID)).toBeGreaterThan(0);
 		// Every login on the stand-in during the run was XOAUTH2, as each mailbox: the template has no target password.
 		const logins = [...targetLogAfterRun.matchAll(/Login: user=<([^>]+)>, method=([A-Z0-9-]+)/g)];
@@ -107,15 +85,7 @@ describe('Migrate into Microsoft 365 template in real n8n (oauth2 Dovecot, Micro
 	});
 
 	it('verifies both mailboxes clean and sends them to the verified branch', () => {
-		const verified = run.nodes.Verify as OutputItem[];
-		expect(verified).toHaveLength(2);
-		for (const report of verified) {
-			expect(report.status).toBe('completed');
-			expect(report.differences).toEqual([]);
-		}
-		const [complete, needsAttention] = run.outputs['All verified?'];
-		expect(complete.map((report) => report.mailbox)).toEqual(Object.keys(waveCorpora));
-		expect(needsAttention ?? []).toEqual([]);
+		expectWaveVerified(run);
 	});
 
 	it('never prints a secret or a token', () => {

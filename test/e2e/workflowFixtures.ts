@@ -1,7 +1,15 @@
 import type { MicrosoftApp } from '../../nodes/lib/microsoft/microsoftApp';
 import type { DovecotServer } from '../harness/dovecot';
+import { microsoft365AppData } from '../harness/n8nNodeFixtures';
 import { appendMessages, makeMessage, snapshotMailbox } from '../harness/imap-fixtures';
-import { loadTemplate, type CredentialImport, type WorkflowRun } from './n8nRuntime';
+import {
+	loadTemplate,
+	n8nHomeWithCredentials,
+	runWorkflow,
+	type CredentialImport,
+	type N8nHome,
+	type WorkflowRun,
+} from './n8nRuntime';
 
 export interface TemplateNode {
 	name: string;
@@ -80,20 +88,63 @@ export function microsoft365Credential(id: string, app: MicrosoftApp): Credentia
 		id,
 		name: 'Microsoft 365 (App)',
 		type: 'microsoft365App',
-		data: {
-			tenant: app.tenant,
-			clientId: app.clientId,
-			authentication: 'clientSecret',
-			clientSecret: app.clientSecret,
-			cloud: app.cloud,
-			customEndpoints: true,
-			loginUrl: app.loginUrl,
-			graphUrl: app.graphUrl,
-			imapHost: app.imapHost,
-			imapPort: app.imapPort,
-			trustedCaPem: app.trustedCaPem,
-		},
+		data: microsoft365AppData(app),
 	};
+}
+
+/** An n8n home with what the Microsoft 365 template uses: the source's IMAP credential and the app's. */
+export async function microsoft365Home(source: DovecotServer, app: MicrosoftApp): Promise<N8nHome> {
+	return await n8nHomeWithCredentials([
+		imapCredential('mailSource', 'Mail Source (IMAP)', 'mailSourceImap', source),
+		microsoft365Credential('microsoft365', app),
+	]);
+}
+
+/**
+ * The Microsoft 365 template run once over the wave, each user into `upn(user)`, with a ledger file of its own;
+ * `edit` changes the workflow first, as a team would in the editor.
+ */
+export async function runMicrosoft365Wave(
+	home: N8nHome,
+	ledgerPath: string,
+	upn: (user: string) => string,
+	edit: (nodes: TemplateNode[]) => void = () => undefined,
+): Promise<WorkflowRun> {
+	const workflow = migrationWorkflow(
+		'migrate-microsoft365.json',
+		Object.keys(waveCorpora).map((user) => ({ sourceMailbox: user, targetMailbox: upn(user) })),
+		ledgerPath,
+	);
+	edit(workflow.nodes as TemplateNode[]);
+	return await runWorkflow(home, workflow);
+}
+
+/** The run ended without error and Migrate copied every message of each wave mailbox into `upn(user)`. */
+export function expectWaveMigrated(run: WorkflowRun, upn: (user: string) => string): OutputItem[] {
+	expect(run.error).toBeNull();
+	const reports = run.nodes.Migrate as OutputItem[];
+	expect(reports.map((report) => [report.mailbox, report.targetMailbox, report.status])).toEqual(
+		Object.keys(waveCorpora).map((user) => [user, upn(user), 'completed']),
+	);
+	for (const report of reports) {
+		expect(report.counts.copied).toBe(messagesIn(waveCorpora[report.mailbox as string]));
+		expect(report.counts.failed).toBe(0);
+	}
+	return reports;
+}
+
+/** Verify found each wave mailbox clean and sent them all to the template's verified branch. */
+export function expectWaveVerified(run: WorkflowRun): void {
+	const verified = run.nodes.Verify as OutputItem[];
+	expect(verified).toHaveLength(Object.keys(waveCorpora).length);
+	for (const report of verified) {
+		expect(report.status).toBe('completed');
+		expect(report.differences).toEqual([]);
+		expect(report.counts.failed).toBe(0);
+	}
+	const [complete, needsAttention] = run.outputs['All verified?'];
+	expect(complete.map((report) => report.mailbox)).toEqual(Object.keys(waveCorpora));
+	expect(needsAttention ?? []).toEqual([]);
 }
 
 /** Messages per folder of one mailbox. */

@@ -195,6 +195,17 @@ export class AppendInterruptedError extends SessionLostError {
 	}
 }
 
+/**
+ * The target mailbox exists but cannot take mail yet (still being provisioned): not a failure of this run, but a
+ * mailbox to pause, nothing copied, so that the next run goes on once it is ready.
+ */
+export class TargetNotReadyError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'TargetNotReadyError';
+	}
+}
+
 /** A login or connection refused for now ([THROTTLED], [UNAVAILABLE]...): worth retrying after a pause. */
 export class ServerBusyError extends Error {
 	constructor(

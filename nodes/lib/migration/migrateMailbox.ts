@@ -18,6 +18,7 @@ import {
 	recordRunEnd,
 } from './mailbox/mailboxReport';
 import { SessionPairPool, type MailboxConnector, type SessionPair } from './mailbox/sessionPairs';
+import { TargetNotReadyError } from './mailStore';
 import type { MailboxTargetBinding } from '../ledger/types';
 import {
 	DEFAULT_TUNING,
@@ -33,8 +34,8 @@ export { describeOwner, isDeadLocalOwner, jobOwnerId, newOwnerId } from './owner
 
 /**
  * Migrates (or verifies, or plans) one mailbox. Never throws for item or folder failures: they are in the report and
- * the ledger. Ends `locked` when another run holds the mailbox or takes it over. Throws MailboxSetupError only when
- * nothing could start (login, listing).
+ * the ledger. Ends `locked` when another run holds the mailbox or takes it over, `paused` when a stop condition
+ * holds it or its target is not ready yet. Throws MailboxSetupError only when nothing could start (login, listing).
  */
 export async function migrateMailbox(
 	request: MigrationRequest,
@@ -76,6 +77,10 @@ export async function migrateMailbox(
 		} catch (error) {
 			// Stopped while waiting for a connection slot or a busy server: paused, not failed.
 			if (signal.aborted) return stoppedReport(report, signal, lease);
+			// A target mailbox not provisioned yet: nothing was touched, the next run starts it.
+			if (error instanceof TargetNotReadyError) {
+				return paused(report, { reason: error.message, resumesAt: null });
+			}
 			throw error;
 		}
 		const plan = await planFolders(first, routeFolders, mode);

@@ -5,6 +5,7 @@
  */
 import { GRAPH_DEFAULTS } from '../defaults';
 import { GraphClient, GraphRequestError } from '../graph/graphClient';
+import { IF_IT_STAYS_SO, isMailboxNotReady, NOT_READY_BECAUSE } from '../graph/mailboxReadiness';
 import { acquireAppToken } from '../microsoft/appTokens';
 import { GRAPH_MAIL_ROLE, graphScope, graphUrlOf } from '../microsoft/clouds';
 import { GraphFolderTree } from '../migration/stores/graph/graphFolders';
@@ -42,16 +43,7 @@ export interface GraphMailboxSurvey {
 	quota: null;
 }
 
-/**
- * Exchange creates the mailbox of a newly licensed user some time after the account: usually within minutes, at worst
- * a day; until then mail requests answer 404 MailboxNotEnabledForRESTAPI (learn.microsoft.com/exchange/troubleshoot/
- * user-and-shared-mailboxes/rest-api-is-not-yet-supported-for-this-mailbox-error, KB 4462988; the same code for a
- * mailbox without an Exchange Online licence, inactive, soft-deleted or on-premises).
- */
-const NOT_READY_CODES = new Set(['MailboxNotEnabledForRESTAPI', 'MailboxNotSupportedForRESTAPI']);
-
-const NOT_READY_ADVICE =
-	'not ready yet: Exchange Online provisions a newly licensed mailbox some time after the user, usually within minutes and up to 24 hours; run the pre-flight again later. If it stays so, check that the user has an Exchange Online licence and the mailbox is in the cloud, not on-premises.';
+const NOT_READY_ADVICE = `not ready yet: ${NOT_READY_BECAUSE}; run the pre-flight again later. ${IF_IT_STAYS_SO}`;
 
 /**
  * Outside the app's mailboxes: an application access policy (New-ApplicationAccessPolicy) or RBAC for Applications
@@ -179,7 +171,7 @@ export async function surveyGraphMailbox(store: GraphStoreOptions): Promise<Grap
 			detail: `the mailbox answers mail requests; its Inbox holds ${inbox.totalItemCount ?? 0} messages`,
 		});
 	} catch (error) {
-		if (error instanceof GraphRequestError && error.code && NOT_READY_CODES.has(error.code)) {
+		if (isMailboxNotReady(error)) {
 			checks.push({ step: 'mailbox', status: 'pending', detail: NOT_READY_ADVICE });
 			checks.push({ step: 'folders', status: 'skipped', detail: 'the mailbox is not ready' });
 			checks.push({ step: 'quota', status: 'skipped', detail: 'the mailbox is not ready' });

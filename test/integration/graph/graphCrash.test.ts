@@ -10,12 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { compiledScript } from '../../harness/compiledScripts';
-import type { DovecotServer } from '../../harness/dovecot';
-import { appendMessages, makeMessage } from '../../harness/imap-fixtures';
-import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../harness/microsoftEmulator';
-import { TestServices } from '../../harness/services';
-import { PASSWORD, tempLedgerPath, uniqueUser } from '../engine/engineFixtures';
-import { graphApp, sha256, sourceKeyOf } from './graphFixtures';
+import { makeMessage } from '../../harness/imap-fixtures';
+import { PASSWORD, tempLedgerPath } from '../engine/engineFixtures';
+import { sourceKeyOf } from '../../harness/graphStandIn';
+import { graphSuite, sha256, type SourceCorpus } from './graphFixtures';
 
 let CLI = '';
 
@@ -61,26 +59,15 @@ function runCli(
 }
 
 describe('kill -9 during a copy into Microsoft 365 (Graph)', () => {
-	const services = new TestServices();
-	let emulator: MicrosoftEmulator;
-	let source: DovecotServer;
+	const suite = graphSuite();
 
 	beforeAll(async () => {
 		CLI = await compiledScript('test/tools/migrateCli.ts');
-		emulator = services.add(
-			Object.assign(await startMicrosoftEmulator(), { name: 'microsoft emulator' }),
-		);
-		source = await services.dovecot({ name: 'source' });
 	}, 180_000);
-
-	afterAll(async () => {
-		await services.stopAll();
-	});
 
 	it('22 kills, then the ledger lost: every source message exactly once, none a draft', async () => {
 		const random = seeded(12);
-		const user = uniqueUser('gcsrc');
-		await source.addUser(user, PASSWORD);
+		const corpus: SourceCorpus = {};
 		const folders = ['INBOX', 'Projects', 'Projects/Alpha'];
 		const sourceKeys: string[] = [];
 		for (const [position, folder] of folders.entries()) {
@@ -99,24 +86,24 @@ describe('kill -9 during a copy into Microsoft 365 (Graph)', () => {
 				sourceKeys.push(sha256(raw));
 				messages.push({ raw, flags: index % 3 === 0 ? ['\\Seen'] : [] });
 			}
-			await appendMessages(source, user, PASSWORD, folder, messages);
+			corpus[folder] = messages;
 		}
 		// Two byte-identical messages: each needs its own copy.
 		const twin = makeMessage({ subject: 'twin', messageId: '<twin@example.com>' });
-		await appendMessages(source, user, PASSWORD, 'INBOX', [{ raw: twin }, { raw: twin }]);
+		corpus.INBOX.push({ raw: twin }, { raw: twin });
 		sourceKeys.push(sha256(twin), sha256(twin));
+		const { user } = await suite.seedSource('gcsrc', corpus);
 
-		const mailbox = `${uniqueUser('gcdst')}@${emulator.tenantDomain}`;
-		emulator.graph.provisionMailbox(mailbox);
+		const mailbox = suite.mailbox('gcdst');
 		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graph-crash-'));
 		const targetFile = path.join(dir, 'target.json');
-		fs.writeFileSync(targetFile, JSON.stringify({ app: graphApp(emulator), mailbox }), {
+		fs.writeFileSync(targetFile, JSON.stringify({ app: suite.app(), mailbox }), {
 			mode: 0o600,
 		});
 		const ledger = tempLedgerPath();
 		const args = [
 			'--src',
-			`imap://${encodeURIComponent(user)}:${encodeURIComponent(PASSWORD)}@${source.host}:${source.port}`,
+			`imap://${encodeURIComponent(user)}:${encodeURIComponent(PASSWORD)}@${suite.source.host}:${suite.source.port}`,
 			'--dst-graph',
 			targetFile,
 			'--ledger',
@@ -151,7 +138,7 @@ describe('kill -9 during a copy into Microsoft 365 (Graph)', () => {
 		);
 
 		const expectExactlyOnce = () => {
-			const stored = emulator.graph.messages(mailbox);
+			const stored = suite.emulator.graph.messages(mailbox);
 			expect(stored.filter((message) => message.isDraft)).toEqual([]);
 			expect(stored.map(sourceKeyOf).sort()).toEqual([...sourceKeys].sort());
 		};

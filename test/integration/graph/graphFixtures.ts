@@ -1,4 +1,4 @@
-/** A Dovecot source and the Microsoft emulator's Graph side, and migrations from one into the other. */
+/** A Dovecot source and the Microsoft emulator's Graph side for a suite, and migrations from one into the other. */
 import { createHash, randomBytes } from 'node:crypto';
 
 import { openLedger } from '../../../nodes/lib/ledger';
@@ -11,30 +11,56 @@ import { imapSourceSide } from '../../../nodes/lib/migration/stores/imap/imapSid
 import { targetSideOf } from '../../../nodes/lib/migration/stores/storeSides';
 import type { MailboxReport, MigrationMode } from '../../../nodes/lib/migration/types';
 import type { ImapEndpoint } from '../../../nodes/lib/imap/endpoint';
-import { GRAPH_RESOURCE, type MicrosoftEmulator } from '../../harness/microsoftEmulator';
-import { makeMessage } from '../../harness/imap-fixtures';
-import type { InspectedMessage } from '../../harness/microsoftEmulator/graph';
+import type { DovecotServer } from '../../harness/dovecot';
+import { startGraphStandIn, type GraphStandIn } from '../../harness/graphStandIn';
+import { appendMessages, makeMessage } from '../../harness/imap-fixtures';
+import type { MicrosoftEmulator } from '../../harness/microsoftEmulator';
+import { TestServices } from '../../harness/services';
+import { endpointOf, PASSWORD, uniqueUser } from '../engine/engineFixtures';
 
-export const SOURCE_KEY_ID =
-	'String {e5a4b1c2-5d3f-4b8e-9a6c-2f7d1e0b3a91} Name MailboxMigrationSourceKey';
+/** Messages per folder of a source mailbox. */
+export type SourceCorpus = Record<string, { raw: Buffer; flags?: string[]; internalDate?: Date }[]>;
 
-let apps = 0;
+/** What a Graph suite's tests share; set by its beforeAll. */
+export interface GraphSuite {
+	m365: GraphStandIn;
+	emulator: MicrosoftEmulator;
+	source: DovecotServer;
+	/** A fresh app with Mail.ReadWrite on Graph (each with its own token cache in this process). */
+	app(): MicrosoftApp;
+	/** A fresh target mailbox, ready unless `ready: false`; its principal name. */
+	mailbox(prefix: string, options?: { ready?: boolean }): string;
+	/** A fresh source mailbox holding `corpus`. */
+	seedSource(
+		prefix: string,
+		corpus: SourceCorpus,
+	): Promise<{ user: string; endpoint: ImapEndpoint }>;
+}
 
-/** An app with Mail.ReadWrite on Graph, its own (each app has its own token cache in this process). */
-export function graphApp(emulator: MicrosoftEmulator): MicrosoftApp {
-	apps++;
-	const clientId = `00000000-0000-4000-9000-${String(apps).padStart(12, '0')}`;
-	const secret = `graph~${process.pid}~${apps}~do-not-print`;
-	emulator.addApp({ clientId, secret, resourceRoles: { [GRAPH_RESOURCE]: ['Mail.ReadWrite'] } });
-	return {
-		tenant: emulator.tenantId,
-		clientId,
-		clientSecret: secret,
-		cloud: 'global',
-		loginUrl: emulator.baseUrl,
-		graphUrl: emulator.baseUrl,
-		trustedCaPem: emulator.caPem,
-	};
+/** Starts the Microsoft emulator and a Dovecot source before the suite's tests, and stops them after. */
+export function graphSuite(): GraphSuite {
+	const services = new TestServices();
+	const suite = {
+		app: () => suite.m365.registerApp(),
+		mailbox: (prefix, options) => suite.m365.addMailbox(uniqueUser(prefix), options),
+		async seedSource(prefix, corpus) {
+			const user = uniqueUser(prefix);
+			await suite.source.addUser(user, PASSWORD);
+			for (const [folder, messages] of Object.entries(corpus)) {
+				await appendMessages(suite.source, user, PASSWORD, folder, messages);
+			}
+			return { user, endpoint: endpointOf(suite.source, user) };
+		},
+	} as GraphSuite;
+	beforeAll(async () => {
+		suite.m365 = await startGraphStandIn(services);
+		suite.emulator = suite.m365.emulator;
+		suite.source = await services.dovecot({ name: 'source' });
+	}, 180_000);
+	afterAll(async () => {
+		await services.stopAll();
+	});
+	return suite;
 }
 
 export async function migrateToGraph(
@@ -63,14 +89,6 @@ export async function migrateToGraph(
 }
 
 export const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-
-export function sourceKeyOf(message: InspectedMessage): string | null {
-	return (
-		message.extendedProperties.find(
-			(property) => property.id.toLowerCase() === SOURCE_KEY_ID.toLowerCase(),
-		)?.value ?? null
-	);
-}
 
 /** An HTML message whose image is shown inline (multipart/related, cid:). */
 export function inlineImageMessage(image: Buffer): Buffer {
@@ -104,7 +122,7 @@ export function inlineImageMessage(image: Buffer): Buffer {
 
 /** A folder → messages corpus with flags, keywords, nesting, special use and attachments small and large. */
 export function graphCorpus(): {
-	corpus: Record<string, { raw: Buffer; flags?: string[]; internalDate?: Date }[]>;
+	corpus: SourceCorpus;
 	attachments: Record<string, Buffer>;
 } {
 	const date = (day: number) => new Date(Date.UTC(2019, 2, day, 8, 45, 0));

@@ -6,34 +6,19 @@
 import type { GraphMailboxLimits } from '../../../nodes/lib/graph/mailboxLimits';
 import { randomBytes } from 'node:crypto';
 
-import type { DovecotServer } from '../../harness/dovecot';
-import { appendMessages, makeMessage } from '../../harness/imap-fixtures';
-import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../harness/microsoftEmulator';
-import { TestServices } from '../../harness/services';
-import { endpointOf, PASSWORD, tempLedgerPath, uniqueUser } from '../engine/engineFixtures';
-import { graphApp, migrateToGraph, sha256, sourceKeyOf } from './graphFixtures';
+import { makeMessage } from '../../harness/imap-fixtures';
+import { tempLedgerPath } from '../engine/engineFixtures';
+import { sourceKeyOf } from '../../harness/graphStandIn';
+import { graphSuite, migrateToGraph, sha256 } from './graphFixtures';
 
 /** The create of a message in a folder. */
 const CREATE = { method: 'POST', path: /\/mailFolders\/[^/]+\/messages$/ };
 
 describe('Graph limits and faults', () => {
-	const services = new TestServices();
-	let emulator: MicrosoftEmulator;
-	let source: DovecotServer;
-
-	beforeAll(async () => {
-		emulator = services.add(
-			Object.assign(await startMicrosoftEmulator(), { name: 'microsoft emulator' }),
-		);
-		source = await services.dovecot({ name: 'source' });
-	}, 180_000);
-
-	afterAll(async () => {
-		await services.stopAll();
-	});
+	const suite = graphSuite();
 
 	afterEach(() => {
-		emulator.graph.setLimits({
+		suite.emulator.graph.setLimits({
 			concurrentPerMailbox: 4,
 			requestsPerWindow: 10_000,
 			windowMs: 600_000,
@@ -43,8 +28,6 @@ describe('Graph limits and faults', () => {
 	});
 
 	async function seeded(count: number, attachmentBytes = 0) {
-		const user = uniqueUser('glsrc');
-		await source.addUser(user, PASSWORD);
 		const messages = Array.from({ length: count }, (_, index) => ({
 			raw: makeMessage({
 				subject: `limited ${index}`,
@@ -53,18 +36,17 @@ describe('Graph limits and faults', () => {
 					: [],
 			}),
 		}));
-		await appendMessages(source, user, PASSWORD, 'INBOX', messages);
-		const mailbox = `${uniqueUser('gldst')}@${emulator.tenantDomain}`;
-		emulator.graph.provisionMailbox(mailbox);
+		const { endpoint } = await suite.seedSource('glsrc', { INBOX: messages });
 		const keys = messages.map((message) => sha256(message.raw)).sort();
-		return { sourceEndpoint: endpointOf(source, user), app: graphApp(emulator), mailbox, keys };
+		return { sourceEndpoint: endpoint, app: suite.app(), mailbox: suite.mailbox('gldst'), keys };
 	}
 
-	const storedKeys = (mailbox: string) => emulator.graph.messages(mailbox).map(sourceKeyOf).sort();
+	const storedKeys = (mailbox: string) =>
+		suite.emulator.graph.messages(mailbox).map(sourceKeyOf).sort();
 
 	it('never duplicates a create whose answer was lost (reset after it was carried out, 5xx, reset before)', async () => {
 		const { sourceEndpoint, app, mailbox, keys } = await seeded(12);
-		emulator.graph.injectFaults(
+		suite.emulator.graph.injectFaults(
 			{ ...CREATE, count: 2, fault: { kind: 'reset', when: 'after' } },
 			{ ...CREATE, count: 1, fault: { kind: 'status', status: 503 } },
 			{ ...CREATE, count: 1, fault: { kind: 'reset', when: 'before' } },
@@ -78,7 +60,7 @@ describe('Graph limits and faults', () => {
 				tuning: { connections: 1 },
 			},
 		);
-		expect(emulator.graph.pendingFaults()).toBe(0);
+		expect(suite.emulator.graph.pendingFaults()).toBe(0);
 		expect(report.counts.failed).toBe(0);
 		expect(report.counts.copied).toBe(12);
 		expect(storedKeys(mailbox)).toEqual(keys);
@@ -99,12 +81,12 @@ describe('Graph limits and faults', () => {
 			uploadBytesPerWindow: 3_000_000,
 			uploadWindowMs: 2_000,
 		};
-		emulator.graph.setLimits(scaled);
-		emulator.setTokenLifetime(3);
+		suite.emulator.graph.setLimits(scaled);
+		suite.emulator.setTokenLifetime(3);
 		try {
 			// Within the client's limits: Graph has no reason to refuse anything.
 			const within = await seeded(30, 150_000);
-			const tokensBefore = emulator.issuedTokenCount(within.app.clientId);
+			const tokensBefore = suite.emulator.issuedTokenCount(within.app.clientId);
 			const paced = await migrateToGraph(
 				within.sourceEndpoint,
 				{ app: within.app, mailbox: within.mailbox, limits: clientLimits },
@@ -113,9 +95,11 @@ describe('Graph limits and faults', () => {
 			expect(paced.counts.failed).toBe(0);
 			expect(storedKeys(within.mailbox)).toEqual(within.keys);
 			expect(
-				emulator.graph.counters().mailboxes[within.mailbox.toLowerCase()]?.throttled ?? 0,
+				suite.emulator.graph.counters().mailboxes[within.mailbox.toLowerCase()]?.throttled ?? 0,
 			).toBe(0);
-			expect(emulator.issuedTokenCount(within.app.clientId) - tokensBefore).toBeGreaterThan(1);
+			expect(suite.emulator.issuedTokenCount(within.app.clientId) - tokensBefore).toBeGreaterThan(
+				1,
+			);
 
 			// A client that does not know the scaled limits runs into Graph's: it waits as told and loses nothing.
 			const unaware = await seeded(30, 150_000);
@@ -128,7 +112,7 @@ describe('Graph limits and faults', () => {
 			expect(storedKeys(unaware.mailbox)).toEqual(unaware.keys);
 			expect(refused.serverBackoffs).toBeGreaterThan(0);
 		} finally {
-			emulator.setTokenLifetime(3600);
+			suite.emulator.setTokenLifetime(3600);
 		}
 	}, 300_000);
 });

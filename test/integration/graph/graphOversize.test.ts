@@ -7,35 +7,19 @@
 import { randomBytes } from 'node:crypto';
 
 import { GraphMailTarget } from '../../../nodes/lib/migration/stores/graph/graphMailTarget';
-import type { DovecotServer } from '../../harness/dovecot';
-import { appendMessages, makeMessage } from '../../harness/imap-fixtures';
-import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../harness/microsoftEmulator';
-import { TestServices } from '../../harness/services';
-import { endpointOf, PASSWORD, tempLedgerPath, uniqueUser } from '../engine/engineFixtures';
-import { graphApp, migrateToGraph, sha256, sourceKeyOf } from './graphFixtures';
+import { makeMessage } from '../../harness/imap-fixtures';
+import { tempLedgerPath } from '../engine/engineFixtures';
+import { sourceKeyOf } from '../../harness/graphStandIn';
+import { graphSuite, migrateToGraph, sha256 } from './graphFixtures';
 
 const MiB = 1024 * 1024;
 
 describe('messages over what a Graph mailbox takes', () => {
-	const services = new TestServices();
-	let emulator: MicrosoftEmulator;
-	let source: DovecotServer;
-
-	beforeAll(async () => {
-		emulator = services.add(
-			Object.assign(await startMicrosoftEmulator(), { name: 'microsoft emulator' }),
-		);
-		source = await services.dovecot({ name: 'source' });
-	}, 180_000);
-
-	afterAll(async () => {
-		await services.stopAll();
-	});
+	const suite = graphSuite();
 
 	it('announces Exchange Online’s ceiling as its append limit', async () => {
-		const mailbox = `${uniqueUser('godst')}@${emulator.tenantDomain}`;
-		emulator.graph.provisionMailbox(mailbox);
-		const target = await GraphMailTarget.open({ app: graphApp(emulator), mailbox });
+		const mailbox = suite.mailbox('godst');
+		const target = await GraphMailTarget.open({ app: suite.app(), mailbox });
 		expect(target.appendLimit).toBe(150 * MiB);
 		await target.close();
 	});
@@ -56,20 +40,12 @@ describe('messages over what a Graph mailbox takes', () => {
 				attachments: [{ name: 'under.bin', bytes: randomBytes(5 * MiB - 64 * 1024) }],
 			}),
 		};
-		const user = uniqueUser('gosrc');
-		await source.addUser(user, PASSWORD);
-		await appendMessages(
-			source,
-			user,
-			PASSWORD,
-			'INBOX',
-			Object.values(messages).map((raw) => ({ raw })),
-		);
-		const mailbox = `${uniqueUser('godst')}@${emulator.tenantDomain}`;
-		emulator.graph.provisionMailbox(mailbox);
-		emulator.graph.setMaxMessageSize(mailbox, 5 * MiB);
-		const sourceEndpoint = endpointOf(source, user);
-		const target = { app: graphApp(emulator), mailbox };
+		const { endpoint: sourceEndpoint } = await suite.seedSource('gosrc', {
+			INBOX: Object.values(messages).map((raw) => ({ raw })),
+		});
+		const mailbox = suite.mailbox('godst');
+		suite.emulator.graph.setMaxMessageSize(mailbox, 5 * MiB);
+		const target = { app: suite.app(), mailbox };
 		const ledger = tempLedgerPath();
 
 		const report = await migrateToGraph(sourceEndpoint, target, ledger);
@@ -81,7 +57,7 @@ describe('messages over what a Graph mailbox takes', () => {
 		expect(report.counts.skippedByReason).toEqual({ oversize: 1 });
 
 		// Each copy is complete and keyed by its source message; the refused one left nothing behind.
-		const stored = emulator.graph.messages(mailbox);
+		const stored = suite.emulator.graph.messages(mailbox);
 		expect(stored.map(sourceKeyOf).sort()).toEqual(
 			[sha256(messages.zippable), sha256(messages.justUnder)].sort(),
 		);
@@ -101,6 +77,6 @@ describe('messages over what a Graph mailbox takes', () => {
 		expect(fresh.counts.copied).toBe(0);
 		expect(fresh.counts.alreadyPresent).toBe(2);
 		expect(fresh.counts.skippedByReason).toEqual({ oversize: 1 });
-		expect(emulator.graph.messages(mailbox)).toHaveLength(2);
+		expect(suite.emulator.graph.messages(mailbox)).toHaveLength(2);
 	}, 180_000);
 });

@@ -5,40 +5,24 @@
 import fs from 'node:fs';
 
 import { GraphClient } from '../../../nodes/lib/graph/graphClient';
-import type { DovecotServer } from '../../harness/dovecot';
-import { appendMessages } from '../../harness/imap-fixtures';
-import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../harness/microsoftEmulator';
-import { TestServices } from '../../harness/services';
-import { endpointOf, PASSWORD, tempLedgerPath, uniqueUser } from '../engine/engineFixtures';
-import { graphApp, graphCorpus, migrateToGraph, sha256, sourceKeyOf } from './graphFixtures';
+import { tempLedgerPath } from '../engine/engineFixtures';
+import { sourceKeyOf } from '../../harness/graphStandIn';
+import {
+	graphCorpus,
+	graphSuite,
+	migrateToGraph,
+	sha256,
+	type SourceCorpus,
+} from './graphFixtures';
 
 describe('Microsoft 365 (Graph) target', () => {
-	const services = new TestServices();
-	let emulator: MicrosoftEmulator;
-	let source: DovecotServer;
+	const suite = graphSuite();
 
-	beforeAll(async () => {
-		emulator = services.add(
-			Object.assign(await startMicrosoftEmulator(), { name: 'microsoft emulator' }),
-		);
-		source = await services.dovecot({ name: 'source' });
-	}, 180_000);
-
-	afterAll(async () => {
-		await services.stopAll();
-	});
-
-	async function seeded(corpus: ReturnType<typeof graphCorpus>['corpus']) {
-		const user = uniqueUser('gsrc');
-		await source.addUser(user, PASSWORD);
-		for (const [folder, messages] of Object.entries(corpus)) {
-			await appendMessages(source, user, PASSWORD, folder, messages);
-		}
-		const mailbox = `${uniqueUser('gdst')}@${emulator.tenantDomain}`;
-		emulator.graph.provisionMailbox(mailbox);
+	async function seeded(corpus: SourceCorpus) {
+		const { endpoint } = await suite.seedSource('gsrc', corpus);
 		return {
-			sourceEndpoint: endpointOf(source, user),
-			target: { app: graphApp(emulator), mailbox },
+			sourceEndpoint: endpoint,
+			target: { app: suite.app(), mailbox: suite.mailbox('gdst') },
 		};
 	}
 
@@ -51,7 +35,7 @@ describe('Microsoft 365 (Graph) target', () => {
 		expect(report.counts.copied).toBe(6);
 		expect(report.counts.failed).toBe(0);
 
-		const folders = emulator.graph.folders(target.mailbox);
+		const folders = suite.emulator.graph.folders(target.mailbox);
 		const pathOf = (wellKnown: string) =>
 			folders.find((folder) => folder.wellKnownName === wellKnown)?.path;
 		const expected: Record<string, string> = {
@@ -60,7 +44,7 @@ describe('Microsoft 365 (Graph) target', () => {
 			'Projects/Alpha': 'Projects/Alpha',
 		};
 		for (const [folder, messages] of Object.entries(corpus)) {
-			const stored = emulator.graph.messages(target.mailbox, expected[folder]);
+			const stored = suite.emulator.graph.messages(target.mailbox, expected[folder]);
 			expect(stored).toHaveLength(messages.length);
 			for (const message of messages) {
 				const copy = stored.find((candidate) => sourceKeyOf(candidate) === sha256(message.raw));
@@ -77,7 +61,7 @@ describe('Microsoft 365 (Graph) target', () => {
 				);
 			}
 		}
-		const all = emulator.graph.messages(target.mailbox);
+		const all = suite.emulator.graph.messages(target.mailbox);
 		const attachment = (name: string) =>
 			all.flatMap((message) => message.attachments).find((candidate) => candidate.name === name);
 		for (const [name, bytes] of Object.entries(attachments)) {
@@ -88,7 +72,7 @@ describe('Microsoft 365 (Graph) target', () => {
 		const inline = all.find((message) => message.subject === 'inline image');
 		expect(inline?.body.content).toContain(`cid:${logo?.contentId}`);
 		// The 20 MB attachment went by upload session, in ranges.
-		const counters = emulator.graph.counters();
+		const counters = suite.emulator.graph.counters();
 		expect(JSON.stringify(counters)).toContain('createUploadSession');
 
 		const verify = await migrateToGraph(sourceEndpoint, target, ledger, 'verify');
@@ -96,7 +80,7 @@ describe('Microsoft 365 (Graph) target', () => {
 		expect(verify.status).toBe('completed');
 		const again = await migrateToGraph(sourceEndpoint, target, ledger);
 		expect(again.counts.copied).toBe(0);
-		expect(emulator.graph.messages(target.mailbox)).toHaveLength(6);
+		expect(suite.emulator.graph.messages(target.mailbox)).toHaveLength(6);
 		fs.rmSync(ledger, { force: true });
 	}, 240_000);
 
@@ -107,14 +91,14 @@ describe('Microsoft 365 (Graph) target', () => {
 		const first = tempLedgerPath();
 		expect((await migrateToGraph(sourceEndpoint, target, first)).counts.copied).toBe(5);
 		// One copy gone from the target: the run without a ledger copies it, and only it.
-		const inbox = emulator.graph.messages(target.mailbox, 'inbox');
+		const inbox = suite.emulator.graph.messages(target.mailbox, 'inbox');
 		const removed = inbox[0];
 		await new GraphClient(target.app, target.mailbox).delete(`/messages/${removed.id}`);
 		fs.rmSync(first, { force: true });
 		const fresh = tempLedgerPath();
 		const report = await migrateToGraph(sourceEndpoint, target, fresh);
 		expect(report.counts.failed).toBe(0);
-		const keys = emulator.graph.messages(target.mailbox).map(sourceKeyOf);
+		const keys = suite.emulator.graph.messages(target.mailbox).map(sourceKeyOf);
 		expect(new Set(keys).size).toBe(keys.length);
 		expect(keys).toHaveLength(5);
 		expect(report.counts.copied).toBe(1);

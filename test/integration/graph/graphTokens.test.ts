@@ -3,50 +3,32 @@
  * the client renews it once, for all its requests, and the copy loses and duplicates nothing. A token that stays
  * refused, new ones too, ends the mailbox with an error that says so and holds no secret; the next run completes.
  */
-import type { DovecotServer } from '../../harness/dovecot';
-import { appendMessages, makeMessage } from '../../harness/imap-fixtures';
-import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../harness/microsoftEmulator';
-import { TestServices } from '../../harness/services';
-import { endpointOf, PASSWORD, tempLedgerPath, uniqueUser } from '../engine/engineFixtures';
-import { graphApp, migrateToGraph, sha256, sourceKeyOf } from './graphFixtures';
+import { makeMessage } from '../../harness/imap-fixtures';
+import { tempLedgerPath } from '../engine/engineFixtures';
+import { sourceKeyOf } from '../../harness/graphStandIn';
+import { graphSuite, migrateToGraph, sha256 } from './graphFixtures';
 
 /** The create of a message in a folder. */
 const CREATE = { method: 'POST', path: /\/mailFolders\/[^/]+\/messages$/ };
 
 describe('Graph tokens refused mid-run', () => {
-	const services = new TestServices();
-	let emulator: MicrosoftEmulator;
-	let source: DovecotServer;
+	const suite = graphSuite();
 
-	beforeAll(async () => {
-		emulator = services.add(
-			Object.assign(await startMicrosoftEmulator(), { name: 'microsoft emulator' }),
-		);
-		source = await services.dovecot({ name: 'source' });
-	}, 180_000);
-
-	afterAll(async () => {
-		await services.stopAll();
-	});
-
-	afterEach(() => emulator.graph.refuseTokens(false));
+	afterEach(() => suite.emulator.graph.refuseTokens(false));
 
 	async function seeded(count: number) {
-		const user = uniqueUser('gtsrc');
-		await source.addUser(user, PASSWORD);
 		const messages = Array.from({ length: count }, (_, index) => ({
 			raw: makeMessage({ subject: `token ${index}` }),
 		}));
-		await appendMessages(source, user, PASSWORD, 'INBOX', messages);
-		const mailbox = `${uniqueUser('gtdst')}@${emulator.tenantDomain}`;
-		emulator.graph.provisionMailbox(mailbox);
+		const { endpoint } = await suite.seedSource('gtsrc', { INBOX: messages });
 		const keys = messages.map((message) => sha256(message.raw)).sort();
-		return { sourceEndpoint: endpointOf(source, user), app: graphApp(emulator), mailbox, keys };
+		return { sourceEndpoint: endpoint, app: suite.app(), mailbox: suite.mailbox('gtdst'), keys };
 	}
 
-	const storedKeys = (mailbox: string) => emulator.graph.messages(mailbox).map(sourceKeyOf).sort();
+	const storedKeys = (mailbox: string) =>
+		suite.emulator.graph.messages(mailbox).map(sourceKeyOf).sort();
 	const refusals = () =>
-		Object.entries(emulator.graph.counters().requests)
+		Object.entries(suite.emulator.graph.counters().requests)
 			.filter(([key]) => key.endsWith(' 401'))
 			.reduce((total, [, count]) => total + count, 0);
 
@@ -56,7 +38,7 @@ describe('Graph tokens refused mid-run', () => {
 		ledger: string,
 		act: () => void,
 	) {
-		const hold = emulator.graph.hold(CREATE);
+		const hold = suite.emulator.graph.hold(CREATE);
 		const run = migrateToGraph(
 			seed.sourceEndpoint,
 			{ app: seed.app, mailbox: seed.mailbox },
@@ -75,20 +57,20 @@ describe('Graph tokens refused mid-run', () => {
 		const refusedBefore = refusals();
 		let tokensAtRevocation = 0;
 		const report = await copyActingMidRun(seed, tempLedgerPath(), () => {
-			tokensAtRevocation = emulator.issuedTokenCount(seed.app.clientId);
-			emulator.graph.revokeTokens();
+			tokensAtRevocation = suite.emulator.issuedTokenCount(seed.app.clientId);
+			suite.emulator.graph.revokeTokens();
 		});
 		expect(report.counts.failed).toBe(0);
 		expect(report.counts.copied).toBe(24);
 		expect(storedKeys(seed.mailbox)).toEqual(seed.keys);
 		expect(refusals() - refusedBefore).toBeGreaterThan(0);
-		expect(emulator.issuedTokenCount(seed.app.clientId) - tokensAtRevocation).toBe(1);
+		expect(suite.emulator.issuedTokenCount(seed.app.clientId) - tokensAtRevocation).toBe(1);
 	}, 120_000);
 
 	it('a token refused again after renewal ends the mailbox with a clear error and no secret; the next run completes', async () => {
 		const seed = await seeded(24);
 		const ledger = tempLedgerPath();
-		const report = await copyActingMidRun(seed, ledger, () => emulator.graph.refuseTokens());
+		const report = await copyActingMidRun(seed, ledger, () => suite.emulator.graph.refuseTokens());
 		expect(report.status).not.toBe('completed');
 		// Not one failure per message: the mailbox stopped, its items stay to be copied.
 		expect(report.counts.failed).toBe(0);
@@ -101,7 +83,7 @@ describe('Graph tokens refused mid-run', () => {
 		expect(new Set(copied).size).toBe(copied.length);
 		expect(copied.length).toBeLessThan(24);
 
-		emulator.graph.refuseTokens(false);
+		suite.emulator.graph.refuseTokens(false);
 		const next = await migrateToGraph(
 			seed.sourceEndpoint,
 			{ app: seed.app, mailbox: seed.mailbox },

@@ -7,22 +7,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
-import type { IDataObject, IExecuteFunctions, INode } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { MigrateMailbox } from '../../../nodes/MigrateMailbox/MigrateMailbox.node';
 import { PASSWORD, seedPair } from '../engine/engineFixtures';
 import type { DovecotServer } from '../../harness/dovecot';
 import { makeMessage, snapshotMailbox } from '../../harness/imap-fixtures';
+import { migrateNode } from '../../harness/n8nNodeFixtures';
 import { TestServices } from '../../harness/services';
-
-const node: INode = {
-	id: 'n1',
-	name: 'Migrate',
-	type: 'n8n-nodes-mailbox-migration.migrateMailbox',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
 
 interface Row {
 	sourceMailbox: string;
@@ -61,7 +53,7 @@ function migrateContext(
 			return name in values ? values[name] : fallback;
 		},
 		getCredentials: async (type: string) => credential(type === 'mailSourceImap' ? source : target),
-		getNode: () => node,
+		getNode: () => migrateNode,
 		getTimezone: () => 'UTC',
 		getExecutionId: () => 'ledger-files',
 		getMode: () => 'trigger',

@@ -11,14 +11,10 @@ import { MailboxUnreachableError } from '../../../nodes/lib/preflight/preflightC
 import { graphTargetStore } from '../../../nodes/MigrateMailbox/actions/graphTarget';
 import type { DovecotServer } from '../../harness/dovecot';
 import { appendMessages, makeMessage } from '../../harness/imap-fixtures';
-import {
-	GRAPH_RESOURCE,
-	startMicrosoftEmulator,
-	type MicrosoftEmulator,
-} from '../../harness/microsoftEmulator';
+import { startGraphStandIn, type GraphStandIn } from '../../harness/graphStandIn';
+import type { MicrosoftEmulator } from '../../harness/microsoftEmulator';
 import { TestServices } from '../../harness/services';
 import { endpointOf, PASSWORD, uniqueUser } from '../engine/engineFixtures';
-import { graphApp } from '../graph/graphFixtures';
 
 const RATE = { messagesPerSecond: 10, megabytesPerSecond: 1 };
 const DIRECTORY_APP = {
@@ -31,6 +27,7 @@ const CHILD_FOLDERS = 105;
 
 describe('Pre-flight of a Microsoft 365 (Graph) target (Microsoft emulator)', () => {
 	const services = new TestServices();
+	let m365: GraphStandIn;
 	let emulator: MicrosoftEmulator;
 	let source: DovecotServer;
 	let sourceUser: string;
@@ -55,26 +52,20 @@ describe('Pre-flight of a Microsoft 365 (Graph) target (Microsoft emulator)', ()
 		checks.map((check) => [check.step, check.status]);
 
 	beforeAll(async () => {
-		emulator = services.add(
-			Object.assign(await startMicrosoftEmulator(), { name: 'microsoft emulator' }),
-		);
+		m365 = await startGraphStandIn(services);
+		emulator = m365.emulator;
 		source = await services.dovecot({ name: 'source' });
 		sourceUser = uniqueUser('gpf');
 		await source.addUser(sourceUser, PASSWORD);
 		await appendMessages(source, sourceUser, PASSWORD, 'INBOX', [
 			{ raw: makeMessage({ subject: 'Hallo' }) },
 		]);
-		mailApp = graphApp(emulator);
-		emulator.addApp({
-			clientId: DIRECTORY_APP.clientId,
-			secret: DIRECTORY_APP.secret,
-			resourceRoles: { [GRAPH_RESOURCE]: ['Mail.ReadWrite', 'User.Read.All'] },
-		});
+		mailApp = m365.registerApp();
+		m365.registerApp({ ...DIRECTORY_APP, roles: ['Mail.ReadWrite', 'User.Read.All'] });
 		emulator.addApp({ clientId: NO_ROLE_APP.clientId, secret: NO_ROLE_APP.secret, roles: [] });
 
 		// A mailbox with a folder tree deeper and wider than one page, and two messages in it.
-		mailbox = `${uniqueUser('gpfdst')}@${emulator.tenantDomain}`;
-		emulator.graph.provisionMailbox(mailbox);
+		mailbox = m365.addMailbox(uniqueUser('gpfdst'));
 		const graph = new GraphClient(mailApp, mailbox);
 		const projects = await graph.post<{ id: string }>('/mailFolders', { displayName: 'Projects' });
 		for (let child = 1; child <= CHILD_FOLDERS; child++) {
@@ -139,8 +130,7 @@ describe('Pre-flight of a Microsoft 365 (Graph) target (Microsoft emulator)', ()
 	});
 
 	it('reports a mailbox Exchange has not provisioned yet as not ready, not as an error', async () => {
-		const fresh = `${uniqueUser('gpfnew')}@${emulator.tenantDomain}`;
-		emulator.graph.provisionMailbox(fresh, { ready: false });
+		const fresh = m365.addMailbox(uniqueUser('gpfnew'), { ready: false });
 		const report = await preflightTo(fresh);
 		const target = report.target as GraphMailboxSurvey;
 		expect(report.status).toBe('notReady');

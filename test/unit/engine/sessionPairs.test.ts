@@ -2,6 +2,7 @@ import { InProcessHostLimiter } from '../../../nodes/lib/limits/hostLimiter';
 import { SessionPairPool } from '../../../nodes/lib/migration/mailbox/sessionPairs';
 import {
 	ServerBusyError,
+	TargetNotReadyError,
 	type MailSource,
 	type MailTarget,
 } from '../../../nodes/lib/migration/mailStore';
@@ -71,6 +72,24 @@ describe('SessionPairPool', () => {
 		});
 		expect(source.closes).toBe(1);
 		expect(limiter.stats('source:imap.old').activeConnections).toBe(0);
+		expect(limiter.stats('target:imap.new').activeConnections).toBe(0);
+	});
+
+	it('passes a target that is not ready yet through as it is, not as a setup failure, and gives the slots back', async () => {
+		const source = session<MailSource>();
+		const notReady = new TargetNotReadyError('the mailbox is not ready yet');
+		const pool = new SessionPairPool(
+			{
+				openSource: async () => source,
+				openTarget: async () => {
+					throw notReady;
+				},
+			},
+			controls(limiter),
+			new AbortController().signal,
+		);
+		await expect(pool.open()).rejects.toBe(notReady);
+		expect(source.closes).toBe(1);
 		expect(limiter.stats('target:imap.new').activeConnections).toBe(0);
 	});
 

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { planGraphMessage } from '../../../nodes/lib/graph/mimeToGraph';
 import { SOURCE_KEY_PROPERTY_ID } from '../../../nodes/lib/graph/graphProperties';
 import type { GraphMessagePlan } from '../../../nodes/lib/graph/graphMessagePlan';
+import { smimeIdentity, type SmimeIdentity } from '../../harness/smime';
 import { attachmentsOf, propertiesOf, recipient } from './graphPlanHelpers';
 
 const meta = { flags: ['\\Seen', 'Work'], internalDate: '02-Jan-2020 08:15:30 +0000' };
@@ -37,46 +36,14 @@ async function plannedWhole(raw: Buffer, reason: string): Promise<GraphMessagePl
 }
 
 describe('messages carried whole, with the original attached', () => {
-	let dir: string;
-	const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-	const sign = (mode: '-binary' | '-nodetach') =>
-		openssl(
-			'smime',
-			'-sign',
-			'-in',
-			'content.txt',
-			'-signer',
-			'cert.pem',
-			'-inkey',
-			'key.pem',
-			mode,
-		);
+	let smime: SmimeIdentity;
 	beforeAll(() => {
-		dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graph-smime-'));
-		openssl(
-			'req',
-			'-x509',
-			'-newkey',
-			'rsa:2048',
-			'-nodes',
-			'-subj',
-			'/CN=anna@example.com',
-			'-days',
-			'2',
-			'-keyout',
-			'key.pem',
-			'-out',
-			'cert.pem',
-		);
-		fs.writeFileSync(
-			path.join(dir, 'content.txt'),
-			'Content-Type: text/plain; charset=utf-8\r\n\r\nSigned text, grüße.\r\n',
-		);
+		smime = smimeIdentity('Content-Type: text/plain; charset=utf-8\r\n\r\nSigned text, grüße.\r\n');
 	});
-	afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+	afterAll(() => smime.remove());
 
 	it('S/MIME signed: the readable body stays, and the signature verifies from the attached original', async () => {
-		const signed = sign('-binary');
+		const signed = smime.sign('-binary');
 		const raw = Buffer.concat([Buffer.from(headers), signed]);
 		expect(raw.toString('latin1')).toMatch(
 			/multipart\/signed; protocol="application\/x-pkcs7-signature"/,
@@ -85,9 +52,9 @@ describe('messages carried whole, with the original attached', () => {
 		expect(plan.create.body).toEqual({ contentType: 'text', content: 'Signed text, grüße.\n' });
 		expect(plan.create.from).toEqual(recipient('anna@example.com', 'Anna'));
 		expect(plan.create.internetMessageId).toBe('<smime@example.com>');
-		fs.writeFileSync(path.join(dir, 'carried.eml'), attachmentsOf(plan)[0].content);
+		fs.writeFileSync(path.join(smime.dir, 'carried.eml'), attachmentsOf(plan)[0].content);
 		expect(() =>
-			openssl(
+			smime.openssl(
 				'smime',
 				'-verify',
 				'-in',
@@ -101,11 +68,8 @@ describe('messages carried whole, with the original attached', () => {
 	});
 
 	it('S/MIME encrypted and opaque-signed: a notice body, the original attached', async () => {
-		const encrypted = Buffer.concat([
-			Buffer.from(headers),
-			openssl('smime', '-encrypt', '-aes256', '-in', 'content.txt', 'cert.pem'),
-		]);
-		const opaque = Buffer.concat([Buffer.from(headers), sign('-nodetach')]);
+		const encrypted = Buffer.concat([Buffer.from(headers), smime.encrypt()]);
+		const opaque = Buffer.concat([Buffer.from(headers), smime.sign('-nodetach')]);
 		const encryptedPlan = await plannedWhole(encrypted, 'smime-encrypted');
 		expect(encryptedPlan.create.body).toEqual({
 			contentType: 'text',

@@ -1,4 +1,4 @@
-import { NodeOperationError, type IExecuteFunctions, type INode } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { EXCHANGE_ONLINE_DEFAULTS } from '../../../nodes/lib/defaults';
 import type { MicrosoftApp } from '../../../nodes/lib/microsoft/microsoftApp';
@@ -10,6 +10,7 @@ import {
 } from '../../../nodes/MigrateMailbox/actions/executionParameters';
 import { mailboxPairFor } from '../../../nodes/MigrateMailbox/actions/mailboxPair';
 import { MigrateMailbox } from '../../../nodes/MigrateMailbox/MigrateMailbox.node';
+import { microsoftTargetContext } from './microsoftTargetContext';
 
 const SECRET = 'cl1ent-Secret-unit';
 
@@ -25,25 +26,6 @@ const app: MicrosoftApp = {
 	cloud: 'global',
 };
 
-const node: INode = {
-	id: 'n1',
-	name: 'Migrate',
-	type: 'n8n-nodes-mailbox-migration.migrateMailbox',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
-
-const sourceAccount = {
-	host: 'imap.old.example',
-	port: 993,
-	security: 'tls',
-	allowSelfSigned: false,
-	loginMode: 'dovecotMaster',
-	user: 'master',
-	password: 'm4ster-Secret-unit',
-};
-
 /** The Microsoft 365 (App) credential as n8n hands it to the node (field names of the credential type). */
 const appCredential = {
 	tenant: app.tenant,
@@ -53,33 +35,11 @@ const appCredential = {
 	cloud: 'global',
 };
 
-function context(
-	items: Array<Record<string, string>>,
-	parameters: Record<string, unknown> = {},
-	continueOnFail = false,
-): IExecuteFunctions {
-	return {
-		getInputData: () => items.map((json) => ({ json })),
-		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => {
-			const values: Record<string, unknown> = {
-				operation: 'preflight',
-				targetType: 'exchangeOnline',
-				sourceMailbox: items[itemIndex]?.sourceMailbox,
-				targetMailbox: items[itemIndex]?.targetMailbox ?? '',
-				...parameters,
-			};
-			return name in values ? values[name] : fallback;
-		},
-		getCredentials: async (type: string) => {
-			if (type === 'mailSourceImap') return sourceAccount;
-			if (type === 'microsoft365App') return appCredential;
-			throw new Error(`the ${type} credential is not set`);
-		},
-		getNode: () => node,
-		getTimezone: () => 'Europe/Berlin',
-		continueOnFail: () => continueOnFail,
-	} as unknown as IExecuteFunctions;
-}
+const context = microsoftTargetContext({
+	targetType: 'exchangeOnline',
+	appCredential,
+	sourcePassword: 'm4ster-Secret-unit',
+});
 
 describe('Exchange Online target endpoint', () => {
 	it.each([

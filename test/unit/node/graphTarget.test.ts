@@ -1,4 +1,4 @@
-import { NodeOperationError, type IExecuteFunctions, type INode } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { DEFAULT_TUNING, GRAPH_DEFAULTS } from '../../../nodes/lib/defaults';
 import {
@@ -8,27 +8,9 @@ import {
 import { graphTargetStore } from '../../../nodes/MigrateMailbox/actions/graphTarget';
 import { mailboxPairFor, targetTypeOf } from '../../../nodes/MigrateMailbox/actions/mailboxPair';
 import { MigrateMailbox } from '../../../nodes/MigrateMailbox/MigrateMailbox.node';
+import { microsoftTargetContext } from './microsoftTargetContext';
 
 const SECRET = 'cl1ent-Secret-graph-unit';
-
-const node: INode = {
-	id: 'n1',
-	name: 'Migrate',
-	type: 'n8n-nodes-mailbox-migration.migrateMailbox',
-	typeVersion: 1,
-	position: [0, 0],
-	parameters: {},
-};
-
-const sourceAccount = {
-	host: 'imap.old.example',
-	port: 993,
-	security: 'tls',
-	allowSelfSigned: false,
-	loginMode: 'dovecotMaster',
-	user: 'master',
-	password: 'm4ster-Secret-graph-unit',
-};
 
 const appCredential = {
 	tenant: 'contoso.onmicrosoft.com',
@@ -40,36 +22,11 @@ const appCredential = {
 	graphUrl: 'https://127.0.0.1:4443/',
 };
 
-function context(
-	items: Array<Record<string, string>>,
-	parameters: Record<string, unknown> = {},
-	continueOnFail = false,
-): IExecuteFunctions {
-	const asked: string[] = [];
-	return {
-		asked,
-		getInputData: () => items.map((json) => ({ json })),
-		getNodeParameter: (name: string, itemIndex: number, fallback?: unknown) => {
-			const values: Record<string, unknown> = {
-				operation: 'preflight',
-				targetType: 'graph',
-				sourceMailbox: items[itemIndex]?.sourceMailbox,
-				targetMailbox: items[itemIndex]?.targetMailbox ?? '',
-				...parameters,
-			};
-			return name in values ? values[name] : fallback;
-		},
-		getCredentials: async (type: string) => {
-			asked.push(type);
-			if (type === 'mailSourceImap') return sourceAccount;
-			if (type === 'microsoft365App') return appCredential;
-			throw new Error(`the ${type} credential is not set`);
-		},
-		getNode: () => node,
-		getTimezone: () => 'Europe/Berlin',
-		continueOnFail: () => continueOnFail,
-	} as unknown as IExecuteFunctions;
-}
+const context = microsoftTargetContext({
+	targetType: 'graph',
+	appCredential,
+	sourcePassword: 'm4ster-Secret-graph-unit',
+});
 
 describe('mailboxPairFor with Target Type Microsoft 365 (Graph)', () => {
 	it("maps the Microsoft 365 (App) credential and the item's UPN to a graph store description", async () => {
@@ -90,10 +47,7 @@ describe('mailboxPairFor with Target Type Microsoft 365 (Graph)', () => {
 		// The description is plain data: it crosses into the execution's worker thread as it is.
 		expect(structuredClone(target)).toEqual(target);
 		// No IMAP target credential is asked for.
-		expect((items as unknown as { asked: string[] }).asked).toEqual([
-			'mailSourceImap',
-			'microsoft365App',
-		]);
+		expect(items.asked).toEqual(['mailSourceImap', 'microsoft365App']);
 	});
 
 	it('reads Target Type; a saved workflow without one has an IMAP target', () => {

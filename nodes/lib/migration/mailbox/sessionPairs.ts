@@ -1,7 +1,12 @@
 /** Source and target sessions of one mailbox, opened in pairs under the host limiter's connection slots. */
 import type { Release } from '../../limits/hostLimiter';
 import { backoffDelayMs, pauseUnlessAborted } from '../backoff';
-import { ServerBusyError, type MailSource, type MailTarget } from '../mailStore';
+import {
+	ServerBusyError,
+	TargetNotReadyError,
+	type MailSource,
+	type MailTarget,
+} from '../mailStore';
 import type { EngineControls } from '../types';
 import { MailboxSetupError } from './setupError';
 
@@ -94,6 +99,8 @@ export class SessionPairPool {
 			try {
 				return await open();
 			} catch (error) {
+				// Not a setup failure: the mailbox waits for the next run (migrateMailbox pauses it).
+				if (error instanceof TargetNotReadyError) throw error;
 				const busy = error instanceof ServerBusyError;
 				if (!busy || attempt >= MAX_BUSY_LOGIN_RETRIES || this.signal.aborted) {
 					throw new MailboxSetupError(`${side}: ${(error as Error).message}`, side, {

@@ -13,11 +13,17 @@ import {
 } from '../../../graph/graphClient';
 import type { GraphMailboxLimits } from '../../../graph/mailboxLimits';
 import { flagsAsGraphKeepsThem, graphFlagState, imapFlagsOf } from '../../../graph/graphFlags';
+import {
+	IF_IT_STAYS_SO,
+	isMailboxNotReady,
+	NOT_READY_BECAUSE,
+} from '../../../graph/mailboxReadiness';
 import { planGraphMessage } from '../../../graph/mimeToGraph';
 import type { MicrosoftApp } from '../../../microsoft/microsoftApp';
 import { MicrosoftTokenError } from '../../../microsoft/tokenErrors';
 import {
 	SessionLostError,
+	TargetNotReadyError,
 	type AppendItem,
 	type AppendResult,
 	type MailTarget,
@@ -183,8 +189,17 @@ export class GraphMailTarget implements MailTarget {
 			if (target) target.backoffs++;
 		};
 		target = new GraphMailTarget(new GraphClient(options.app, options.mailbox, clientOptions));
-		// Proves the mailbox answers (MailboxNotEnabledForRESTAPI before it is provisioned) before any folder work.
-		await sessionCall(() => target.graph.get(`/mailFolders/inbox?$select=id`));
+		// Proves the mailbox answers before any folder work; one not provisioned yet waits for the next run.
+		try {
+			await sessionCall(() => target.graph.get(`/mailFolders/inbox?$select=id`));
+		} catch (error) {
+			if (isMailboxNotReady(error)) {
+				throw new TargetNotReadyError(
+					`the Microsoft 365 mailbox is not ready yet: ${NOT_READY_BECAUSE}; the next run copies it. ${IF_IT_STAYS_SO}`,
+				);
+			}
+			throw error;
+		}
 		return target;
 	}
 

@@ -1,0 +1,30 @@
+/** What tests hand the node as n8n would: its INode, and credential data in the credential types' field names. */
+import type { INode } from 'n8n-workflow';
+
+import type { MicrosoftApp } from '../../nodes/lib/microsoft/microsoftApp';
+
+export const migrateNode: INode = {
+	id: 'n1',
+	name: 'Migrate',
+	type: 'n8n-nodes-mailbox-migration.migrateMailbox',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
+
+/** The Microsoft 365 (App) credential of an app by secret, with its override URLs (login, Graph, IMAP) and trusted CA. */
+export function microsoft365AppData(app: MicrosoftApp): Record<string, unknown> {
+	return {
+		tenant: app.tenant,
+		clientId: app.clientId,
+		authentication: 'clientSecret',
+		clientSecret: app.clientSecret,
+		cloud: app.cloud,
+		customEndpoints: true,
+		loginUrl: app.loginUrl,
+		graphUrl: app.graphUrl,
+		imapHost: app.imapHost,
+		imapPort: app.imapPort,
+		trustedCaPem: app.trustedCaPem,
+	};
+}

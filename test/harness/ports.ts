@@ -18,6 +18,18 @@ export async function freePort(): Promise<number> {
 	});
 }
 
+/** Whether something accepts a TCP connection on the port right now. */
+export function acceptsConnections(port: number, host = '127.0.0.1'): Promise<boolean> {
+	return new Promise((resolve) => {
+		const socket = net.connect({ host, port });
+		socket.once('connect', () => {
+			socket.destroy();
+			resolve(true);
+		});
+		socket.once('error', () => resolve(false));
+	});
+}
+
 /** Resolves once something accepts TCP connections on the port, or rejects after the timeout. */
 export async function waitForPort(
 	port: number,
@@ -25,16 +37,7 @@ export async function waitForPort(
 	host = '127.0.0.1',
 ): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const connected = await new Promise<boolean>((resolve) => {
-			const socket = net.connect({ host, port });
-			socket.once('connect', () => {
-				socket.destroy();
-				resolve(true);
-			});
-			socket.once('error', () => resolve(false));
-		});
-		if (connected) return;
+	while (!(await acceptsConnections(port, host))) {
 		if (Date.now() > deadline) throw new Error(`nothing accepts connections on ${host}:${port}`);
 		await new Promise((resolve) => setTimeout(resolve, 25));
 	}

@@ -22,9 +22,12 @@ import {
 	oauth2PassdbFile,
 	type MasterUser,
 	type OAuth2Passdb,
+	passwordMechanismsLine,
 } from './dovecotConfig';
+import { ldapAuthBlocks, writeLdapAuthFiles, type DovecotLdapAuth } from './dovecotLdap';
 
 export type { MasterUser, OAuth2Passdb } from './dovecotConfig';
+export type { DovecotLdapAuth } from './dovecotLdap';
 import { freePort } from './ports';
 import {
 	descendantPids,
@@ -59,6 +62,11 @@ export interface DovecotOptions {
 	parentDir?: string;
 	/** Also accept XOAUTH2/OAUTHBEARER logins, checked by the oauth2 passdb (stands in for Exchange Online IMAP). */
 	oauth2?: OAuth2Passdb;
+	/**
+	 * Also log in users of an LDAP directory (checked by binding as their entry), homes under mail/<uid> as for
+	 * passwd-file users; a user removed from the directory can no longer log in.
+	 */
+	ldap?: DovecotLdapAuth;
 }
 
 export interface DovecotServer extends StartedService {
@@ -246,8 +254,12 @@ class DovecotInstance implements DovecotServer {
 				specialUse: this.options.specialUse ?? true,
 				extraConf: this.options.extraConf,
 				oauth2: this.options.oauth2 !== undefined,
+				extraAuth: this.options.ldap
+					? ldapAuthBlocks(this.dir, passwordMechanismsLine(this.options.oauth2 !== undefined))
+					: undefined,
 			}),
 		);
+		if (this.options.ldap) writeLdapAuthFiles(this.dir, this.options.ldap, this.owner);
 		const oauth2 = this.options.oauth2;
 		if (oauth2) {
 			const caFile = oauth2.caPem ? path.join(this.dir, 'oauth2-ca.pem') : null;
@@ -405,6 +417,8 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
 		['dovecot-core', 'dovecot-imapd', 'openssl'],
 		[DOVECOT, DOVEADM, '/usr/lib/dovecot/imap', '/usr/lib/dovecot/imap-login', 'openssl'],
 	);
+	// The module is a library, not an executable: dpkg-query tells whether it is there.
+	if (options.ldap) ensureDebianPackages(['dovecot-ldap']);
 	const ownTempDir = options.parentDir === undefined;
 	const parent = options.parentDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mm-test-'));
 	const dir = path.join(parent, options.name);

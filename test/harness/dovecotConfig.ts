@@ -138,6 +138,13 @@ interface ConfigInput {
 	extraConf?: string;
 	/** Adds the oauth2 passdb, configured by `${dir}/oauth2.conf.ext`. */
 	oauth2?: boolean;
+	/** Further passdb/userdb blocks, tried after the passwd-files (the LDAP ones of dovecotLdap.ts). */
+	extraAuth?: string;
+}
+
+/** With OAuth2 logins on, password passdbs must say they take only the password mechanisms. */
+export function passwordMechanismsLine(oauth2: boolean): string {
+	return oauth2 ? '  mechanisms = plain login\n' : '';
 }
 
 export function buildConfig(input: ConfigInput): string {
@@ -153,7 +160,7 @@ export function buildConfig(input: ConfigInput): string {
 	const oauth2Passdb = input.oauth2
 		? `passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = ${dir}/oauth2.conf.ext\n}\n`
 		: '';
-	const passwordMechanisms = input.oauth2 ? '  mechanisms = plain login\n' : '';
+	const passwordMechanisms = passwordMechanismsLine(input.oauth2 ?? false);
 	const masterPassdb = input.master
 		? `passdb {\n  driver = passwd-file\n  master = yes\n  pass = yes\n  args = scheme=PLAIN ${dir}/masters\n}\n`
 		: '';
@@ -203,7 +210,7 @@ userdb {
   driver = passwd-file
   args = username_format=%u ${dir}/users/%u
 }
-
+${input.extraAuth ?? ''}
 # Maildir++ with a chosen IMAP separator; listescape lets names hold the other separator ('a.b' with '/', 'a/b' with '.').
 mail_location = maildir:~/Maildir${layout}
 mail_fsync = never

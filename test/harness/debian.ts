@@ -47,6 +47,8 @@ function missingPackages(packages: string[]): string[] {
 export const DEBCONF_ANSWERS: Record<string, string[]> = {
 	// No /etc/ldap/slapd.d and no /var/lib/ldap database: even a started system slapd would have nothing to serve.
 	slapd: ['slapd slapd/no_configuration boolean true'],
+	// No /etc/postfix/main.cf: the postinst then starts no system postfix (that would take port 25).
+	postfix: ['postfix postfix/main_mailer_type select No configuration'],
 };
 
 function preseed(packages: string[]): void {

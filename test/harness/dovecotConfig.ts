@@ -140,11 +140,30 @@ interface ConfigInput {
 	oauth2?: boolean;
 	/** Further passdb/userdb blocks, tried after the passwd-files (the LDAP ones of dovecotLdap.ts). */
 	extraAuth?: string;
+	/** Adds an LMTP listener on 127.0.0.1 at this port (dovecot-lmtpd), delivering into the same mail store. */
+	lmtpPort?: number;
 }
 
 /** With OAuth2 logins on, password passdbs must say they take only the password mechanisms. */
 export function passwordMechanismsLine(oauth2: boolean): string {
 	return oauth2 ? '  mechanisms = plain login\n' : '';
+}
+
+/**
+ * LMTP delivers to the local part of the recipient (`alice@example.test` → user `alice`): test users are named
+ * without a domain, and an MTA in front (test/harness/postfix.ts) hands over full addresses.
+ */
+function lmtpConfig(port: number): string {
+	return `protocol lmtp {
+  auth_username_format = %Ln
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = ${port}
+  }
+}
+`;
 }
 
 export function buildConfig(input: ConfigInput): string {
@@ -179,7 +198,7 @@ instance_name = mm-test-${input.name}-${process.pid}
 base_dir = ${dir}/run
 state_dir = ${dir}/state
 log_path = ${dir}/log/dovecot.log
-protocols = imap
+protocols = imap${input.lmtpPort ? ' lmtp' : ''}
 listen = 127.0.0.1
 verbose_proctitle = yes
 shutdown_clients = yes
@@ -250,7 +269,7 @@ service imap-login {
     ssl = yes
   }
 }
-${noChroot}
+${noChroot}${input.lmtpPort ? lmtpConfig(input.lmtpPort) : ''}
 ${input.extraConf ?? ''}
 `;
 }

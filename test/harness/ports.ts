@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type tls from 'node:tls';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it; callers retry if it is taken meanwhile). */
 export async function freePort(): Promise<number> {
@@ -41,4 +42,27 @@ export async function waitForPort(
 		if (Date.now() > deadline) throw new Error(`nothing accepts connections on ${host}:${port}`);
 		await new Promise((resolve) => setTimeout(resolve, 25));
 	}
+}
+
+/** Resolves with the first line the server sends (an IMAP, SMTP or LMTP greeting), then closes the socket. */
+export function readGreeting(
+	socket: net.Socket | tls.TLSSocket,
+	timeoutMs: number,
+): Promise<string> {
+	return new Promise((resolve, reject) => {
+		let received = '';
+		const timer = setTimeout(() => finish(new Error('no greeting')), timeoutMs);
+		const finish = (error: Error | null) => {
+			clearTimeout(timer);
+			socket.destroy();
+			if (error) reject(error);
+			else resolve(received.split('\r\n')[0]);
+		};
+		socket.on('data', (chunk: Buffer) => {
+			received += chunk.toString('latin1');
+			if (received.includes('\r\n')) finish(null);
+		});
+		socket.on('error', (error) => finish(error));
+		socket.on('close', () => finish(new Error('closed before the greeting')));
+	});
 }

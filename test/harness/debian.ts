@@ -40,8 +40,26 @@ function missingPackages(packages: string[]): string[] {
 	return packages.filter((name) => !installed.has(name));
 }
 
+/**
+ * Debconf answers given before a package is installed, so its postinst configures nothing system-wide that a test
+ * could come to depend on (our instances bring their own config). `.ci/run` feeds the same lines to CI.
+ */
+export const DEBCONF_ANSWERS: Record<string, string[]> = {
+	// No /etc/ldap/slapd.d and no /var/lib/ldap database: even a started system slapd would have nothing to serve.
+	slapd: ['slapd slapd/no_configuration boolean true'],
+	// No /etc/postfix/main.cf: the postinst then starts no system postfix (that would take port 25).
+	postfix: ['postfix postfix/main_mailer_type select No configuration'],
+};
+
+function preseed(packages: string[]): void {
+	const answers = packages.flatMap((name) => DEBCONF_ANSWERS[name] ?? []);
+	if (answers.length === 0) return;
+	execFileSync('debconf-set-selections', [], { input: `${answers.join('\n')}\n` });
+}
+
 function apt(args: string[]): void {
-	execFileSync('apt-get', args, {
+	// Another test file (or person) may be installing at the same moment: wait for dpkg's lock, don't fail.
+	execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=600', ...args], {
 		env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
 		stdio: ['ignore', 'pipe', 'pipe'],
 		maxBuffer: 64 * 1024 * 1024,
@@ -84,6 +102,7 @@ export function ensureDebianPackages(packages: string[], binariesToCheck: string
 		);
 	}
 	const install = ['install', '-y', '--no-install-recommends', ...missing];
+	preseed(missing);
 	withServicesBlocked(() => {
 		try {
 			apt(install);

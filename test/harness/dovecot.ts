@@ -22,10 +22,13 @@ import {
 	oauth2PassdbFile,
 	type MasterUser,
 	type OAuth2Passdb,
+	passwordMechanismsLine,
 } from './dovecotConfig';
+import { ldapAuthBlocks, writeLdapAuthFiles, type DovecotLdapAuth } from './dovecotLdap';
 
 export type { MasterUser, OAuth2Passdb } from './dovecotConfig';
-import { freePort } from './ports';
+export type { DovecotLdapAuth } from './dovecotLdap';
+import { freePort, readGreeting } from './ports';
 import {
 	descendantPids,
 	isAlive,
@@ -39,6 +42,7 @@ import type { StartedService } from './services';
 
 const DOVECOT = '/usr/sbin/dovecot';
 const DOVEADM = '/usr/bin/doveadm';
+const LMTP = '/usr/lib/dovecot/lmtp';
 const START_TIMEOUT_MS = 20_000;
 const START_ATTEMPTS = 5;
 
@@ -59,6 +63,13 @@ export interface DovecotOptions {
 	parentDir?: string;
 	/** Also accept XOAUTH2/OAUTHBEARER logins, checked by the oauth2 passdb (stands in for Exchange Online IMAP). */
 	oauth2?: OAuth2Passdb;
+	/**
+	 * Also log in users of an LDAP directory (checked by binding as their entry), homes under mail/<uid> as for
+	 * passwd-file users; a user removed from the directory can no longer log in.
+	 */
+	ldap?: DovecotLdapAuth;
+	/** Also accept mail by LMTP on a loopback port (`lmtpPort`), into the same mailboxes IMAP reads. */
+	lmtp?: boolean;
 }
 
 export interface DovecotServer extends StartedService {
@@ -68,6 +79,8 @@ export interface DovecotServer extends StartedService {
 	port: number;
 	/** Implicit TLS with the self-signed certificate `certPem`. */
 	tlsPort: number;
+	/** LMTP (RFC 2033) when started with `lmtp: true`, else 0. Recipients are users by their local part. */
+	lmtpPort: number;
 	/** The instance folder: dovecot.conf, users/<user> (passwd-file), tls/, mail/<user>/Maildir, log/dovecot.log. */
 	dir: string;
 	certPem: string;
@@ -106,42 +119,30 @@ function readText(file: string): string {
 	}
 }
 
-/** Resolves with the first line the server sends: the IMAP greeting. */
-function readGreeting(socket: net.Socket | tls.TLSSocket, timeoutMs: number): Promise<string> {
-	return new Promise((resolve, reject) => {
-		let received = '';
-		const timer = setTimeout(() => finish(new Error('no greeting')), timeoutMs);
-		const finish = (error: Error | null) => {
-			clearTimeout(timer);
-			socket.destroy();
-			if (error) reject(error);
-			else resolve(received.split('\r\n')[0]);
-		};
-		socket.on('data', (chunk: Buffer) => {
-			received += chunk.toString('latin1');
-			if (received.includes('\r\n')) finish(null);
-		});
-		socket.on('error', (error) => finish(error));
-		socket.on('close', () => finish(new Error('closed before the greeting')));
-	});
-}
-
 async function waitForGreetings(
-	port: number,
-	tlsPort: number,
+	ports: { port: number; tlsPort: number; lmtpPort: number },
 	certPem: string,
 	deadline: number,
 ): Promise<void> {
 	let lastError: unknown = null;
 	while (Date.now() < deadline) {
 		try {
-			const plain = await readGreeting(net.connect({ host: '127.0.0.1', port }), 2000);
+			const plain = await readGreeting(net.connect({ host: '127.0.0.1', port: ports.port }), 2000);
 			const secure = await readGreeting(
-				tls.connect({ host: '127.0.0.1', port: tlsPort, ca: certPem, servername: 'localhost' }),
+				tls.connect({
+					host: '127.0.0.1',
+					port: ports.tlsPort,
+					ca: certPem,
+					servername: 'localhost',
+				}),
 				2000,
 			);
-			if (plain.startsWith('* OK') && secure.startsWith('* OK')) return;
-			lastError = new Error(`unexpected greeting: ${plain} / ${secure}`);
+			const lmtp =
+				ports.lmtpPort === 0
+					? '220'
+					: await readGreeting(net.connect({ host: '127.0.0.1', port: ports.lmtpPort }), 2000);
+			if (plain.startsWith('* OK') && secure.startsWith('* OK') && lmtp.startsWith('220')) return;
+			lastError = new Error(`unexpected greeting: ${plain} / ${secure} / ${lmtp}`);
 		} catch (error) {
 			lastError = error;
 		}
@@ -193,6 +194,7 @@ class DovecotInstance implements DovecotServer {
 	readonly separator: '/' | '.';
 	port = 0;
 	tlsPort = 0;
+	lmtpPort = 0;
 	private readonly owner: MailOwner;
 	private readonly options: DovecotOptions;
 	private readonly removableDir: string;
@@ -246,8 +248,13 @@ class DovecotInstance implements DovecotServer {
 				specialUse: this.options.specialUse ?? true,
 				extraConf: this.options.extraConf,
 				oauth2: this.options.oauth2 !== undefined,
+				extraAuth: this.options.ldap
+					? ldapAuthBlocks(this.dir, passwordMechanismsLine(this.options.oauth2 !== undefined))
+					: undefined,
+				lmtpPort: this.lmtpPort,
 			}),
 		);
+		if (this.options.ldap) writeLdapAuthFiles(this.dir, this.options.ldap, this.owner);
 		const oauth2 = this.options.oauth2;
 		if (oauth2) {
 			const caFile = oauth2.caPem ? path.join(this.dir, 'oauth2-ca.pem') : null;
@@ -283,7 +290,7 @@ class DovecotInstance implements DovecotServer {
 			throw new Error(`dovecot "${this.name}" failed to start (exit ${exitCode}):\n${details}`);
 		}
 		try {
-			await waitForGreetings(this.port, this.tlsPort, this.certPem, Date.now() + START_TIMEOUT_MS);
+			await waitForGreetings(this, this.certPem, Date.now() + START_TIMEOUT_MS);
 		} catch (error) {
 			const details = failure();
 			await this.stop().catch(() => undefined);
@@ -367,7 +374,7 @@ class DovecotInstance implements DovecotServer {
 		const { retryablePortClash } = await this.launch();
 		if (retryablePortClash) {
 			throw new Error(
-				`dovecot "${this.name}" cannot restart: port ${this.port} or ${this.tlsPort} was taken meanwhile`,
+				`dovecot "${this.name}" cannot restart: one of its ports (${this.port}, ${this.tlsPort}, ${this.lmtpPort}) was taken meanwhile`,
 			);
 		}
 	}
@@ -405,6 +412,9 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
 		['dovecot-core', 'dovecot-imapd', 'openssl'],
 		[DOVECOT, DOVEADM, '/usr/lib/dovecot/imap', '/usr/lib/dovecot/imap-login', 'openssl'],
 	);
+	// The module is a library, not an executable: dpkg-query tells whether it is there.
+	if (options.ldap) ensureDebianPackages(['dovecot-ldap']);
+	if (options.lmtp) ensureDebianPackages(['dovecot-lmtpd'], [LMTP]);
 	const ownTempDir = options.parentDir === undefined;
 	const parent = options.parentDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'mm-test-'));
 	const dir = path.join(parent, options.name);
@@ -421,8 +431,13 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
 	server.writeMasters();
 	try {
 		for (let attempt = 1; ; attempt++) {
-			[server.port, server.tlsPort] = await Promise.all([freePort(), freePort()]);
-			if (server.port === server.tlsPort) continue;
+			[server.port, server.tlsPort, server.lmtpPort] = await Promise.all([
+				freePort(),
+				freePort(),
+				options.lmtp ? freePort() : Promise.resolve(0),
+			]);
+			const ports = [server.port, server.tlsPort, server.lmtpPort].filter((port) => port !== 0);
+			if (new Set(ports).size !== ports.length) continue;
 			server.writeConfig();
 			const { retryablePortClash } = await server.launch();
 			if (!retryablePortClash) return server;

@@ -138,6 +138,32 @@ interface ConfigInput {
 	extraConf?: string;
 	/** Adds the oauth2 passdb, configured by `${dir}/oauth2.conf.ext`. */
 	oauth2?: boolean;
+	/** Further passdb/userdb blocks, tried after the passwd-files (the LDAP ones of dovecotLdap.ts). */
+	extraAuth?: string;
+	/** Adds an LMTP listener on 127.0.0.1 at this port (dovecot-lmtpd), delivering into the same mail store. */
+	lmtpPort?: number;
+}
+
+/** With OAuth2 logins on, password passdbs must say they take only the password mechanisms. */
+export function passwordMechanismsLine(oauth2: boolean): string {
+	return oauth2 ? '  mechanisms = plain login\n' : '';
+}
+
+/**
+ * LMTP delivers to the local part of the recipient (`alice@example.test` → user `alice`): test users are named
+ * without a domain, and an MTA in front (test/harness/postfix.ts) hands over full addresses.
+ */
+function lmtpConfig(port: number): string {
+	return `protocol lmtp {
+  auth_username_format = %Ln
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = ${port}
+  }
+}
+`;
 }
 
 export function buildConfig(input: ConfigInput): string {
@@ -153,7 +179,7 @@ export function buildConfig(input: ConfigInput): string {
 	const oauth2Passdb = input.oauth2
 		? `passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = ${dir}/oauth2.conf.ext\n}\n`
 		: '';
-	const passwordMechanisms = input.oauth2 ? '  mechanisms = plain login\n' : '';
+	const passwordMechanisms = passwordMechanismsLine(input.oauth2 ?? false);
 	const masterPassdb = input.master
 		? `passdb {\n  driver = passwd-file\n  master = yes\n  pass = yes\n  args = scheme=PLAIN ${dir}/masters\n}\n`
 		: '';
@@ -172,7 +198,7 @@ instance_name = mm-test-${input.name}-${process.pid}
 base_dir = ${dir}/run
 state_dir = ${dir}/state
 log_path = ${dir}/log/dovecot.log
-protocols = imap
+protocols = imap${input.lmtpPort ? ' lmtp' : ''}
 listen = 127.0.0.1
 verbose_proctitle = yes
 shutdown_clients = yes
@@ -203,7 +229,7 @@ userdb {
   driver = passwd-file
   args = username_format=%u ${dir}/users/%u
 }
-
+${input.extraAuth ?? ''}
 # Maildir++ with a chosen IMAP separator; listescape lets names hold the other separator ('a.b' with '/', 'a/b' with '.').
 mail_location = maildir:~/Maildir${layout}
 mail_fsync = never
@@ -243,7 +269,7 @@ service imap-login {
     ssl = yes
   }
 }
-${noChroot}
+${noChroot}${input.lmtpPort ? lmtpConfig(input.lmtpPort) : ''}
 ${input.extraConf ?? ''}
 `;
 }

@@ -150,6 +150,21 @@ export async function imapClient(
 	return client;
 }
 
+/** Whether that login succeeds (any failure counts as no: say why in the test, e.g. from the server's log). */
+export async function logsIn(
+	server: DovecotServer,
+	user: string,
+	password: string,
+): Promise<boolean> {
+	try {
+		const client = await imapClient(server, user, password);
+		await client.logout();
+		return true;
+	} catch {
+		return false;
+	}
+}
+
 async function withClient<T>(
 	server: DovecotServer,
 	user: string,

@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { startDovecot, type DovecotOptions, type DovecotServer } from './dovecot';
+import { startPostfix, type PostfixOptions, type PostfixServer } from './postfix';
 import { startFaultProxy, type FaultProxy } from './proxy';
+import { startSlapd, type SlapdOptions, type SlapdServer } from './slapd';
 
 export interface StartedService {
 	name: string;
@@ -31,6 +33,15 @@ export class TestServices {
 
 	async dovecot(options: Omit<DovecotOptions, 'parentDir'>): Promise<DovecotServer> {
 		return this.add(await startDovecot({ ...options, parentDir: this.dir }));
+	}
+
+	async slapd(options: Omit<SlapdOptions, 'parentDir'>): Promise<SlapdServer> {
+		return this.add(await startSlapd({ ...options, parentDir: this.dir }));
+	}
+
+	/** A private Postfix routing `domain` by the mailHost of LDAP entries to the Dovecots in `routes`. */
+	async postfix(options: Omit<PostfixOptions, 'parentDir'>): Promise<PostfixServer> {
+		return this.add(await startPostfix({ ...options, parentDir: this.dir }));
 	}
 
 	/** `listenHost` another loopback address (127.0.0.2) reaches the server by an address its certificate does not list. */

@@ -6,7 +6,13 @@ import type { ImapFlow } from 'imapflow';
 
 import type { DovecotServer } from '../harness/dovecot';
 import { startDovecot } from '../harness/dovecot';
-import { appendMessages, imapClient, makeMessage, snapshotMailbox } from '../harness/imap-fixtures';
+import {
+	appendMessages,
+	imapClient,
+	logsIn,
+	makeMessage,
+	snapshotMailbox,
+} from '../harness/imap-fixtures';
 import { isAlive } from '../harness/processes';
 import { TestServices } from '../harness/services';
 
@@ -27,16 +33,6 @@ async function eventually<T>(
 		const value = await probe();
 		if (accept(value) || Date.now() > deadline) return value;
 		await new Promise((resolve) => setTimeout(resolve, 50));
-	}
-}
-
-async function logsIn(server: DovecotServer, user: string, password: string): Promise<boolean> {
-	try {
-		const client = await imapClient(server, user, password);
-		await client.logout();
-		return true;
-	} catch {
-		return false;
 	}
 }
 

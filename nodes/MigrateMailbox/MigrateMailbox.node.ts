@@ -32,18 +32,20 @@ export class MigrateMailbox implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [
 			{ name: 'mailSourceImap', required: true, testedBy: 'mailSourceImapTest' },
+			// `hide`, not `show`: n8n's editor takes a parameter that picks the credential through `show` for an
+			// authentication field and removes it (and what depends on it) from the node's panel; Target Type must stay there.
 			{
 				name: 'mailTargetImap',
 				required: true,
 				testedBy: 'mailTargetImapTest',
-				displayOptions: { show: { targetType: ['imap'] } },
+				displayOptions: { hide: { targetType: ['exchangeOnline', 'graph'] } },
 			},
 			{
 				name: 'microsoft365App',
 				required: true,
 				testedBy: 'microsoft365AppTest',
 				// One credential for both Microsoft 365 paths; its Test reports what each can do.
-				displayOptions: { show: { targetType: ['exchangeOnline', 'graph'] } },
+				displayOptions: { hide: { targetType: ['imap'] } },
 			},
 		],
 		properties: [

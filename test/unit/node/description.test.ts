@@ -80,4 +80,20 @@ describe('Migrate Mailbox parameters', () => {
 			}
 		}
 	});
+
+	it('pick the target credential through `hide`, so the editor keeps Target Type in the panel', () => {
+		// n8n's editor treats a parameter that credentials name under `displayOptions.show` as the node's authentication
+		// field and removes it from the panel (getMainAuthField); test/e2e/editor.test.ts sees the result in a browser.
+		const { credentials } = new MigrateMailbox().description;
+		expect(credentials?.filter((credential) => credential.displayOptions?.show)).toEqual([]);
+		expect(
+			Object.fromEntries(
+				(credentials ?? []).map((credential) => [credential.name, credential.displayOptions?.hide]),
+			),
+		).toEqual({
+			mailSourceImap: undefined,
+			mailTargetImap: { targetType: ['exchangeOnline', 'graph'] },
+			microsoft365App: { targetType: ['imap'] },
+		});
+	});
 });

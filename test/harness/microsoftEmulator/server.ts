@@ -123,9 +123,13 @@ export async function listen(
 		});
 		reply.end(hasBody ? JSON.stringify(response.body) : undefined);
 	};
+	// A client killed mid-request (the crash tests kill -9 it mid-upload) ends the body with "aborted": nobody is
+	// left to answer, and the emulator goes on serving the others.
+	const handle = (req: http.IncomingMessage, res: http.ServerResponse) =>
+		void serve(req, res).catch(() => res.destroy());
 	const server = tls
-		? https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => void serve(req, res))
-		: http.createServer((req, res) => void serve(req, res));
+		? https.createServer({ cert: tls.certPem, key: tls.keyPem }, handle)
+		: http.createServer(handle);
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
 		server.listen(0, '127.0.0.1', () => resolve());

@@ -81,7 +81,7 @@ export const fetchAppTokenWithMsal: FetchAppToken = async (app, scope) => {
 	const secrets = [app.clientSecret ?? '', app.certificate?.privateKeyPem ?? ''];
 	let client;
 	try {
-		client = msalClientFor(app);
+		client = await msalClientFor(app);
 		client.http.lastFailure = undefined;
 		const result = await client.application.acquireTokenByClientCredential({
 			scopes: [scope],

@@ -1,7 +1,7 @@
 /** One MSAL ConfidentialClientApplication per app identity (login host, tenant, client, credential), with our network module. */
 import crypto from 'node:crypto';
 
-import { ConfidentialClientApplication, type Configuration } from '@azure/msal-node';
+import type { ConfidentialClientApplication, Configuration } from '@azure/msal-node';
 
 import { loginUrlOf } from './clouds';
 import { LoginHttpClient } from './loginHttpClient';
@@ -76,12 +76,14 @@ function configurationOf(app: MicrosoftApp, http: LoginHttpClient): Configuratio
 	return { auth, system: { networkClient: http } };
 }
 
-export function msalClientFor(app: MicrosoftApp): MsalClient {
+export async function msalClientFor(app: MicrosoftApp): Promise<MsalClient> {
 	const key = appIdentityKey(app);
 	let client = clients.get(key);
 	if (!client) {
+		// Loaded on first use: MSAL costs ~40 ms of start-up that a run without a Microsoft target never needs.
+		const { ConfidentialClientApplication: Application } = await import('@azure/msal-node');
 		const http = new LoginHttpClient(app.trustedCaPem);
-		client = { application: new ConfidentialClientApplication(configurationOf(app, http)), http };
+		client = { application: new Application(configurationOf(app, http)), http };
 		clients.set(key, client);
 	}
 	return client;

@@ -1,7 +1,7 @@
 /** A Microsoft 365 mailbox written through Graph: what storeSides.ts makes of a `graph` store description. */
 import { graphUrlOf } from '../../../microsoft/clouds';
 import type { TargetSide } from '../storeSides';
-import { GraphMailTarget, type GraphTargetOptions } from './graphMailTarget';
+import type { GraphTargetOptions } from './graphMailTarget';
 
 /** The ledger's name for the mailbox: the mailbox at the tenant, so one UPN in two tenants never mixes. */
 export function graphAccountOf(options: GraphTargetOptions): string {
@@ -15,6 +15,7 @@ export function graphTargetSide(options: GraphTargetOptions): TargetSide {
 		mailbox: options.mailbox,
 		label: `${options.mailbox} (Microsoft Graph, tenant ${options.app.tenant})`,
 		account: graphAccountOf(options),
-		open: async () => await GraphMailTarget.open(options),
+		// Loaded when a Graph target opens: the Graph client and mailparser cost an IMAP-only run ~60 ms of start-up.
+		open: async () => await (await import('./graphMailTarget')).GraphMailTarget.open(options),
 	};
 }

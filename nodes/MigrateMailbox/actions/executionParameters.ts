@@ -15,6 +15,7 @@ import { parseWindows } from '../../lib/limits/schedule';
 import type { MailboxJob } from '../../lib/migration/execution/runExecution';
 import type { OversizePolicy } from '../../lib/migration/types';
 import type { TargetType } from './mailboxPair';
+import { migrationNameOf } from '../../common/ledgerParameters';
 
 /** What the operation itself decides for an item: Migrate has a Mode and Oversize Messages, Verify neither. */
 export type OperationChoices = Pick<MailboxJob, 'mode' | 'oversize'>;
@@ -121,8 +122,7 @@ export function readItemSettings(
 	return {
 		job: {
 			...choices,
-			migrationId:
-				String(this.getNodeParameter('migrationId', itemIndex, 'default')).trim() || 'default',
+			migrationId: migrationNameOf(this.getNodeParameter('migrationId', itemIndex, '')),
 			folderRules: {
 				include: patterns(folders.include),
 				exclude: patterns(folders.exclude),

@@ -5,7 +5,8 @@
 import { NodeOperationError, type IDataObject, type IExecuteFunctions } from 'n8n-workflow';
 
 import { formatBytes } from '../../lib/format';
-import { defaultLedgerPath, type LedgerOptions } from '../../lib/ledger';
+import type { LedgerOptions } from '../../lib/ledger';
+import { ledgerOptionsOf } from '../../common/ledgerParameters';
 import { checkControlSettings, PROCESS_CONTROL_BACKENDS } from '../../lib/limits/executionControls';
 import { ScheduleError } from '../../lib/limits/schedule';
 import { runExecutionIsolated } from '../../lib/migration/execution/isolatedExecution';
@@ -88,7 +89,7 @@ export async function runMailboxes(
 
 /** Each item's own Ledger File (items naming the same file share it); the default file when it is empty. */
 function ledgerOf(setting: ItemSettings): LedgerOptions {
-	return { kind: 'sqlite', path: setting.ledgerPath || defaultLedgerPath() };
+	return ledgerOptionsOf(setting.ledgerPath);
 }
 
 function reporterFor(context: IExecuteFunctions): ProgressReporter {

@@ -11,6 +11,7 @@ import {
 	DEFAULT_PROFILE_MAX_CONNECTIONS,
 	DEFAULT_TUNING,
 } from '../../../lib/defaults';
+import { ledgerFileOption, migrationNameProperty } from '../../../common/ledgerParameters';
 
 const showFor = { show: { operation: ['migrate', 'verify'] } };
 
@@ -43,16 +44,7 @@ export const executionFields: INodeProperties[] = [
 		],
 		default: 'full',
 	},
-	{
-		displayName: 'Migration Name',
-		name: 'migrationId',
-		type: 'string',
-		default: 'default',
-		required: true,
-		displayOptions: showFor,
-		description:
-			'Groups the ledger records of one migration project or wave. Reruns with the same name resume; a new name starts afresh (items already in the target are still found and not duplicated).',
-	},
+	migrationNameProperty(showFor),
 	{
 		displayName: 'Folders',
 		name: 'folderOptions',
@@ -357,15 +349,7 @@ export const executionFields: INodeProperties[] = [
 		default: {},
 		displayOptions: showFor,
 		options: [
-			{
-				displayName: 'Ledger File',
-				name: 'path',
-				type: 'string',
-				default: '',
-				placeholder: '~/.n8n/mailbox-migration/ledger.sqlite',
-				description:
-					'SQLite file recording every migrated item (never its content), readable by its owner only. Read per item: items naming the same file share it; ~/ is the home folder. Empty uses mailbox-migration/ledger.sqlite in the n8n user folder.',
-			},
+			ledgerFileOption,
 			{
 				displayName: 'Failed Items Listed',
 				name: 'maxFailedItems',

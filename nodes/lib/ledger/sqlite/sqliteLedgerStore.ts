@@ -37,6 +37,11 @@ import type {
 	UidMapping,
 	UidRange,
 } from '../types';
+import type {
+	ProvisionedAccount,
+	ProvisionedAccountInput,
+	ProvisionedAccountKey,
+} from '../provisionedAccounts';
 import { assertLease } from '../validation';
 import { SqliteFolderStates } from './folderState';
 import { SqliteItems } from './items';
@@ -44,6 +49,7 @@ import { SqliteMailboxLocks } from './leases';
 import { SqliteItemQueries } from './queries';
 import { SqliteRuns } from './runs';
 import { SqliteMailboxTargets } from './targets';
+import { SqliteProvisionedAccounts } from './provisionedAccounts';
 import { SqliteConnection, type SqliteLedgerSettings } from './sqliteConnection';
 import { SqliteUidValidityRebind } from './uidValidityRebind';
 
@@ -59,6 +65,7 @@ export class SqliteLedgerStore implements LedgerStore {
 	private readonly runs: SqliteRuns;
 	private readonly locks: SqliteMailboxLocks;
 	private readonly targets: SqliteMailboxTargets;
+	private readonly provisioned: SqliteProvisionedAccounts;
 
 	/** Takes an open database; `openLedger` is the public way in. */
 	constructor(db: DatabaseSync, settings: SqliteLedgerSettings) {
@@ -70,6 +77,7 @@ export class SqliteLedgerStore implements LedgerStore {
 		this.runs = new SqliteRuns(this.connection);
 		this.locks = new SqliteMailboxLocks(this.connection);
 		this.targets = new SqliteMailboxTargets(this.connection);
+		this.provisioned = new SqliteProvisionedAccounts(this.connection);
 	}
 
 	async recordIntents(items: readonly ItemIntent[], lease?: MailboxLease): Promise<void> {
@@ -211,6 +219,14 @@ export class SqliteLedgerStore implements LedgerStore {
 		lookOnly?: boolean,
 	): Promise<MailboxTargetBinding> {
 		return this.targets.bindMailboxTarget(migrationId, sourceAccount, targetAccount, lookOnly);
+	}
+
+	async getProvisionedAccount(key: ProvisionedAccountKey): Promise<ProvisionedAccount | null> {
+		return this.provisioned.getProvisionedAccount(key);
+	}
+
+	async recordProvisionedAccount(record: ProvisionedAccountInput): Promise<void> {
+		this.provisioned.recordProvisionedAccount(record);
 	}
 
 	async close(): Promise<void> {

@@ -113,6 +113,26 @@ export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
 			) WITHOUT ROWID;
 		`,
 	},
+	{
+		version: 5,
+		// Accounts Provision Target created or corrected (see ProvisionedAccounts). Version 4 comes from a parallel
+		// change; the numbers are settled when both are merged.
+		sql: `
+			CREATE TABLE provisioned_accounts (
+				migration_id TEXT NOT NULL,
+				provider TEXT NOT NULL,
+				account TEXT NOT NULL,
+				state TEXT NOT NULL CHECK (state IN ('creating', 'provisioning', 'done')),
+				outcome TEXT NOT NULL CHECK (outcome IN ('created', 'updated', 'unchanged')),
+				changes TEXT NOT NULL,
+				object_id TEXT,
+				resumes_at TEXT,
+				created_at TEXT NOT NULL,
+				updated_at TEXT NOT NULL,
+				PRIMARY KEY (migration_id, provider, account)
+			) WITHOUT ROWID;
+		`,
+	},
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version;

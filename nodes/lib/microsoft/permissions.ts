@@ -10,11 +10,20 @@ export type MicrosoftApi = 'Office 365 Exchange Online' | 'Microsoft Graph';
  * claim"). So a missing permission shows here, not at the token endpoint.
  */
 export function requireRole(token: AppToken, role: string, api: MicrosoftApi): void {
-	if (token.roles.includes(role)) return;
+	requireAnyRole(token, [role], api);
+}
+
+/**
+ * Like requireRole, for an API that accepts any of several permissions: `roles` from least to most privileged, as
+ * Microsoft's API pages list them; the advice names the first.
+ */
+export function requireAnyRole(token: AppToken, roles: readonly string[], api: MicrosoftApi): void {
+	if (roles.some((role) => token.roles.includes(role))) return;
+	const others = roles.length > 1 ? ` (or one of ${roles.slice(1).join(', ')})` : '';
 	throw tokenError(
 		'consent',
-		`the token has ${token.roles.length > 0 ? `only the roles ${token.roles.join(', ')}` : 'no roles'}, not ${role}. ` +
+		`the token has ${token.roles.length > 0 ? `only the roles ${token.roles.join(', ')}` : 'no roles'}, not ${roles[0]}${others}. ` +
 			`In the app registration open API permissions → Add a permission → APIs my organization uses → ${api} → ` +
-			`Application permissions → ${role}, then Grant admin consent for the tenant`,
+			`Application permissions → ${roles[0]}, then Grant admin consent for the tenant`,
 	);
 }

@@ -40,3 +40,17 @@ export function changeValue(value: unknown): string | null {
 	const text = String(value);
 	return text === '' ? null : text;
 }
+
+/**
+ * One item's failure that ends the batch (Continue On Fail off): `position` is the item's place in the batch, so the
+ * node can name it. Items before it may have been provisioned.
+ */
+export class ProvisioningItemError extends Error {
+	constructor(
+		readonly position: number,
+		readonly cause: Error,
+	) {
+		super(cause.message);
+		this.name = 'ProvisioningItemError';
+	}
+}

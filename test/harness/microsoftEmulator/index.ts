@@ -28,6 +28,9 @@ export {
 	type Hold,
 	type InspectedFolder,
 	type InspectedMessage,
+	type InspectedUser,
+	type EmulatedSku,
+	type VerifiedDomain,
 	type RequestMatch,
 } from './graph';
 
@@ -75,6 +78,7 @@ export class MicrosoftEmulator {
 			this.signer,
 			() => this.directory.tenant.id,
 			() => this.baseUrl,
+			() => this.directory.tenant.domains,
 		);
 		const tls = generateServerTls();
 		this.caPem = tls.certPem;

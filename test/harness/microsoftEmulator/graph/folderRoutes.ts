@@ -1,5 +1,5 @@
 /**
- * Users and mail folders: GET /users/{id | userPrincipalName} (user-get), GET/POST /users/{id}/mailFolders
+ * Mail folders (users are in userRoutes): GET/POST /users/{id}/mailFolders
  * (user-list-mailfolders, user-post-mailfolders; `includeHiddenFolders=true` adds hidden ones), GET /mailFolders/{id}
  * by id or well-known name (mailfolder-get), GET/POST /mailFolders/{id}/childFolders (mailfolder-list-childfolders,
  * mailfolder-post-childfolders). Folders carry totalItemCount and unreadItemCount (mailFolder resource); their size is
@@ -79,22 +79,6 @@ const queryError = (error: unknown): EmulatorResponse => {
 export function addFolderRoutes(service: GraphService, store: MailboxStore): void {
 	const folderOr404 = (context: GraphContext, idOrName: string) =>
 		store.folder(context.mailbox, idOrName);
-
-	service.add({
-		method: 'GET',
-		pattern: new RegExp(`^/users/${USER}$`),
-		name: '/users/{id}',
-		scope: 'directory',
-		handler: ({ mailbox }) => ({
-			status: 200,
-			body: {
-				id: mailbox.id,
-				userPrincipalName: mailbox.userPrincipalName,
-				displayName: mailbox.displayName,
-				mail: mailbox.userPrincipalName,
-			},
-		}),
-	});
 
 	const listFolders = (context: GraphContext, parentId: string): EmulatorResponse => {
 		try {

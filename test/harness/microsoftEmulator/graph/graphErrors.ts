@@ -12,6 +12,7 @@ export function graphError(
 	code: string,
 	message: string,
 	headers?: Record<string, string>,
+	details?: { target: string; code: string }[],
 ): EmulatorResponse {
 	const requestId = crypto.randomUUID();
 	return {
@@ -21,6 +22,7 @@ export function graphError(
 			error: {
 				code,
 				message,
+				...(details ? { details } : {}),
 				innerError: {
 					date: new Date().toISOString().replace(/\.\d+Z$/, ''),
 					'request-id': requestId,
@@ -148,6 +150,65 @@ export const graphErrors = {
 		graphError(503, 'ServiceUnavailable', 'The service is temporarily unavailable.', {
 			'Retry-After': String(retryAfterSeconds),
 		}),
+	// Directory writes (user-post-users, user-update, user-assignlicense) answer 400 Request_BadRequest with Entra's
+	// text. A property missing or invalid: "Invalid value specified for property '…' of resource 'User'." (the text
+	// Graph gives, e.g. microsoftgraph/msgraph-sdk-powershell issues on New-MgUser).
+	invalidUserProperty: (property: string) =>
+		graphError(
+			400,
+			'Request_BadRequest',
+			`Invalid value specified for property '${property}' of resource 'User'.`,
+			undefined,
+			[{ target: property, code: 'InvalidValue' }],
+		),
+	// A UPN outside the verified domains: user-post-users ("domain must be present in the tenant's collection of
+	// verified domains"); Graph's text for it.
+	unverifiedDomain: () =>
+		graphError(
+			400,
+			'Request_BadRequest',
+			'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.',
+			undefined,
+			[{ target: 'userPrincipalName', code: 'InvalidValue' }],
+		),
+	// A UPN or address another object holds (microsoft-graph-docs #1508: 400 Request_BadRequest with details
+	// ObjectConflict on the property).
+	objectConflict: (property: 'userPrincipalName' | 'proxyAddresses') =>
+		graphError(
+			400,
+			'Request_BadRequest',
+			`Another object with the same value for property ${property} already exists.`,
+			undefined,
+			[{ target: property, code: 'ObjectConflict' }],
+		),
+	// A password outside the policy (8–256 characters, three of lower, upper, digit, symbol: Entra's password policy).
+	passwordComplexity: () =>
+		graphError(
+			400,
+			'Request_BadRequest',
+			'The specified password does not comply with password complexity requirements. Please provide a different password.',
+		),
+	// assignLicense before usageLocation is set (user-assignlicense; the text partner-center-dotnet-samples #131 quotes).
+	invalidUsageLocation: () =>
+		graphError(
+			400,
+			'Request_BadRequest',
+			'License assignment cannot be done for user with invalid usage location.',
+		),
+	// A skuId the tenant has no subscription for.
+	unknownLicence: (skuId: string) =>
+		graphError(
+			400,
+			'Request_BadRequest',
+			`License ${skuId} does not correspond to a valid company License.`,
+		),
+	// No free seat (licenseAssignmentState's CountViolation, microsoft-graph-docs PR #3167); the text is ours.
+	noLicenceUnits: (skuId: string) =>
+		graphError(
+			400,
+			'Request_BadRequest',
+			`CountViolation: subscription ${skuId} does not have any available licenses.`,
+		),
 	notFoundSegment: (path: string) =>
 		graphError(400, 'BadRequest', `Resource not found for the segment '${path}'.`),
 };

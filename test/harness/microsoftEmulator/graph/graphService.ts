@@ -33,7 +33,12 @@ interface RouteCommon {
 	pattern: RegExp;
 	/** The route as counters and fault rules name it. */
 	name: string;
+	/** Application permissions the API accepts (its page's table); the scope's defaults when absent. */
+	roles?: readonly string[];
 }
+
+/** What a tenant-wide route (no `/users/{id}` mailbox: POST /users, /subscribedSkus) is handed. */
+export type TenantContext = Omit<GraphContext, 'mailbox'>;
 
 export type GraphRoute =
 	| (RouteCommon & {
@@ -45,6 +50,11 @@ export type GraphRoute =
 				params: string[],
 			) => { mailbox: Mailbox; appId: string } | { refused: EmulatorResponse };
 			handler: (context: GraphContext) => EmulatorResponse | Promise<EmulatorResponse>;
+	  })
+	| (RouteCommon & {
+			/** Tenant-wide directory data: no mailbox is resolved and Outlook's per-mailbox limits do not apply. */
+			scope: 'tenant';
+			handler: (context: TenantContext) => EmulatorResponse | Promise<EmulatorResponse>;
 	  })
 	| (RouteCommon & {
 			/** The $batch envelope: authenticated here; its requests pass the pipeline one by one. */
@@ -64,6 +74,8 @@ export interface GraphServiceDependencies {
 	store: MailboxStore;
 	limiter: MailboxLimiter;
 	faults: FaultInjector;
+	/** Told of every mail request to a mailbox not ready yet, before it is refused (readiness driven by polls). */
+	mailboxPolled?: (mailbox: Mailbox) => void;
 	signer: TokenSigner;
 	revocations: TokenRevocations;
 	tenantId: () => string;
@@ -171,15 +183,24 @@ export class GraphService {
 				return fault?.kind === 'reset' ? { status: 0, body: undefined, reset: true } : response;
 			}
 			const roles =
-				route.scope === 'directory'
+				route.roles ??
+				(route.scope === 'directory' || route.scope === 'tenant'
 					? USER_READ_ROLES
 					: request.method === 'GET'
 						? MAIL_READ_ROLES
-						: MAIL_WRITE_ROLES;
+						: MAIL_WRITE_ROLES);
 			if (!hasAnyRole(claims, roles)) {
-				return route.scope === 'directory'
-					? graphErrors.directoryDenied()
-					: graphErrors.accessDenied();
+				return route.scope === 'mail' ? graphErrors.accessDenied() : graphErrors.directoryDenied();
+			}
+			if (route.scope === 'tenant') {
+				await this.deps.faults.passHolds(matched);
+				const response = await route.handler({
+					request,
+					params,
+					claims,
+					baseUrl: this.deps.baseUrl(),
+				});
+				return fault?.kind === 'reset' ? { status: 0, body: undefined, reset: true } : response;
 			}
 			const found = this.deps.store.find(params[0]);
 			if (!found) {
@@ -187,6 +208,7 @@ export class GraphService {
 					? graphErrors.userNotFound(params[0])
 					: graphErrors.invalidUser(params[0]);
 			}
+			if (route.scope === 'mail' && !found.ready) this.deps.mailboxPolled?.(found);
 			if (route.scope === 'mail' && !found.ready) return graphErrors.mailboxNotEnabled();
 			mailbox = found;
 		}

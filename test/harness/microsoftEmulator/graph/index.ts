@@ -15,11 +15,30 @@ import { GraphService, type GraphCounters } from './graphService';
 import { MailboxLimiter, type GraphLimits } from './limits';
 import { MailboxStore, type ExtendedProperty, type StoredMessage } from './mailboxStore';
 import { addMessageRoutes } from './messageRoutes';
+import { TenantDirectory, type EmulatedSku, type VerifiedDomain } from './tenantDirectory';
+import { addUserRoutes } from './userRoutes';
 
 export type { FaultRule, Fault, Hold, RequestMatch } from './faults';
 export type { GraphCounters } from './graphService';
 export type { GraphLimits } from './limits';
 export { GRAPH_DEFAULT_LIMITS } from './limits';
+export type { EmulatedSku, VerifiedDomain } from './tenantDirectory';
+
+/** A directory user as tests inspect it; `password` only through passwordOf. */
+export interface InspectedUser {
+	id: string;
+	userPrincipalName: string;
+	displayName: string;
+	mailNickname: string;
+	usageLocation: string | null;
+	givenName: string | null;
+	surname: string | null;
+	onPremisesImmutableId: string | null;
+	/** SKU part numbers. */
+	licences: string[];
+	mailboxReady: boolean;
+	forceChangePasswordNextSignIn: boolean;
+}
 
 export interface InspectedFolder {
 	id: string;
@@ -51,16 +70,26 @@ export class GraphEmulator {
 
 	private readonly service: GraphService;
 
-	constructor(signer: TokenSigner, tenantId: () => string, baseUrl: () => string) {
+	private readonly directory: TenantDirectory;
+
+	constructor(
+		signer: TokenSigner,
+		tenantId: () => string,
+		baseUrl: () => string,
+		tenantDomains: () => string[] = () => [],
+	) {
+		this.directory = new TenantDirectory(this.store, tenantDomains);
 		this.service = new GraphService({
 			store: this.store,
 			limiter: this.limiter,
 			faults: this.faults,
+			mailboxPolled: (mailbox) => this.directory.mailboxPolled(mailbox),
 			signer,
 			revocations: this.revocations,
 			tenantId,
 			baseUrl,
 		});
+		addUserRoutes(this.service, this.store, this.directory);
 		addFolderRoutes(this.service, this.store);
 		addMessageRoutes(this.service, this.store);
 		addAttachmentRoutes(this.service, this.store, this.uploads, tenantId);
@@ -142,6 +171,118 @@ export class GraphEmulator {
 		}));
 	}
 
+	/** The tenant's subscriptions (subscribedSkus); `exchange` (default true) gives licensed users a mailbox. */
+	setSkus(
+		skus: { skuPartNumber: string; enabled: number; skuId?: string; exchange?: boolean }[],
+	): void {
+		this.directory.setSkus(skus);
+	}
+
+	/** The subscriptions with the units their users consume now. */
+	licences(): (EmulatedSku & { consumedUnits: number })[] {
+		return this.directory.skuList();
+	}
+
+	/** A further verified domain of the tenant; `federated` ones need onPremisesImmutableId. */
+	addDomain(domain: VerifiedDomain): void {
+		this.directory.addDomain(domain);
+	}
+
+	/**
+	 * A user already in the directory, as an admin made it: with `licences` (part numbers) their mailbox is ready at
+	 * once (it was provisioned long ago), without any it has none.
+	 */
+	addUser(user: {
+		userPrincipalName: string;
+		displayName: string;
+		usageLocation?: string;
+		licences?: string[];
+		proxyAddresses?: string[];
+	}): { id: string } {
+		const mailbox = this.directory.createUser(user.userPrincipalName, {
+			accountEnabled: true,
+			displayName: user.displayName,
+			mailNickname: user.userPrincipalName.split('@')[0],
+			usageLocation: user.usageLocation ?? null,
+			givenName: null,
+			surname: null,
+			onPremisesImmutableId: null,
+			password: null,
+			forceChangePasswordNextSignIn: false,
+		});
+		const skuIds = (user.licences ?? []).map((partNumber) => this.skuIdOf(partNumber));
+		this.directory.license(mailbox, skuIds);
+		if (user.proxyAddresses)
+			this.directory.recordOf(mailbox).proxyAddresses = [...user.proxyAddresses];
+		mailbox.ready = skuIds.length > 0;
+		return { id: mailbox.id };
+	}
+
+	/** Changes a user's attributes behind the node's back (an admin's edit). */
+	editUser(
+		userPrincipalName: string,
+		changes: { displayName?: string; usageLocation?: string | null },
+	): void {
+		const mailbox = this.mailbox(userPrincipalName);
+		const record = this.directory.recordOf(mailbox);
+		if (changes.displayName !== undefined) {
+			record.displayName = changes.displayName;
+			mailbox.displayName = changes.displayName;
+		}
+		if (changes.usageLocation !== undefined) record.usageLocation = changes.usageLocation;
+	}
+
+	users(): InspectedUser[] {
+		return this.store.all().map((mailbox) => {
+			const record = this.directory.recordOf(mailbox);
+			return {
+				id: mailbox.id,
+				userPrincipalName: mailbox.userPrincipalName,
+				displayName: record.displayName,
+				mailNickname: record.mailNickname,
+				usageLocation: record.usageLocation,
+				givenName: record.givenName,
+				surname: record.surname,
+				onPremisesImmutableId: record.onPremisesImmutableId,
+				licences: record.assignedLicenses.map(
+					(skuId) => this.directory.sku(skuId)?.skuPartNumber ?? skuId,
+				),
+				mailboxReady: mailbox.ready,
+				forceChangePasswordNextSignIn: record.forceChangePasswordNextSignIn,
+			};
+		});
+	}
+
+	/** The password a user was created (or last reset) with: proof of what the node handed out. */
+	passwordOf(userPrincipalName: string): string | null {
+		return this.directory.recordOf(this.mailbox(userPrincipalName)).password;
+	}
+
+	/**
+	 * The licensed mailbox of `userPrincipalName` (existing or not yet) answers MailboxNotEnabledForRESTAPI to this
+	 * many mail requests before it is ready; Infinity keeps it waiting until makeMailboxReady.
+	 */
+	setMailboxReadyAfterPolls(userPrincipalName: string, polls: number): void {
+		this.directory.setPollsBeforeReady(userPrincipalName, polls);
+	}
+
+	makeMailboxReady(userPrincipalName: string): void {
+		this.setReady(userPrincipalName, true);
+	}
+
+	/** Mail requests a not-ready mailbox refused so far. */
+	mailboxPolls(userPrincipalName: string): number {
+		return this.directory.pollsOf(userPrincipalName);
+	}
+
+	private skuIdOf(partNumber: string): string {
+		const sku = this.directory
+			.skuList()
+			.find((candidate) => candidate.skuPartNumber === partNumber);
+		if (!sku) throw new Error(`no SKU ${partNumber} in the emulator (setSkus first)`);
+		return sku.skuId;
+	}
+
 	/** Replaces some of Outlook's limits (scaled down for tests and the bench). */
 	setLimits(limits: Partial<GraphLimits>): void {
 		this.limiter.set(limits);
@@ -192,9 +333,10 @@ export class GraphEmulator {
 		return this.service.counters();
 	}
 
-	/** Forgets mailboxes, sessions, faults, counters and limit state; limits back to Outlook's defaults. */
+	/** Forgets mailboxes, users, licences, sessions, faults, counters and limit state; limits back to Outlook's defaults. */
 	reset(): void {
 		this.store.clear();
+		this.directory.clear();
 		this.limiter.reset();
 		this.faults.reset();
 		this.uploads.reset();

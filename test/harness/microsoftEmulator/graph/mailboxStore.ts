@@ -167,6 +167,10 @@ export class MailboxStore {
 		return [...mailbox.messages.values()].filter((message) => message.folderId === folderId);
 	}
 
+	all(): Mailbox[] {
+		return [...this.mailboxes.values()];
+	}
+
 	clear(): void {
 		this.mailboxes.clear();
 	}

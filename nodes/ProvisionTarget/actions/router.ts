@@ -1,0 +1,67 @@
+/**
+ * Provision Target's one entry: the directory picks the provider, which takes all items at once (a batch: licences
+ * counted across it, mailboxes awaited together); every item gets one output paired to it, and failures go through
+ * one place (provisioningOutput) that honours Continue On Fail. The ledgers the items name are closed at the end.
+ */
+import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+
+import { itemError } from '../../common/itemErrors';
+import { NodeLedgers } from '../../common/ledgerParameters';
+import { ProvisioningItemError } from '../../lib/provisioning/types';
+import * as microsoft365 from './microsoft365.operation';
+import { failureOf, outputOf, type ProvisioningResult } from './provisioningOutput';
+
+type ProviderExecute = (
+	this: IExecuteFunctions,
+	itemIndexes: number[],
+	ledgers: NodeLedgers,
+) => Promise<ProvisioningResult[]>;
+
+const providers: Record<string, { execute: ProviderExecute; accountParameter: string }> = {
+	microsoft365: { execute: microsoft365.execute, accountParameter: 'userPrincipalName' },
+};
+
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const itemIndexes = this.getInputData().map((_, itemIndex) => itemIndex);
+	if (itemIndexes.length === 0) return [[]];
+	// Not an expression (noDataExpression), so the same for every item.
+	const name = this.getNodeParameter('directory', 0) as string;
+	const provider = providers[name];
+	if (!provider) {
+		throw new NodeOperationError(this.getNode(), `The directory "${name}" is not known`, {
+			itemIndex: 0,
+		});
+	}
+	const accountOf = (itemIndex: number): string => {
+		try {
+			return String(this.getNodeParameter(provider.accountParameter, itemIndex, '') ?? '').trim();
+		} catch {
+			return '';
+		}
+	};
+	const ledgers = new NodeLedgers();
+	try {
+		const results = await provider.execute.call(this, itemIndexes, ledgers);
+		return [
+			itemIndexes.map((itemIndex, position) => {
+				const result = results[position];
+				return result instanceof Error
+					? failureOf(this, result, itemIndex, accountOf(itemIndex))
+					: outputOf(result, itemIndex);
+			}),
+		];
+	} catch (error) {
+		if (!(error instanceof ProvisioningItemError)) {
+			throw new NodeOperationError(this.getNode(), error as Error);
+		}
+		const itemIndex = itemIndexes[error.position];
+		throw itemError(
+			this.getNode(),
+			error.cause,
+			itemIndex,
+			`Account ${accountOf(itemIndex) || `of item ${itemIndex}`}`,
+		);
+	} finally {
+		await ledgers.close();
+	}
+}

@@ -49,6 +49,12 @@ export class LicencePool {
 
 	/** Takes one unit for an assignment about to be made; `release` gives it back if the assignment failed. */
 	take(sku: SubscribedSku): void {
+		this.requireFree(sku);
+		this.assigned.set(sku.skuId, (this.assigned.get(sku.skuId) ?? 0) + 1);
+	}
+
+	/** Throws LicenceUnitsError unless a unit of `sku` is free (checked before a user is created for it). */
+	requireFree(sku: SubscribedSku): void {
 		if (this.free(sku) <= 0) {
 			const available = this.skus
 				.filter((candidate) => this.free(candidate) > 0)
@@ -60,7 +66,6 @@ export class LicencePool {
 						: 'no licence of the tenant has free units'),
 			);
 		}
-		this.assigned.set(sku.skuId, (this.assigned.get(sku.skuId) ?? 0) + 1);
 	}
 
 	release(sku: SubscribedSku): void {

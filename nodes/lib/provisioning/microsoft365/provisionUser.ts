@@ -59,6 +59,10 @@ export async function prepareUser(
 	let user = await context.directory.user(upn);
 	if (!user) {
 		if (context.findByAddress) await refuseAddressHeldElsewhere(context.directory, upn);
+		// A user who could not get their licence is not created at all.
+		if (spec.skuPartNumber && context.licences) {
+			context.licences.requireFree(context.licences.resolve(spec.skuPartNumber));
+		}
 		// Write-ahead: should this run die or stop before its output goes out, the next one knows the user is ours.
 		await context.ledger.recordProvisionedAccount({
 			...key,

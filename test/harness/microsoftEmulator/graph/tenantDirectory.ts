@@ -173,17 +173,20 @@ export class TenantDirectory {
 		this.pollsBeforeReady.set(userPrincipalName.toLowerCase(), polls);
 	}
 
-	/** A mail request reached a mailbox that is not ready: the poll counts, and may be the one that makes it ready. */
+	/** A mail request reached a mailbox that is not ready: it is refused (and counted) or is the one that makes it ready. */
 	mailboxPolled(mailbox: Mailbox): void {
 		const upn = mailbox.userPrincipalName.toLowerCase();
-		this.polls.set(upn, (this.polls.get(upn) ?? 0) + 1);
 		const record = this.records.get(mailbox.id);
-		if (!record || !this.hasExchange(record)) return;
 		const remaining = this.pollsBeforeReady.get(upn) ?? DEFAULT_POLLS_BEFORE_READY;
-		if (remaining > 0) this.pollsBeforeReady.set(upn, remaining - 1);
-		else mailbox.ready = true;
+		if (record && this.hasExchange(record) && remaining <= 0) {
+			mailbox.ready = true;
+			return;
+		}
+		if (record && this.hasExchange(record)) this.pollsBeforeReady.set(upn, remaining - 1);
+		this.polls.set(upn, (this.polls.get(upn) ?? 0) + 1);
 	}
 
+	/** Mail requests refused because the mailbox was not ready. */
 	pollsOf(userPrincipalName: string): number {
 		return this.polls.get(userPrincipalName.toLowerCase()) ?? 0;
 	}

@@ -3,6 +3,7 @@
  * never stored, only what identifies an item and where it went. Every store (SQLite now, PostgreSQL later for queue
  * mode) implements `LedgerStore`, so the engine never sees SQL or connection details.
  */
+import type { CommunicationStore } from './communications';
 
 /**
  * `pending`: an APPEND is about to be (or was) sent and its outcome is unknown, so probe the target before copying again.
@@ -205,7 +206,7 @@ export interface FailureQuery {
 	limit?: number;
 }
 
-export interface LedgerStore {
+export interface LedgerStore extends CommunicationStore {
 	/**
 	 * Marks items `pending` before their APPEND is sent; one transaction for the batch. With `lease`, only while it is
 	 * still the mailbox's lock, checked in that transaction: else it rejects with MailboxLeaseLostError and writes

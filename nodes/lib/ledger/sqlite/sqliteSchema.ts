@@ -113,6 +113,31 @@ export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
 			) WITHOUT ROWID;
 		`,
 	},
+	{
+		version: 6,
+		// The send ledger of user communications (see CommunicationStore): one row per migration, recipient and stage,
+		// claimed before the provider is called and marked sent after its answer. No message content is kept.
+		sql: `
+			CREATE TABLE communications (
+				migration_id TEXT NOT NULL,
+				recipient TEXT NOT NULL,
+				stage TEXT NOT NULL,
+				status TEXT NOT NULL CHECK (status IN ('claimed', 'sent', 'failed')),
+				idempotency_key TEXT NOT NULL,
+				owner TEXT NOT NULL,
+				claim_token TEXT,
+				claim_expires_at_ms INTEGER NOT NULL,
+				attempts INTEGER NOT NULL,
+				scheduled_for TEXT,
+				provider_reference TEXT,
+				last_error TEXT,
+				sent_at TEXT,
+				created_at TEXT NOT NULL,
+				updated_at TEXT NOT NULL,
+				PRIMARY KEY (migration_id, recipient, stage)
+			) WITHOUT ROWID;
+		`,
+	},
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version;

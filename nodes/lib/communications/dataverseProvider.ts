@@ -322,7 +322,10 @@ function odataErrorOf(response: HttpExchangeResponse): ODataError {
 	}
 }
 
-/** DuplicateRecord, 0x80040237 (reference/web-service-error-codes): a row with this primary key exists. */
+/**
+ * "Cannot insert duplicate key", -2147220937 = 0x80040237 (learn.microsoft.com/troubleshoot/power-platform/dataverse/
+ * user-permissions/client-errors): a row with this primary key exists.
+ */
 function isDuplicateKey(response: HttpExchangeResponse): boolean {
 	return (
 		response.status < 500 && response.status >= 400 && odataErrorOf(response).code === '0x80040237'

@@ -24,12 +24,17 @@ export async function execute(
 	const output: INodeExecutionData[] = [];
 	for (const timing of item.plan.stages) {
 		const message = item.messages.get(timing.stage) ?? { subject: '', body: '' };
-		const { idempotencyKey } = keysOf({
+		const { key, idempotencyKey } = keysOf({
 			migrationId: item.migrationId,
 			recipient: item.plan.recipient,
 			stage: timing.stage,
 		});
-		let outcome = unsentOutcome(timing);
+		// A stage sent before says so, also once it is stale or, after the date moved, not due again.
+		const record = timing.timing === 'due' ? null : await store.getCommunication(key);
+		let outcome =
+			record?.status === 'sent'
+				? { status: 'already sent', reference: record.providerReference, sentAt: record.sentAt }
+				: unsentOutcome(timing);
 		if (!outcome) {
 			provider ??= await providerFor(this, itemIndex);
 			outcome = (await sendStage(

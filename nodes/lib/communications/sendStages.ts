@@ -31,11 +31,6 @@ export type StageOutcome =
 	| { status: 'skipped'; reason: string }
 	| { status: 'failed'; error: string; providerAnswer: string };
 
-export interface SendEvents {
-	/** Called after the provider accepted a message and before the ledger records it (crash tests stop here). */
-	afterProviderAnswer?: (message: OutgoingMessage) => void;
-}
-
 export interface StageClaimOptions {
 	owner: string;
 	claimTtlMs: number;
@@ -92,7 +87,7 @@ export async function sendStage(
 	store: CommunicationStore,
 	provider: CommunicationProvider,
 	message: OutgoingMessage,
-	options: StageClaimOptions & { events?: SendEvents; signal?: AbortSignal },
+	options: StageClaimOptions & { signal?: AbortSignal },
 ): Promise<StageOutcome> {
 	const attempt = await claimStage(store, message, options);
 	if (!attempt.claimed) return refusedOutcome(attempt);
@@ -111,7 +106,6 @@ export async function sendStage(
 		await store.recordCommunicationFailed(claim, failure.providerAnswer || failure.error);
 		return { status: 'failed', ...failure };
 	}
-	options.events?.afterProviderAnswer?.(message);
 	const record = await store.recordCommunicationSent({
 		...keysOf(message).key,
 		idempotencyKey: claim.idempotencyKey,

@@ -28,3 +28,12 @@ export function microsoft365AppData(app: MicrosoftApp): Record<string, unknown> 
 		trustedCaPem: app.trustedCaPem,
 	};
 }
+
+export const notifyCrmNode: INode = {
+	id: 'n2',
+	name: 'Notify CRM',
+	type: 'n8n-nodes-mailbox-migration.notifyCrm',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};

@@ -4,6 +4,7 @@
  * mode) implements `LedgerStore`, so the engine never sees SQL or connection details.
  */
 import type { ProvisionedAccounts } from './provisionedAccounts';
+import type { CommunicationStore } from './communications';
 
 /**
  * `pending`: an APPEND is about to be (or was) sent and its outcome is unknown, so probe the target before copying again.
@@ -206,7 +207,7 @@ export interface FailureQuery {
 	limit?: number;
 }
 
-export interface LedgerStore extends ProvisionedAccounts {
+export interface LedgerStore extends ProvisionedAccounts, CommunicationStore {
 	/**
 	 * Marks items `pending` before their APPEND is sent; one transaction for the batch. With `lease`, only while it is
 	 * still the mailbox's lock, checked in that transaction: else it rejects with MailboxLeaseLostError and writes

@@ -43,6 +43,9 @@ export class Directory {
 
 	private readonly apps = new Map<string, RegisteredApp>();
 
+	/** Resources tokens are issued for besides Exchange Online and Graph, e.g. a Dataverse environment's URL. */
+	readonly resources = new Set<string>();
+
 	constructor(domain: string) {
 		this.tenant = { id: crypto.randomUUID(), domains: [domain.toLowerCase()] };
 	}

@@ -102,7 +102,8 @@ export function addIdentityRoutes(router: Router, context: IdentityContext): voi
 		const scope = form.get('scope') ?? '';
 		if (!scope.endsWith('/.default')) return fail(aad.scopeNotDefault(scope));
 		const resource = scope.slice(0, -'/.default'.length);
-		if (!RESOURCES.includes(resource)) return fail(aad.resourceNotFound(resource, tenant.id));
+		if (!RESOURCES.includes(resource) && !context.directory.resources.has(resource))
+			return fail(aad.resourceNotFound(resource, tenant.id));
 
 		// "Microsoft Entra ID doesn't require applications to be authorized to get tokens for another application.
 		// Thus, app-only tokens can be issued without a roles claim" (v2-oauth2-client-creds-grant-flow, "Controlling

@@ -147,6 +147,11 @@ export class MicrosoftEmulator {
 		return this.directory.isMailboxGranted(clientId, mailbox);
 	}
 
+	/** Issues tokens for `resource` (its scope is `<resource>/.default`) too, e.g. a Dataverse environment URL. */
+	addResource(resource: string): void {
+		this.directory.resources.add(resource);
+	}
+
 	/** Lifetime of tokens issued from now on. */
 	setTokenLifetime(seconds: number): void {
 		this.lifetimeSeconds = seconds;

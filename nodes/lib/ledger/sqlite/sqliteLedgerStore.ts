@@ -6,6 +6,7 @@
  * - `uidValidityRebind`: moving a folder's records to a new UIDVALIDITY
  * - `folderState`, `runs`, `leases` (mailbox locks, checked inside each write-ahead batch), `targets` (which target
  *   each source was copied to, and the ledger account its records are under)
+ * - `communications`: the send ledger of user communications (Notify CRM)
  * - `sqliteConnection`: settings, prepared-statement cache, write transactions; `sqliteSchema`: the tables
  * What is not SQLite's own is shared with any other store: input checks (`../validation`), lease rules
  * (`../mailboxLeases`), and rows <-> records for SQL stores (`../sqlRows`).
@@ -43,6 +44,15 @@ import type {
 	ProvisionedAccountKey,
 } from '../provisionedAccounts';
 import { assertLease } from '../validation';
+import type {
+	CommunicationClaim,
+	CommunicationClaimAttempt,
+	CommunicationClaimRequest,
+	CommunicationKey,
+	CommunicationRecord,
+	CommunicationSent,
+} from '../communications';
+import { SqliteCommunications } from './communications';
 import { SqliteFolderStates } from './folderState';
 import { SqliteItems } from './items';
 import { SqliteMailboxLocks } from './leases';
@@ -66,6 +76,7 @@ export class SqliteLedgerStore implements LedgerStore {
 	private readonly locks: SqliteMailboxLocks;
 	private readonly targets: SqliteMailboxTargets;
 	private readonly provisioned: SqliteProvisionedAccounts;
+	private readonly communications: SqliteCommunications;
 
 	/** Takes an open database; `openLedger` is the public way in. */
 	constructor(db: DatabaseSync, settings: SqliteLedgerSettings) {
@@ -78,6 +89,7 @@ export class SqliteLedgerStore implements LedgerStore {
 		this.locks = new SqliteMailboxLocks(this.connection);
 		this.targets = new SqliteMailboxTargets(this.connection);
 		this.provisioned = new SqliteProvisionedAccounts(this.connection);
+		this.communications = new SqliteCommunications(this.connection);
 	}
 
 	async recordIntents(items: readonly ItemIntent[], lease?: MailboxLease): Promise<void> {
@@ -227,6 +239,29 @@ export class SqliteLedgerStore implements LedgerStore {
 
 	async recordProvisionedAccount(record: ProvisionedAccountInput): Promise<void> {
 		this.provisioned.recordProvisionedAccount(record);
+	}
+
+	async claimCommunication(request: CommunicationClaimRequest): Promise<CommunicationClaimAttempt> {
+		return this.communications.claimCommunication(request);
+	}
+
+	async recordCommunicationSent(sent: CommunicationSent): Promise<CommunicationRecord> {
+		return this.communications.recordCommunicationSent(sent);
+	}
+
+	async recordCommunicationFailed(claim: CommunicationClaim, error: string): Promise<boolean> {
+		return this.communications.recordCommunicationFailed(claim, error);
+	}
+
+	async getCommunication(key: CommunicationKey): Promise<CommunicationRecord | null> {
+		return this.communications.getCommunication(key);
+	}
+
+	async listCommunications(
+		migrationId: string,
+		recipient?: string,
+	): Promise<CommunicationRecord[]> {
+		return this.communications.listCommunications(migrationId, recipient);
 	}
 
 	async close(): Promise<void> {

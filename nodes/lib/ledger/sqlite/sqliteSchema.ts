@@ -115,8 +115,7 @@ export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
 	},
 	{
 		version: 5,
-		// Accounts Provision Target created or corrected (see ProvisionedAccounts). Version 4 comes from a parallel
-		// change; the numbers are settled when both are merged.
+		// Accounts Provision Target created or corrected (see ProvisionedAccounts).
 		sql: `
 			CREATE TABLE provisioned_accounts (
 				migration_id TEXT NOT NULL,
@@ -130,6 +129,30 @@ export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
 				created_at TEXT NOT NULL,
 				updated_at TEXT NOT NULL,
 				PRIMARY KEY (migration_id, provider, account)
+		`,
+	},
+	{
+		version: 6,
+		// The send ledger of user communications (see CommunicationStore): one row per migration, recipient and stage,
+		// claimed before the provider is called and marked sent after its answer. No message content is kept.
+		sql: `
+			CREATE TABLE communications (
+				migration_id TEXT NOT NULL,
+				recipient TEXT NOT NULL,
+				stage TEXT NOT NULL,
+				status TEXT NOT NULL CHECK (status IN ('claimed', 'sent', 'failed')),
+				idempotency_key TEXT NOT NULL,
+				owner TEXT NOT NULL,
+				claim_token TEXT,
+				claim_expires_at_ms INTEGER NOT NULL,
+				attempts INTEGER NOT NULL,
+				scheduled_for TEXT,
+				provider_reference TEXT,
+				last_error TEXT,
+				sent_at TEXT,
+				created_at TEXT NOT NULL,
+				updated_at TEXT NOT NULL,
+				PRIMARY KEY (migration_id, recipient, stage)
 			) WITHOUT ROWID;
 		`,
 	},

@@ -129,6 +129,7 @@ export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
 				created_at TEXT NOT NULL,
 				updated_at TEXT NOT NULL,
 				PRIMARY KEY (migration_id, provider, account)
+			) WITHOUT ROWID;
 		`,
 	},
 	{

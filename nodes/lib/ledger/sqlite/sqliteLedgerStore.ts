@@ -6,6 +6,7 @@
  * - `uidValidityRebind`: moving a folder's records to a new UIDVALIDITY
  * - `folderState`, `runs`, `leases` (mailbox locks, checked inside each write-ahead batch), `targets` (which target
  *   each source was copied to, and the ledger account its records are under)
+ * - `reporting`: migration-wide reads for reports, and the marks of how far each report has read
  * - `sqliteConnection`: settings, prepared-statement cache, write transactions; `sqliteSchema`: the tables
  * What is not SQLite's own is shared with any other store: input checks (`../validation`), lease rules
  * (`../mailboxLeases`), and rows <-> records for SQL stores (`../sqlRows`).
@@ -37,6 +38,13 @@ import type {
 	UidMapping,
 	UidRange,
 } from '../types';
+import type {
+	ItemPageQuery,
+	MailboxOverview,
+	NotMigratedCount,
+	ReportMark,
+	TimeWindow,
+} from '../reporting';
 import { assertLease } from '../validation';
 import { SqliteFolderStates } from './folderState';
 import { SqliteItems } from './items';
@@ -44,6 +52,7 @@ import { SqliteMailboxLocks } from './leases';
 import { SqliteItemQueries } from './queries';
 import { SqliteRuns } from './runs';
 import { SqliteMailboxTargets } from './targets';
+import { SqliteReporting } from './reporting';
 import { SqliteConnection, type SqliteLedgerSettings } from './sqliteConnection';
 import { SqliteUidValidityRebind } from './uidValidityRebind';
 
@@ -59,6 +68,7 @@ export class SqliteLedgerStore implements LedgerStore {
 	private readonly runs: SqliteRuns;
 	private readonly locks: SqliteMailboxLocks;
 	private readonly targets: SqliteMailboxTargets;
+	private readonly reporting: SqliteReporting;
 
 	/** Takes an open database; `openLedger` is the public way in. */
 	constructor(db: DatabaseSync, settings: SqliteLedgerSettings) {
@@ -70,6 +80,7 @@ export class SqliteLedgerStore implements LedgerStore {
 		this.runs = new SqliteRuns(this.connection);
 		this.locks = new SqliteMailboxLocks(this.connection);
 		this.targets = new SqliteMailboxTargets(this.connection);
+		this.reporting = new SqliteReporting(this.connection);
 	}
 
 	async recordIntents(items: readonly ItemIntent[], lease?: MailboxLease): Promise<void> {
@@ -211,6 +222,56 @@ export class SqliteLedgerStore implements LedgerStore {
 		lookOnly?: boolean,
 	): Promise<MailboxTargetBinding> {
 		return this.targets.bindMailboxTarget(migrationId, sourceAccount, targetAccount, lookOnly);
+	}
+
+	async listMailboxOverviews(
+		migrationId: string,
+		sourceAccounts?: readonly string[],
+	): Promise<MailboxOverview[]> {
+		return this.reporting.listMailboxOverviews(migrationId, sourceAccounts);
+	}
+
+	async listNotMigrated(migrationId: string, query?: ItemPageQuery): Promise<LedgerItem[]> {
+		return this.reporting.listNotMigrated(migrationId, query);
+	}
+
+	async countNotMigrated(
+		migrationId: string,
+		sourceAccounts?: readonly string[],
+	): Promise<NotMigratedCount[]> {
+		return this.reporting.countNotMigrated(migrationId, sourceAccounts);
+	}
+
+	async listFailedItemsIn(
+		migrationId: string,
+		window: TimeWindow,
+		query?: ItemPageQuery,
+	): Promise<LedgerItem[]> {
+		return this.reporting.listFailedItemsIn(migrationId, window, query);
+	}
+
+	async countFailedItemsIn(
+		migrationId: string,
+		window: TimeWindow,
+		sourceAccounts?: readonly string[],
+	): Promise<number> {
+		return this.reporting.countFailedItemsIn(migrationId, window, sourceAccounts);
+	}
+
+	async listFailedRunsIn(
+		migrationId: string,
+		window: TimeWindow,
+		sourceAccounts?: readonly string[],
+	): Promise<RunRecord[]> {
+		return this.reporting.listFailedRunsIn(migrationId, window, sourceAccounts);
+	}
+
+	async getReportMark(migrationId: string, report: string): Promise<ReportMark | null> {
+		return this.reporting.getReportMark(migrationId, report);
+	}
+
+	async setReportMark(migrationId: string, report: string, mark: ReportMark): Promise<void> {
+		this.reporting.setReportMark(migrationId, report, mark);
 	}
 
 	async close(): Promise<void> {

@@ -76,7 +76,7 @@ export const outputFields: INodeProperties[] = [
 				],
 				default: ['html', 'csv', 'json'],
 				description:
-					'Report files attached to the summary item as binary properties named after their format: report.html, report.csv and report.json',
+					'Report files to attach to the summary item, each in a binary property named after its format (file report.html, report.csv...)',
 			},
 			{
 				displayName: 'Include HTML in JSON',

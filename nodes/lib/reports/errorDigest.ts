@@ -89,20 +89,18 @@ export async function buildErrorDigest(
 	const listed = [...lateItems, ...items].slice(0, request.limit);
 
 	if (request.advanceMark ?? true) {
-		// What this digest counted in its own last stretch, which the next one reads again.
+		// What the next digest reads again: the last stretch up to `until`, all of it shown by now (by this digest or,
+		// following the last one, by those before it), so all of it goes in the mark.
 		const recent = earlier(until, SETTLE_MS);
-		const tail = { since: since !== null && since > recent ? since : recent, until };
+		const chained = request.since === 'lastDigest';
+		const tail = { since: !chained && since !== null && since > recent ? since : recent, until };
 		const tailItems = empty
 			? []
 			: await ledger.listFailedItemsIn(migrationId, tail, { sourceAccounts: scope });
-		const shown = [
-			...newRuns.filter((run) => (run.finishedAt ?? '') > recent),
-			...lateItems.filter((item) => item.updatedAt > recent),
-			...tailItems,
-		];
+		const tailRuns = runs.filter((run) => (run.finishedAt ?? '') > tail.since);
 		await ledger.setReportMark(migrationId, name, {
 			until,
-			seen: shown.map(seenKey),
+			seen: [...tailRuns, ...tailItems].map(seenKey),
 		} satisfies ReportMark);
 	}
 	const userOf = (account: string) => names.get(account) ?? loginOf(account);

@@ -111,7 +111,8 @@ export async function migrateMailbox(
 		return lease?.lostReason ? locked(report, lease.lostReason) : report;
 	} catch (error) {
 		// Still thrown (the caller reports it); the ledger keeps that the mailbox was tried and could not start.
-		if (runId === null && error instanceof MailboxSetupError) await notStarted(failed({ ...report }, error));
+		if (runId === null && error instanceof MailboxSetupError)
+			await notStarted(failed({ ...report }, error));
 		throw error;
 	} finally {
 		lease?.stopRenewing();

@@ -192,7 +192,7 @@ describe('SQLite ledger schema', () => {
 		expect(carol).toMatchObject({ earlierTargets: ['bob@new:993'], bound: true });
 		expect(await itemsOf(carol.ledgerAccount)).toBe(0);
 		await ledger.close();
-		expect(schemaVersionOf(dir.path())).toBe(3);
+		expect(schemaVersionOf(dir.path())).toBe(SQLITE_SCHEMA_VERSION);
 	});
 
 	it('refuses a file from a newer release and leaves it untouched', async () => {

@@ -10,8 +10,7 @@ import type { ReportMark } from '../ledger/reporting';
 import type { LedgerItem, LedgerStore, RunRecord } from '../ledger/types';
 import type { ErrorDigest, FailedRunEntry } from './model';
 import { itemEntryOf } from './itemEntries';
-import { loginOf } from './mailboxRows';
-import { scopedMailboxes, userNames } from './userScope';
+import { accountScope } from './userScope';
 import type { ReportRequest } from './waveSummary';
 
 /** Longer than a write can wait for the file (the SQLite ledger's busy timeout is 10 s by default). */
@@ -55,9 +54,7 @@ export async function buildErrorDigest(
 	const mark =
 		request.since === 'lastDigest' ? await ledger.getReportMark(migrationId, name) : null;
 	const since = request.since === 'lastDigest' ? (mark?.until ?? null) : request.since;
-	const { overviews } = await scopedMailboxes(ledger, migrationId, request.users);
-	const names = userNames(overviews);
-	const scope = request.users === null ? undefined : overviews.map((one) => one.sourceAccount);
+	const { accounts: scope, nameOf } = await accountScope(ledger, migrationId, request.users);
 	const seen = new Set(mark?.seen ?? []);
 	const isNew = (record: LedgerItem | RunRecord) => !seen.has(seenKey(record));
 	// The settling stretch before the mark: read whole (it is short), less what the last digest showed.
@@ -103,7 +100,6 @@ export async function buildErrorDigest(
 			seen: [...tailRuns, ...tailItems].map(seenKey),
 		} satisfies ReportMark);
 	}
-	const userOf = (account: string) => names.get(account) ?? loginOf(account);
 	return {
 		kind: 'errorDigest',
 		migrationId,
@@ -112,7 +108,7 @@ export async function buildErrorDigest(
 		since,
 		until,
 		failedRuns: newRuns.map((run): FailedRunEntry => ({
-			user: userOf(run.sourceAccount),
+			user: nameOf(run.sourceAccount),
 			ledgerAccount: run.sourceAccount,
 			runId: run.runId,
 			mode: run.mode,
@@ -120,7 +116,7 @@ export async function buildErrorDigest(
 			finishedAt: run.finishedAt,
 			reason: typeof run.summary?.reason === 'string' ? run.summary.reason : null,
 		})),
-		items: listed.map((item) => itemEntryOf(item, userOf(item.sourceAccount))),
+		items: listed.map((item) => itemEntryOf(item, nameOf(item.sourceAccount))),
 		total: { failedRuns: newRuns.length, items: itemCount },
 		truncated: itemCount > listed.length,
 	};

@@ -15,8 +15,12 @@ export function mailboxOf(overview: MailboxOverview): string {
 	return loginOf(overview.binding?.sourceAccount ?? overview.sourceAccount);
 }
 
-/** `alice@example.com@imap.example.com:993` → `alice@example.com` (accounts are login@host:port). */
-export function loginOf(account: string): string {
+/**
+ * `alice@example.com@imap.example.com:993` → `alice@example.com` (accounts are login@host:port); a ledger account of
+ * a further target (`<source> -> <target>`) names its source first.
+ */
+export function loginOf(ledgerAccount: string): string {
+	const account = ledgerAccount.split(' -> ')[0];
 	const at = account.lastIndexOf('@');
 	return at > 0 && /^[^@\s]+:\d+$/.test(account.slice(at + 1)) ? account.slice(0, at) : account;
 }

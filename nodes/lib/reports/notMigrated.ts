@@ -11,7 +11,7 @@ import type {
 	NotMigratedSort,
 } from './model';
 import { itemEntryOf } from './itemEntries';
-import { scopedMailboxes, userNames } from './userScope';
+import { accountScope } from './userScope';
 import type { ReportRequest } from './waveSummary';
 
 export interface NotMigratedRequest extends ReportRequest {
@@ -42,11 +42,13 @@ export async function buildNotMigrated(
 	ledger: LedgerStore,
 	request: NotMigratedRequest,
 ): Promise<NotMigratedReport> {
-	const { overviews } = await scopedMailboxes(ledger, request.migrationId, request.users);
-	const names = userNames(overviews);
-	const accounts = overviews.map((overview) => overview.sourceAccount);
-	const scope = request.users === null ? undefined : accounts;
-	const counts = accounts.length ? await ledger.countNotMigrated(request.migrationId, scope) : [];
+	const { accounts: scope, nameOf } = await accountScope(
+		ledger,
+		request.migrationId,
+		request.users,
+	);
+	const none = scope !== undefined && scope.length === 0;
+	const counts = none ? [] : await ledger.countNotMigrated(request.migrationId, scope);
 	const groups: NotMigratedGroup[] = [];
 	const byKind = { failed: 0, oversize: 0, inDoubt: 0, excluded: 0 };
 	let items = 0;
@@ -60,7 +62,7 @@ export async function buildNotMigrated(
 					: count.status === 'failed'
 						? 'failed'
 						: 'excluded';
-		const user = names.get(count.sourceAccount) ?? count.sourceAccount;
+		const user = nameOf(count.sourceAccount);
 		const group = groups.find(
 			(one) => one.ledgerAccount === count.sourceAccount && one.kind === kind,
 		);
@@ -79,9 +81,9 @@ export async function buildNotMigrated(
 		items += count.count;
 		bytes += count.bytes;
 	}
-	const listed = accounts.length
-		? await listItems(ledger, request, scope, names)
-		: { entries: [], truncated: false };
+	const listed = none
+		? { entries: [], truncated: false }
+		: await listItems(ledger, request, scope, nameOf);
 	return {
 		kind: 'notMigrated',
 		migrationId: request.migrationId,
@@ -103,7 +105,7 @@ async function listItems(
 	ledger: LedgerStore,
 	request: NotMigratedRequest,
 	sourceAccounts: string[] | undefined,
-	names: Map<string, string>,
+	nameOf: (account: string) => string,
 ): Promise<{ entries: ItemEntry[]; truncated: boolean }> {
 	const order = ORDERS[request.sortBy];
 	let kept: ItemEntry[] = [];
@@ -117,9 +119,7 @@ async function listItems(
 			after,
 		});
 		seen += page.length;
-		kept.push(
-			...page.map((item) => itemEntryOf(item, names.get(item.sourceAccount) ?? item.sourceAccount)),
-		);
+		kept.push(...page.map((item) => itemEntryOf(item, nameOf(item.sourceAccount))));
 		// Stable: ties keep ledger order.
 		if (request.sortBy !== 'mailbox' && kept.length > request.limit) {
 			kept = kept.sort(order).slice(0, request.limit);

@@ -5,7 +5,7 @@
  */
 import type { LedgerStore } from '../ledger/types';
 import type { MailboxOverview } from '../ledger/reporting';
-import { mailboxOf } from './mailboxRows';
+import { loginOf, mailboxOf } from './mailboxRows';
 
 export interface ScopedMailboxes {
 	overviews: MailboxOverview[];
@@ -44,7 +44,20 @@ export async function scopedMailboxes(
 	return { overviews: all.filter((overview) => chosen.has(overview)), unknownUsers };
 }
 
-/** The user name each ledger account is shown under. */
-export function userNames(overviews: readonly MailboxOverview[]): Map<string, string> {
-	return new Map(overviews.map((overview) => [overview.sourceAccount, mailboxOf(overview)]));
+/**
+ * The accounts a report reads (undefined: the whole migration, without asking the ledger for its mailboxes) and the
+ * name each is shown under.
+ */
+export async function accountScope(
+	ledger: LedgerStore,
+	migrationId: string,
+	users: readonly string[] | null,
+): Promise<{ accounts: string[] | undefined; nameOf: (account: string) => string }> {
+	if (users === null) return { accounts: undefined, nameOf: loginOf };
+	const { overviews } = await scopedMailboxes(ledger, migrationId, users);
+	const names = new Map(overviews.map((overview) => [overview.sourceAccount, mailboxOf(overview)]));
+	return {
+		accounts: overviews.map((overview) => overview.sourceAccount),
+		nameOf: (account) => names.get(account) ?? loginOf(account),
+	};
 }

@@ -121,7 +121,7 @@ function waveRowHtml(row: WaveRow): string {
 	return `<tr data-user="${esc(row.user)}">
 <td><div>${esc(row.user)}</div>${row.targetAccount ? `<div class="why">→ ${esc(row.targetAccount)}</div>` : ''}</td>
 <td>${badge(row.status)}${why ? `<div class="why">${esc(why)}</div>` : ''}</td>
-<td class="num">${progressBar(row.migrated, row.notMigrated, row.itemsTotal)}${esc(percent(row.migrated, row.itemsTotal))}</td>
+<td class="num progress-cell">${progressBar(row.migrated, row.notMigrated, row.itemsTotal)}${esc(percent(row.migrated, row.itemsTotal))}</td>
 ${num(row.migrated)}${num(row.itemsTotal)}${num(row.notMigrated)}
 ${num(row.bytesMigrated, bytes(row.bytesMigrated))}
 ${num(row.durationSeconds, seconds(row.durationSeconds))}

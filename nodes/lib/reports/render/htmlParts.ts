@@ -22,10 +22,11 @@ export function bytes(value: number): string {
 	return formatBytes(value);
 }
 
+/** Rounded down, so a mailbox with one item left never shows 100 %. */
 export function percent(part: number, whole: number): string {
 	if (whole === 0) return '–';
-	const value = (part / whole) * 100;
-	return `${value >= 99.95 && part < whole ? '99.9' : value.toFixed(value >= 10 || value === 0 ? 0 : 1)} %`;
+	if (part === whole || part === 0) return `${part === 0 ? 0 : 100} %`;
+	return `${(Math.floor((part / whole) * 1000) / 10).toFixed(1)} %`;
 }
 
 export function seconds(value: number): string {
@@ -83,7 +84,7 @@ export function barChart(title: string, slices: readonly Slice[]): string {
 		})
 		.join('');
 	const height = slices.length * rowHeight;
-	return `<figure class="chart"><figcaption>${esc(title)}</figcaption><svg viewBox="0 0 600 ${height}" role="img" aria-label="${esc(title)}">${bars}</svg></figure>`;
+	return `<figure class="chart"><figcaption>${esc(title)}</figcaption><svg class="bars" viewBox="0 0 600 ${height}" role="img" aria-label="${esc(title)}">${bars}</svg></figure>`;
 }
 
 /** A mailbox's progress: migrated, not migrated, and the rest not yet recorded as either. */
@@ -111,7 +112,8 @@ body { margin: 0; font: 14px/1.45 -apple-system, "Segoe UI", Roboto, "Helvetica 
 main { max-width: 1180px; margin: 0 auto; padding: 24px; }
 header h1 { margin: 0 0 4px; font-size: 24px; }
 .meta { color: var(--muted); margin: 0 0 20px; }
-.card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 16px 18px; margin-bottom: 18px; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 16px 18px; margin-bottom: 18px; overflow-x: auto; }
+.progress-cell { white-space: nowrap; }
 .card h2 { font-size: 16px; margin: 0 0 12px; }
 .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); gap: 12px; margin-bottom: 18px; }
 .tile { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 14px 16px; }
@@ -122,13 +124,14 @@ header h1 { margin: 0 0 4px; font-size: 24px; }
 .chart { margin: 0; }
 .chart figcaption { font-weight: 600; margin-bottom: 8px; }
 .chart svg { width: 100%; height: auto; display: block; border-radius: 4px; }
+.chart svg.bars { max-width: 600px; }
 .chart .label { font-size: 13px; fill: var(--ink); }
 .chart .value { font-size: 12px; fill: var(--muted); }
 .legends { margin-top: 8px; }
 .legend { display: inline-block; margin: 0 14px 4px 0; white-space: nowrap; }
 .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
 table { width: 100%; border-collapse: collapse; }
-th, td { text-align: left; padding: 7px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: left; padding: 7px 6px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: 12px; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); background: var(--soft); }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 600; color: #fff; white-space: nowrap; }

@@ -10,15 +10,18 @@ import { HeldMailboxLease } from './mailbox/mailboxLease';
 import {
 	addSkippedRoutes,
 	completeReport,
+	failed,
 	locked,
 	newMailboxReport,
 	paused,
 	pausedOrStopped,
 	recordDuration,
 	recordRunEnd,
+	recordRunNotStarted,
 } from './mailbox/mailboxReport';
 import { SessionPairPool, type MailboxConnector, type SessionPair } from './mailbox/sessionPairs';
 import { TargetNotReadyError } from './mailStore';
+import { MailboxSetupError } from './mailbox/setupError';
 import type { MailboxTargetBinding } from '../ledger/types';
 import {
 	DEFAULT_TUNING,
@@ -60,9 +63,13 @@ export async function migrateMailbox(
 	}
 	// This mailbox job's name in the ledger and the stop conditions: its records are those of this target.
 	const account = binding.ledgerAccount;
+	const notStarted = async (ended: MailboxReport) =>
+		writes
+			? await recordRunNotStarted(ledger, { migrationId, sourceAccount: account }, ended, logger)
+			: ended;
 	const stoppedBefore = controls?.guard?.stopOf(account);
 	// Nothing may be copied now (a window is closed, a budget used up): say so without touching either server.
-	if (stoppedBefore) return paused(report, stoppedBefore);
+	if (stoppedBefore) return await notStarted(paused(report, stoppedBefore));
 
 	const taken = writes ? await HeldMailboxLease.take({ ...request, account }) : null;
 	if (taken && !(taken instanceof HeldMailboxLease)) return locked(report, taken.reason);
@@ -79,7 +86,7 @@ export async function migrateMailbox(
 			if (signal.aborted) return stoppedReport(report, signal, lease);
 			// A target mailbox not provisioned yet: nothing was touched, the next run starts it.
 			if (error instanceof TargetNotReadyError) {
-				return paused(report, { reason: error.message, resumesAt: null });
+				return await notStarted(paused(report, { reason: error.message, resumesAt: null }));
 			}
 			throw error;
 		}
@@ -102,6 +109,11 @@ export async function migrateMailbox(
 		});
 		completeReport(report, outcome, context.totals, signal);
 		return lease?.lostReason ? locked(report, lease.lostReason) : report;
+	} catch (error) {
+		// Still thrown (the caller reports it); the ledger keeps that the mailbox was tried and could not start.
+		if (runId === null && error instanceof MailboxSetupError)
+			await notStarted(failed({ ...report }, error));
+		throw error;
 	} finally {
 		lease?.stopRenewing();
 		recordDuration(report, started);

@@ -542,13 +542,17 @@ describe('execution controls against real Dovecot: profiles, windows, thresholds
 		expect(report.reason).toBe(`outside the run windows (${window.replace('Daily', 'Mon-Sun')})`);
 		expect(report.resumesAt).toBe(new Date(clock.boundary).toISOString());
 		expect(report.counts.copied).toBe(0);
-		expect(report.runId).toBeNull();
 		// Neither server saw a login of these users (Dovecot logs each one with user=<...>).
 		await sleep(200);
 		expect(source.log().slice(logsBefore[0])).not.toContain(`user=<${seeded.sourceUser}>`);
 		expect(target.log().slice(logsBefore[1])).not.toContain(`user=<${seeded.targetUser}>`);
 		expect(source.log()).toContain(`user=<${seeded.sourceUser}>`);
-		expect((await ledgerOf(seeded)).runs).toHaveLength(0);
+		// The ledger keeps that it was tried and paused (reports read it), with nothing copied.
+		const { runs } = await ledgerOf(seeded);
+		expect(runs.map((one) => [one.runId, one.status, one.summary?.status])).toEqual([
+			[report.runId, 'completedWithErrors', 'paused'],
+		]);
+		expect(runs[0].summary).toMatchObject({ reason: report.reason, counts: { copied: 0 } });
 		expect(await targetCount(seeded)).toBe(0);
 	}, 30_000);
 

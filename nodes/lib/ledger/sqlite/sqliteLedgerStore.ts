@@ -7,6 +7,7 @@
  * - `folderState`, `runs`, `leases` (mailbox locks, checked inside each write-ahead batch), `targets` (which target
  *   each source was copied to, and the ledger account its records are under)
  * - `communications`: the send ledger of user communications (Notify CRM)
+ * - `reporting`: migration-wide reads for reports, and the marks of how far each report has read
  * - `sqliteConnection`: settings, prepared-statement cache, write transactions; `sqliteSchema`: the tables
  * What is not SQLite's own is shared with any other store: input checks (`../validation`), lease rules
  * (`../mailboxLeases`), and rows <-> records for SQL stores (`../sqlRows`).
@@ -43,6 +44,13 @@ import type {
 	ProvisionedAccountInput,
 	ProvisionedAccountKey,
 } from '../provisionedAccounts';
+import type {
+	ItemPageQuery,
+	MailboxOverview,
+	NotMigratedCount,
+	ReportMark,
+	TimeWindow,
+} from '../reporting';
 import { assertLease } from '../validation';
 import type {
 	CommunicationClaim,
@@ -60,6 +68,7 @@ import { SqliteItemQueries } from './queries';
 import { SqliteRuns } from './runs';
 import { SqliteMailboxTargets } from './targets';
 import { SqliteProvisionedAccounts } from './provisionedAccounts';
+import { SqliteReporting } from './reporting';
 import { SqliteConnection, type SqliteLedgerSettings } from './sqliteConnection';
 import { SqliteUidValidityRebind } from './uidValidityRebind';
 
@@ -77,6 +86,7 @@ export class SqliteLedgerStore implements LedgerStore {
 	private readonly targets: SqliteMailboxTargets;
 	private readonly provisioned: SqliteProvisionedAccounts;
 	private readonly communications: SqliteCommunications;
+	private readonly reporting: SqliteReporting;
 
 	/** Takes an open database; `openLedger` is the public way in. */
 	constructor(db: DatabaseSync, settings: SqliteLedgerSettings) {
@@ -90,6 +100,7 @@ export class SqliteLedgerStore implements LedgerStore {
 		this.targets = new SqliteMailboxTargets(this.connection);
 		this.provisioned = new SqliteProvisionedAccounts(this.connection);
 		this.communications = new SqliteCommunications(this.connection);
+		this.reporting = new SqliteReporting(this.connection);
 	}
 
 	async recordIntents(items: readonly ItemIntent[], lease?: MailboxLease): Promise<void> {
@@ -262,6 +273,56 @@ export class SqliteLedgerStore implements LedgerStore {
 		recipient?: string,
 	): Promise<CommunicationRecord[]> {
 		return this.communications.listCommunications(migrationId, recipient);
+	}
+
+	async listMailboxOverviews(
+		migrationId: string,
+		sourceAccounts?: readonly string[],
+	): Promise<MailboxOverview[]> {
+		return this.reporting.listMailboxOverviews(migrationId, sourceAccounts);
+	}
+
+	async listNotMigrated(migrationId: string, query?: ItemPageQuery): Promise<LedgerItem[]> {
+		return this.reporting.listNotMigrated(migrationId, query);
+	}
+
+	async countNotMigrated(
+		migrationId: string,
+		sourceAccounts?: readonly string[],
+	): Promise<NotMigratedCount[]> {
+		return this.reporting.countNotMigrated(migrationId, sourceAccounts);
+	}
+
+	async listFailedItemsIn(
+		migrationId: string,
+		window: TimeWindow,
+		query?: ItemPageQuery,
+	): Promise<LedgerItem[]> {
+		return this.reporting.listFailedItemsIn(migrationId, window, query);
+	}
+
+	async countFailedItemsIn(
+		migrationId: string,
+		window: TimeWindow,
+		sourceAccounts?: readonly string[],
+	): Promise<number> {
+		return this.reporting.countFailedItemsIn(migrationId, window, sourceAccounts);
+	}
+
+	async listFailedRunsIn(
+		migrationId: string,
+		window: TimeWindow,
+		sourceAccounts?: readonly string[],
+	): Promise<RunRecord[]> {
+		return this.reporting.listFailedRunsIn(migrationId, window, sourceAccounts);
+	}
+
+	async getReportMark(migrationId: string, report: string): Promise<ReportMark | null> {
+		return this.reporting.getReportMark(migrationId, report);
+	}
+
+	async setReportMark(migrationId: string, report: string, mark: ReportMark): Promise<void> {
+		this.reporting.setReportMark(migrationId, report, mark);
 	}
 
 	async close(): Promise<void> {

@@ -157,6 +157,23 @@ export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
 			) WITHOUT ROWID;
 		`,
 	},
+	{
+		// Reports (lib/reports).
+		// report_marks: how far a report of a migration has read, e.g. the error digest's "since the last digest".
+		// The partial index keeps a digest of recent failures a short range scan however large the ledger is.
+		version: 7,
+		sql: `
+			CREATE TABLE report_marks (
+				migration_id TEXT NOT NULL,
+				report TEXT NOT NULL,
+				until TEXT NOT NULL,
+				seen TEXT NOT NULL,
+				updated_at TEXT NOT NULL,
+				PRIMARY KEY (migration_id, report)
+			) WITHOUT ROWID;
+			CREATE INDEX items_failed_by_time ON items (migration_id, updated_at) WHERE status = 'failed';
+		`,
+	},
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version;

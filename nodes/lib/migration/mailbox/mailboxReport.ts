@@ -1,5 +1,5 @@
 /** The MailboxReport of one run: started empty, filled with its folder rows and totals, ended with its status. */
-import type { LedgerStore, RunFinish } from '../../ledger/types';
+import type { LedgerStore, RunFinish, RunSummary } from '../../ledger/types';
 import { RunStoppedError, type StopState } from '../../limits/stopConditions';
 import { emptyReport } from '../folderCopy/context';
 import type { FolderSyncContext } from '../folderCopy';
@@ -156,6 +156,34 @@ export function recordDuration(report: MailboxReport, startedAt: number): void {
 	}
 }
 
+/**
+ * What the ledger keeps of a run beside its status, for reports built from the ledger alone (lib/reports): the
+ * mailbox's status with its reason, the counts, and how many folders the run left unfinished.
+ */
+export function runSummaryOf(report: MailboxReport): RunSummary {
+	return {
+		status: report.status,
+		reason: report.reason,
+		resumesAt: report.resumesAt,
+		mailbox: report.mailbox,
+		targetMailbox: report.targetMailbox,
+		counts: report.counts,
+		bytes: report.bytes,
+		seconds: report.seconds,
+		unfinishedFolders: report.folders.filter(unfinished).length,
+		...(report.differences ? { differences: report.differences.length } : {}),
+	};
+}
+
+/** Paused or not reached, an error, or items not accounted for: the next run has work left in it. */
+function unfinished(folder: FolderReport): boolean {
+	return (
+		folder.action === 'paused' ||
+		Boolean(folder.unaccounted) ||
+		/^(error: |not reached)/.test(folder.skipReason ?? '')
+	);
+}
+
 /** Closes the ledger's run record with the report's outcome; a failure to do so is logged, not thrown. */
 export async function recordRunEnd(
 	ledger: LedgerStore,
@@ -164,15 +192,40 @@ export async function recordRunEnd(
 	logger: EngineLogger | undefined,
 ): Promise<void> {
 	await ledger
-		.finishRun(runId, {
-			status: runStatusOf(report.status),
-			summary: { counts: report.counts, bytes: report.bytes, seconds: report.seconds },
-		})
+		.finishRun(runId, { status: runStatusOf(report.status), summary: runSummaryOf(report) })
 		.catch((error: unknown) => logger?.warn(`Could not record the run's end: ${String(error)}`));
+}
+
+/**
+ * A run that ended before any folder was worked on (paused by a stop condition or a target not ready yet, or failed
+ * to log in or list): recorded all the same, so the ledger knows the mailbox was tried and how that ended.
+ */
+export async function recordRunNotStarted(
+	ledger: LedgerStore,
+	run: { migrationId: string; sourceAccount: string },
+	report: MailboxReport,
+	logger: EngineLogger | undefined,
+): Promise<MailboxReport> {
+	try {
+		const started = await ledger.startRun({ ...run, mode: report.mode });
+		report.runId = started.runId;
+		await recordRunEnd(ledger, started.runId, report, logger);
+	} catch (error) {
+		logger?.warn(`Could not record the run: ${String(error)}`);
+	}
+	return report;
+}
+
+/** A mailbox that could not start (login, listing): `failed`, with the error as its reason. */
+export function failed(report: MailboxReport, error: Error): MailboxReport {
+	report.status = 'failed';
+	report.reason = error.message;
+	return report;
 }
 
 function runStatusOf(status: MailboxStatus): RunFinish['status'] {
 	if (status === 'completed') return 'completed';
+	if (status === 'failed') return 'failed';
 	// Another run took the mailbox over: this one stopped before its end.
 	return status === 'locked' ? 'aborted' : 'completedWithErrors';
 }

@@ -1,4 +1,5 @@
 export * from './types';
+export * from './routingSnapshots';
 export { LedgerInputError } from './validation';
 export { MailboxLeaseLostError } from './mailboxLeases';
 export { LedgerSchemaError } from './sqlite/sqliteSchema';

@@ -4,6 +4,8 @@
  * mode) implements `LedgerStore`, so the engine never sees SQL or connection details.
  */
 
+import type { RoutingSnapshotStore } from './routingSnapshots';
+
 /**
  * `pending`: an APPEND is about to be (or was) sent and its outcome is unknown, so probe the target before copying again.
  * `copied`: appended by us. `present`: found already in the target, not copied. `skipped`: deliberately not copied
@@ -205,7 +207,7 @@ export interface FailureQuery {
 	limit?: number;
 }
 
-export interface LedgerStore {
+export interface LedgerStore extends RoutingSnapshotStore {
 	/**
 	 * Marks items `pending` before their APPEND is sent; one transaction for the batch. With `lease`, only while it is
 	 * still the mailbox's lock, checked in that transaction: else it rejects with MailboxLeaseLostError and writes

@@ -192,7 +192,30 @@ describe('SQLite ledger schema', () => {
 		expect(carol).toMatchObject({ earlierTargets: ['bob@new:993'], bound: true });
 		expect(await itemsOf(carol.ledgerAccount)).toBe(0);
 		await ledger.close();
-		expect(schemaVersionOf(dir.path())).toBe(3);
+		expect(schemaVersionOf(dir.path())).toBe(SQLITE_SCHEMA_VERSION);
+	});
+
+	it('upgrades a version 3 file to routing snapshots, its records kept', async () => {
+		writeFile(dir.path(), V1_FILE_DDL);
+		const v3 = new DatabaseSync(dir.path());
+		applyMigrations(
+			v3,
+			SQLITE_MIGRATIONS.filter((migration) => migration.version <= 3),
+		);
+		v3.close();
+		const ledger = await openLedger({ kind: 'sqlite', path: dir.path() });
+		expect((await ledger.getFolderItems(MIGRATION, ACCOUNT, FOLDER, UIDVALIDITY)).size).toBe(1);
+		await ledger.recordRoutingSwitch({
+			migrationId: MIGRATION,
+			user: 'alice@example.test',
+			wave: null,
+			dn: 'uid=alice,dc=example,dc=test',
+			current: { mailHost: [] },
+			applied: { mailHost: ['new.mail.test'] },
+		});
+		expect(await ledger.listRoutingSnapshots(MIGRATION)).toHaveLength(1);
+		await ledger.close();
+		expect(schemaVersionOf(dir.path())).toBe(4);
 	});
 
 	it('refuses a file from a newer release and leaves it untouched', async () => {

@@ -6,6 +6,7 @@
  * - `uidValidityRebind`: moving a folder's records to a new UIDVALIDITY
  * - `folderState`, `runs`, `leases` (mailbox locks, checked inside each write-ahead batch), `targets` (which target
  *   each source was copied to, and the ledger account its records are under)
+ * - `routingSnapshots`: Set Routing's snapshots of users' routing attributes
  * - `sqliteConnection`: settings, prepared-statement cache, write transactions; `sqliteSchema`: the tables
  * What is not SQLite's own is shared with any other store: input checks (`../validation`), lease rules
  * (`../mailboxLeases`), and rows <-> records for SQL stores (`../sqlRows`).
@@ -37,11 +38,18 @@ import type {
 	UidMapping,
 	UidRange,
 } from '../types';
+import type {
+	RoutingKey,
+	RoutingSnapshot,
+	RoutingSnapshotQuery,
+	RoutingSwitchIntent,
+} from '../routingSnapshots';
 import { assertLease } from '../validation';
 import { SqliteFolderStates } from './folderState';
 import { SqliteItems } from './items';
 import { SqliteMailboxLocks } from './leases';
 import { SqliteItemQueries } from './queries';
+import { SqliteRoutingSnapshots } from './routingSnapshots';
 import { SqliteRuns } from './runs';
 import { SqliteMailboxTargets } from './targets';
 import { SqliteConnection, type SqliteLedgerSettings } from './sqliteConnection';
@@ -59,6 +67,7 @@ export class SqliteLedgerStore implements LedgerStore {
 	private readonly runs: SqliteRuns;
 	private readonly locks: SqliteMailboxLocks;
 	private readonly targets: SqliteMailboxTargets;
+	private readonly routing: SqliteRoutingSnapshots;
 
 	/** Takes an open database; `openLedger` is the public way in. */
 	constructor(db: DatabaseSync, settings: SqliteLedgerSettings) {
@@ -70,6 +79,7 @@ export class SqliteLedgerStore implements LedgerStore {
 		this.runs = new SqliteRuns(this.connection);
 		this.locks = new SqliteMailboxLocks(this.connection);
 		this.targets = new SqliteMailboxTargets(this.connection);
+		this.routing = new SqliteRoutingSnapshots(this.connection);
 	}
 
 	async recordIntents(items: readonly ItemIntent[], lease?: MailboxLease): Promise<void> {
@@ -211,6 +221,28 @@ export class SqliteLedgerStore implements LedgerStore {
 		lookOnly?: boolean,
 	): Promise<MailboxTargetBinding> {
 		return this.targets.bindMailboxTarget(migrationId, sourceAccount, targetAccount, lookOnly);
+	}
+
+	async recordRoutingSwitch(intent: RoutingSwitchIntent): Promise<RoutingSnapshot> {
+		return this.routing.recordRoutingSwitch(intent);
+	}
+
+	async markRoutingState(
+		key: RoutingKey,
+		state: 'switched' | 'rolledBack',
+	): Promise<RoutingSnapshot> {
+		return this.routing.markRoutingState(key, state);
+	}
+
+	async getRoutingSnapshot(key: RoutingKey): Promise<RoutingSnapshot | null> {
+		return this.routing.getRoutingSnapshot(key);
+	}
+
+	async listRoutingSnapshots(
+		migrationId: string,
+		query?: RoutingSnapshotQuery,
+	): Promise<RoutingSnapshot[]> {
+		return this.routing.listRoutingSnapshots(migrationId, query);
 	}
 
 	async close(): Promise<void> {

@@ -6,7 +6,8 @@
  *   (NUL, and leading/trailing spaces, which it quotes the RFC 1779 way instead of escaping);
  * - in a filter, as an assertion value (RFC 4515 section 3) with ldapts' `Filter.escape`, and the result parsed into
  *   ldapts filter objects, so the search sends structure, never a concatenated string.
- * The templates themselves come from the node's settings and are trusted; only values are escaped.
+ * A value holding NUL is refused (see `fill`). The templates themselves come from the node's settings and are
+ * trusted; only values are escaped.
  */
 import { DN, Filter, FilterParser } from 'ldapts';
 
@@ -42,6 +43,13 @@ function fill(
 		}
 		if (value === '')
 			throw new LdapTemplateError(`the value of {{${name}}} in the ${what} is empty`);
+		// No directory string holds U+0000, and slapd cuts an assertion value there (seen: a roster value
+		// `alice@example.test` + NUL + anything matched alice's mailLocalAddress), so escaping it is not enough.
+		if (value.includes('\0')) {
+			throw new LdapTemplateError(
+				`the value of {{${name}}} holds a NUL character (U+0000), which no directory value can; refused, as servers cut values there`,
+			);
+		}
 		return escape(value);
 	});
 }

@@ -21,7 +21,6 @@ describe('DN templates: every value escaped as one RDN value (RFC 4514 section 2
 		['#first', '\\#first'],
 		['  padded ', '\\ \\ padded\\ '],
 		['   ', '\\ \\ \\ '],
-		['nul\0byte', 'nul\\00byte'],
 		['Jürgen Müller-Łukasz 李', 'Jürgen Müller-Łukasz 李'],
 	])('%j → %j', (value, escaped) => {
 		expect(escapeDnValue(value)).toBe(escaped);
@@ -52,6 +51,17 @@ describe('DN templates: every value escaped as one RDN value (RFC 4514 section 2
 		expect(templatePlaceholders('{{a}}{{ b }}{{a}}')).toEqual(['a', 'b']);
 	});
 
+	it('refuses a value holding NUL in a DN and in a filter (servers cut values there)', () => {
+		for (const build of [dnFromTemplate, filterFromTemplate]) {
+			expect(() => build('(uid={{uid}})', { uid: 'alice\0x' })).toThrow(
+				/the value of \{\{uid\}\} holds a NUL character/,
+			);
+		}
+		// The escaping itself still covers NUL, for any caller of it.
+		expect(escapeDnValue('nul\0byte')).toBe('nul\\00byte');
+		expect(escapeFilterValue('nul\0byte')).toBe('nul\\00byte');
+	});
+
 	it('refuses unknown placeholders and empty values, naming them', () => {
 		expect(() => dnFromTemplate(PEOPLE, { mail: 'x' })).toThrow(
 			new LdapTemplateError('the DN template uses {{uid}}, which has no value (known: mail)'),
@@ -79,7 +89,6 @@ describe('filter templates: values escaped as assertion values (RFC 4515), parse
 		'*)(uid=*',
 		'admin)(|(objectClass=*',
 		'cn=x,dc=evil',
-		'nul\0byte',
 		'Jürgen Müller 李',
 		'  spaced  ',
 		'#first',

@@ -22,6 +22,5 @@ export {
 	escapeDnValue,
 	escapeFilterValue,
 	filterFromTemplate,
-	templatePlaceholders,
 	type TemplateValues,
 } from './ldapTemplates';

@@ -11,7 +11,6 @@
  * `RoutingHooks` are failpoints for the crash tests (test/tools/routingCli.ts kills the process in them).
  */
 import type { EntryLocator, LdapDirectory } from '../ldap';
-import { describeLocator } from '../ldap';
 import type {
 	RoutingKey,
 	RoutingSnapshot,
@@ -187,9 +186,4 @@ export async function rollbackWave(
 		results.push({ user: snapshot.user, result });
 	}
 	return results;
-}
-
-/** For messages: where the entry of a subject is looked for. */
-export function whereOf(subject: Pick<RoutingSubject, 'locator'>): string {
-	return describeLocator(subject.locator);
 }

@@ -2,6 +2,7 @@
 import type { INode } from 'n8n-workflow';
 
 import type { MicrosoftApp } from '../../nodes/lib/microsoft/microsoftApp';
+import type { SlapdServer } from './slapd';
 
 export const migrateNode: INode = {
 	id: 'n1',
@@ -37,3 +38,30 @@ export const notifyCrmNode: INode = {
 	position: [0, 0],
 	parameters: {},
 };
+
+export const setRoutingNode: INode = {
+	id: 'n2',
+	name: 'Set Routing',
+	type: 'n8n-nodes-mailbox-migration.setRouting',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
+
+/** The LDAP Directory credential of a private slapd as its root DN (`ldaps` on its LDAPS port), trusting its CA. */
+export function ldapDirectoryData(
+	slapd: SlapdServer,
+	security: 'none' | 'startTls' | 'ldaps' = 'none',
+): Record<string, unknown> {
+	return {
+		url: security === 'ldaps' ? slapd.ldapsUrl : slapd.url,
+		connectionSecurity: security,
+		trustedCaPem: slapd.caPem ?? '',
+		ignoreTlsIssues: false,
+		bindDN: slapd.rootDn,
+		bindPassword: slapd.rootPassword,
+		baseDN: slapd.suffix,
+		connectTimeoutMs: 10000,
+		timeoutMs: 30000,
+	};
+}

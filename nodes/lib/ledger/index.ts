@@ -2,6 +2,7 @@ export * from './types';
 export * from './provisionedAccounts';
 export * from './communications';
 export * from './reporting';
+export * from './routingSnapshots';
 export { LedgerInputError } from './validation';
 export { MailboxLeaseLostError } from './mailboxLeases';
 export { LedgerSchemaError } from './sqlite/sqliteSchema';

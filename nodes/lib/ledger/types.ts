@@ -8,6 +8,8 @@ import type { CommunicationStore } from './communications';
 
 import type { ReportingStore } from './reporting';
 
+import type { RoutingSnapshotStore } from './routingSnapshots';
+
 /**
  * `pending`: an APPEND is about to be (or was) sent and its outcome is unknown, so probe the target before copying again.
  * `copied`: appended by us. `present`: found already in the target, not copied. `skipped`: deliberately not copied
@@ -209,7 +211,8 @@ export interface FailureQuery {
 	limit?: number;
 }
 
-export interface LedgerStore extends ProvisionedAccounts, CommunicationStore, ReportingStore {
+export interface LedgerStore
+	extends ProvisionedAccounts, CommunicationStore, ReportingStore, RoutingSnapshotStore {
 	/**
 	 * Marks items `pending` before their APPEND is sent; one transaction for the batch. With `lease`, only while it is
 	 * still the mailbox's lock, checked in that transaction: else it rejects with MailboxLeaseLostError and writes

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 
 import type { DovecotServer } from '../../harness/dovecot';
-import { imapClient } from '../../harness/imap-fixtures';
+import { arrives as arrivesIn, inboxSubjects as inboxOf } from '../../harness/inbox';
 import { SmtpRefusal, startPostfix, type PostfixServer } from '../../harness/postfix';
 import { NO_ROUTE_SOCKET } from '../../harness/postfixConfig';
 import { acceptsConnections } from '../../harness/ports';
@@ -16,36 +16,9 @@ const OLD_HOST = 'old.mail.test';
 const NEW_HOST = 'new.mail.test';
 const DELIVERY_DEADLINE_MS = 30_000;
 
-/** Subjects of INBOX, read over IMAP. */
-async function inboxSubjects(server: DovecotServer, user: string): Promise<string[]> {
-	const client = await imapClient(server, user, PASSWORD);
-	try {
-		const lock = await client.getMailboxLock('INBOX');
-		try {
-			const subjects: string[] = [];
-			if ((client.mailbox && client.mailbox.exists) === 0) return subjects;
-			for await (const message of client.fetch('1:*', { envelope: true }))
-				subjects.push(message.envelope?.subject ?? '');
-			return subjects;
-		} finally {
-			lock.release();
-		}
-	} finally {
-		await client.logout();
-	}
-}
-
-/** Polls INBOX until the subject is there, or fails at a generous deadline (delivery is asynchronous). */
-async function arrives(server: DovecotServer, user: string, subject: string): Promise<void> {
-	const deadline = Date.now() + DELIVERY_DEADLINE_MS;
-	while (!(await inboxSubjects(server, user)).includes(subject)) {
-		if (Date.now() > deadline)
-			throw new Error(
-				`"${subject}" did not reach ${server.name}/${user} within ${DELIVERY_DEADLINE_MS} ms`,
-			);
-		await new Promise((resolve) => setTimeout(resolve, 100));
-	}
-}
+const inboxSubjects = (server: DovecotServer, user: string) => inboxOf(server, user, PASSWORD);
+const arrives = (server: DovecotServer, user: string, subject: string) =>
+	arrivesIn(server, user, PASSWORD, subject);
 
 /** Local addresses of the TCP sockets in LISTEN state that these processes hold (from /proc). */
 function listeningAddresses(pids: number[]): string[] {

@@ -8,6 +8,7 @@
  *   each source was copied to, and the ledger account its records are under)
  * - `communications`: the send ledger of user communications (Notify CRM)
  * - `reporting`: migration-wide reads for reports, and the marks of how far each report has read
+ * - `routingSnapshots`: Set Routing's snapshots of users' routing attributes
  * - `sqliteConnection`: settings, prepared-statement cache, write transactions; `sqliteSchema`: the tables
  * What is not SQLite's own is shared with any other store: input checks (`../validation`), lease rules
  * (`../mailboxLeases`), and rows <-> records for SQL stores (`../sqlRows`).
@@ -51,6 +52,12 @@ import type {
 	ReportMark,
 	TimeWindow,
 } from '../reporting';
+import type {
+	RoutingKey,
+	RoutingSnapshot,
+	RoutingSnapshotQuery,
+	RoutingSwitchIntent,
+} from '../routingSnapshots';
 import { assertLease } from '../validation';
 import type {
 	CommunicationClaim,
@@ -65,6 +72,7 @@ import { SqliteFolderStates } from './folderState';
 import { SqliteItems } from './items';
 import { SqliteMailboxLocks } from './leases';
 import { SqliteItemQueries } from './queries';
+import { SqliteRoutingSnapshots } from './routingSnapshots';
 import { SqliteRuns } from './runs';
 import { SqliteMailboxTargets } from './targets';
 import { SqliteProvisionedAccounts } from './provisionedAccounts';
@@ -87,6 +95,7 @@ export class SqliteLedgerStore implements LedgerStore {
 	private readonly provisioned: SqliteProvisionedAccounts;
 	private readonly communications: SqliteCommunications;
 	private readonly reporting: SqliteReporting;
+	private readonly routing: SqliteRoutingSnapshots;
 
 	/** Takes an open database; `openLedger` is the public way in. */
 	constructor(db: DatabaseSync, settings: SqliteLedgerSettings) {
@@ -101,6 +110,7 @@ export class SqliteLedgerStore implements LedgerStore {
 		this.provisioned = new SqliteProvisionedAccounts(this.connection);
 		this.communications = new SqliteCommunications(this.connection);
 		this.reporting = new SqliteReporting(this.connection);
+		this.routing = new SqliteRoutingSnapshots(this.connection);
 	}
 
 	async recordIntents(items: readonly ItemIntent[], lease?: MailboxLease): Promise<void> {
@@ -323,6 +333,28 @@ export class SqliteLedgerStore implements LedgerStore {
 
 	async setReportMark(migrationId: string, report: string, mark: ReportMark): Promise<void> {
 		this.reporting.setReportMark(migrationId, report, mark);
+	}
+
+	async recordRoutingSwitch(intent: RoutingSwitchIntent): Promise<RoutingSnapshot> {
+		return this.routing.recordRoutingSwitch(intent);
+	}
+
+	async markRoutingState(
+		key: RoutingKey,
+		state: 'switched' | 'rolledBack',
+	): Promise<RoutingSnapshot> {
+		return this.routing.markRoutingState(key, state);
+	}
+
+	async getRoutingSnapshot(key: RoutingKey): Promise<RoutingSnapshot | null> {
+		return this.routing.getRoutingSnapshot(key);
+	}
+
+	async listRoutingSnapshots(
+		migrationId: string,
+		query?: RoutingSnapshotQuery,
+	): Promise<RoutingSnapshot[]> {
+		return this.routing.listRoutingSnapshots(migrationId, query);
 	}
 
 	async close(): Promise<void> {

@@ -77,7 +77,7 @@ export function templateValuesOf(
 			);
 		}
 		if (Object.hasOwn(values, name)) {
-			throw new RoutingParameterError(`Template Values set {{${name}}} twice`);
+			throw new RoutingParameterError(`Template Values set {${name}} twice`);
 		}
 		values[name] = text(entry.value);
 	}

@@ -1,6 +1,6 @@
 /**
  * DNs and search filters built from templates with values from the roster: the one place where a value meets LDAP
- * syntax. A `{{name}}` placeholder is replaced by its value escaped for where it stands, so a value can never add an
+ * syntax. A `{name}` placeholder is replaced by its value escaped for where it stands, so a value can never add an
  * RDN, a filter clause or a wildcard:
  * - in a DN, as an RDN value (RFC 4514 section 2.4) with ldapts' RDN escaping, completed for what it leaves out
  *   (NUL, and leading/trailing spaces, which it quotes the RFC 1779 way instead of escaping);
@@ -20,7 +20,9 @@ export class LdapTemplateError extends Error {
 	}
 }
 
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}\}/g;
+// Single braces: n8n's editor takes a parameter that has `{{` typed into it for an expression, which n8n would fill
+// with the raw, unescaped value before this code sees it.
+const PLACEHOLDER = /\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}/g;
 
 function fill(
 	template: string,
@@ -33,16 +35,15 @@ function fill(
 		if (value === undefined) {
 			const known = Object.keys(values);
 			throw new LdapTemplateError(
-				`the ${what} template uses {{${name}}}, which has no value${known.length ? ` (known: ${known.join(', ')})` : ''}`,
+				`the ${what} template uses {${name}}, which has no value${known.length ? ` (known: ${known.join(', ')})` : ''}`,
 			);
 		}
-		if (value === '')
-			throw new LdapTemplateError(`the value of {{${name}}} in the ${what} is empty`);
+		if (value === '') throw new LdapTemplateError(`the value of {${name}} in the ${what} is empty`);
 		// No directory string holds U+0000, and slapd cuts an assertion value there (seen: a roster value
 		// `alice@example.test` + NUL + anything matched alice's mailLocalAddress), so escaping it is not enough.
 		if (value.includes('\0')) {
 			throw new LdapTemplateError(
-				`the value of {{${name}}} holds a NUL character (U+0000), which no directory value can; refused, as servers cut values there`,
+				`the value of {${name}} holds a NUL character (U+0000), which no directory value can; refused, as servers cut values there`,
 			);
 		}
 		return escape(value);
@@ -65,7 +66,7 @@ export function escapeFilterValue(value: string): string {
 	return Filter.escape(value);
 }
 
-/** `uid={{uid}},ou=people,dc=example,dc=test` with every value escaped as an RDN value. */
+/** `uid={uid},ou=people,dc=example,dc=test` with every value escaped as an RDN value. */
 export function dnFromTemplate(pattern: string, values: TemplateValues): string {
 	const dn = fill(pattern, values, 'DN', escapeDnValue).trim();
 	if (dn === '') throw new LdapTemplateError('the DN template is empty');
@@ -73,7 +74,7 @@ export function dnFromTemplate(pattern: string, values: TemplateValues): string 
 }
 
 /**
- * `(&(objectClass=inetOrgPerson)(mail={{email}}))` with every value escaped as an assertion value, parsed into
+ * `(&(objectClass=inetOrgPerson)(mail={email}))` with every value escaped as an assertion value, parsed into
  * ldapts filter objects; a template that is not a filter fails here, naming it.
  */
 export function filterFromTemplate(template: string, values: TemplateValues): Filter {

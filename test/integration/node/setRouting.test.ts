@@ -73,7 +73,7 @@ describe('Set Routing switches, verifies and rolls back delivery through real Po
 		wave: 'wave-1',
 		entryLookup: 'search',
 		baseDn: directory.peopleDn,
-		filterTemplate: '(&(objectClass=inetLocalMailRecipient)(mailLocalAddress={{user}}))',
+		filterTemplate: '(&(objectClass=inetLocalMailRecipient)(mailLocalAddress={user}))',
 		routingAttributes: {
 			attribute: [
 				{ name: 'mailHost', value: NEW_HOST },

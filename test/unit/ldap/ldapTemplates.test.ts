@@ -8,7 +8,7 @@ import {
 	filterFromTemplate,
 } from '../../../nodes/lib/ldap';
 
-const PEOPLE = 'uid={{uid}},ou=people,dc=example,dc=test';
+const PEOPLE = 'uid={uid},ou=people,dc=example,dc=test';
 
 describe('DN templates: every value escaped as one RDN value (RFC 4514 section 2.4)', () => {
 	it.each([
@@ -41,18 +41,18 @@ describe('DN templates: every value escaped as one RDN value (RFC 4514 section 2
 
 	it('replaces every placeholder once and never reads placeholders inside values', () => {
 		expect(
-			dnFromTemplate('cn={{ first }} {{last}}+uid={{uid}},ou=people', {
-				first: '{{last}}',
+			dnFromTemplate('cn={ first } {last}+uid={uid},ou=people', {
+				first: '{last}',
 				last: 'Doe',
 				uid: 'jd',
 			}),
-		).toBe('cn={{last}} Doe+uid=jd,ou=people');
+		).toBe('cn={last} Doe+uid=jd,ou=people');
 	});
 
 	it('refuses a value holding NUL in a DN and in a filter (servers cut values there)', () => {
 		for (const build of [dnFromTemplate, filterFromTemplate]) {
-			expect(() => build('(uid={{uid}})', { uid: 'alice\0x' })).toThrow(
-				/the value of \{\{uid\}\} holds a NUL character/,
+			expect(() => build('(uid={uid})', { uid: 'alice\0x' })).toThrow(
+				/the value of \{uid\} holds a NUL character/,
 			);
 		}
 		// The escaping itself still covers NUL, for any caller of it.
@@ -62,17 +62,17 @@ describe('DN templates: every value escaped as one RDN value (RFC 4514 section 2
 
 	it('refuses unknown placeholders and empty values, naming them', () => {
 		expect(() => dnFromTemplate(PEOPLE, { mail: 'x' })).toThrow(
-			new LdapTemplateError('the DN template uses {{uid}}, which has no value (known: mail)'),
+			new LdapTemplateError('the DN template uses {uid}, which has no value (known: mail)'),
 		);
 		expect(() => dnFromTemplate(PEOPLE, { uid: '' })).toThrow(
-			/value of \{\{uid\}\} in the DN is empty/,
+			/value of \{uid\} in the DN is empty/,
 		);
 		expect(() => dnFromTemplate(PEOPLE, Object.create({ uid: 'inherited' }))).toThrow(/no value/);
 	});
 });
 
 describe('filter templates: values escaped as assertion values (RFC 4515), parsed into filter objects', () => {
-	const TEMPLATE = '(&(objectClass=inetOrgPerson)(mail={{mail}}))';
+	const TEMPLATE = '(&(objectClass=inetOrgPerson)(mail={mail}))';
 
 	function assertionOf(value: string): EqualityFilter {
 		const filter = filterFromTemplate(TEMPLATE, { mail: value });
@@ -91,7 +91,7 @@ describe('filter templates: values escaped as assertion values (RFC 4515), parse
 		'  spaced  ',
 		'#first',
 		'back\\slash',
-		'{{mail}}',
+		'{mail}',
 	])('%j stays one equality assertion holding exactly the value', (value) => {
 		const mail = assertionOf(value);
 		expect(mail.attribute).toBe('mail');
@@ -108,26 +108,26 @@ describe('filter templates: values escaped as assertion values (RFC 4515), parse
 	});
 
 	it('keeps wildcards the template wrote, and only those', () => {
-		const filter = filterFromTemplate('(mail={{local}}@*)', { local: 'a*b' });
+		const filter = filterFromTemplate('(mail={local}@*)', { local: 'a*b' });
 		expect(filter).toBeInstanceOf(SubstringFilter);
 		expect(filter).toMatchObject({ initial: 'a*b@', any: [], final: '' });
 	});
 
 	it('accepts a filter without its outer parentheses', () => {
-		expect(filterFromTemplate('uid={{uid}}', { uid: 'bob' })).toMatchObject({
+		expect(filterFromTemplate('uid={uid}', { uid: 'bob' })).toMatchObject({
 			attribute: 'uid',
 			value: 'bob',
 		});
 	});
 
 	it('names a template that is not a filter', () => {
-		expect(() => filterFromTemplate('(&(uid={{uid}})', { uid: 'bob' })).toThrow(
-			/the filter template "\(&\(uid=\{\{uid\}\}\)" is not a valid LDAP filter: a parenthesis is not closed/,
+		expect(() => filterFromTemplate('(&(uid={uid})', { uid: 'bob' })).toThrow(
+			/the filter template "\(&\(uid=\{uid\}\)" is not a valid LDAP filter: a parenthesis is not closed/,
 		);
-		expect(() => filterFromTemplate('(uid={{uid}})(mail=x)', { uid: 'bob' })).toThrow(
+		expect(() => filterFromTemplate('(uid={uid})(mail=x)', { uid: 'bob' })).toThrow(
 			/do not enclose one filter/,
 		);
-		expect(() => filterFromTemplate('(uid={{uid}}))', { uid: 'bob' })).toThrow(
+		expect(() => filterFromTemplate('(uid={uid}))', { uid: 'bob' })).toThrow(
 			/do not enclose one filter/,
 		);
 	});

@@ -15,7 +15,7 @@ const base: RoutingParameters = {
 	entryLookup: 'search',
 	dnTemplate: '',
 	baseDn: 'ou=people,dc=example,dc=test',
-	filterTemplate: '(mail={{user}})',
+	filterTemplate: '(mail={user})',
 	templateValues: [],
 	routingAttributes: [{ name: 'mailHost', value: 'new.mail.test' }],
 };
@@ -41,7 +41,7 @@ describe('Set Routing parameters → routing subject', () => {
 		const subject = routingSubjectOf({
 			...base,
 			entryLookup: 'dn',
-			dnTemplate: 'uid={{uid}},ou=people,dc=example,dc=test',
+			dnTemplate: 'uid={uid},ou=people,dc=example,dc=test',
 			templateValues: [{ name: 'uid', value: 'cn=x,dc=evil' }],
 		});
 		expect(subject.locator).toEqual({ dn: 'uid=cn\\=x\\,dc\\=evil,ou=people,dc=example,dc=test' });
@@ -65,11 +65,11 @@ describe('Set Routing parameters → routing subject', () => {
 			'"mail host" is not an LDAP attribute name',
 		);
 		expect(() => templateValuesOf('u', [{ name: 'user', value: 'x' }])).toThrow(
-			'Template Values set {{user}} twice',
+			'Template Values set {user} twice',
 		);
 		expect(() => routingSubjectOf({ ...base, baseDn: ' ' })).toThrow('Base DN is empty');
-		expect(() => routingSubjectOf({ ...base, filterTemplate: '(mail={{email}})' })).toThrow(
-			/uses \{\{email\}\}, which has no value \(known: user\)/,
+		expect(() => routingSubjectOf({ ...base, filterTemplate: '(mail={email})' })).toThrow(
+			/uses \{email\}, which has no value \(known: user\)/,
 		);
 	});
 });

@@ -6,7 +6,7 @@ import { ledgerFileOption, migrationNameProperty } from '../../../common/ledgerP
 const findsEntry = { show: { operation: ['switch', 'verify'] } };
 
 const PLACEHOLDERS =
-	'Placeholders {{name}} take the Template Values below (and {{user}} the User), each escaped for LDAP. Not an expression: roster values enter only through Template Values, so they can never change the DN or filter.';
+	'Placeholders {name} take the Template Values below (and {user} the User), each escaped for LDAP. Not an expression: roster values enter only through Template Values, so they can never change the DN or filter.';
 
 export const routingFields: INodeProperties[] = [
 	{
@@ -87,7 +87,7 @@ export const routingFields: INodeProperties[] = [
 		default: '',
 		required: true,
 		displayOptions: { show: { operation: ['switch', 'verify'], entryLookup: ['dn'] } },
-		placeholder: 'uid={{uid}},ou=people,dc=example,dc=com',
+		placeholder: 'uid={uid},ou=people,dc=example,dc=com',
 		description: PLACEHOLDERS,
 	},
 	{
@@ -106,7 +106,7 @@ export const routingFields: INodeProperties[] = [
 		name: 'filterTemplate',
 		type: 'string',
 		noDataExpression: true,
-		default: '(mail={{user}})',
+		default: '(mail={user})',
 		required: true,
 		displayOptions: { show: { operation: ['switch', 'verify'], entryLookup: ['search'] } },
 		description: PLACEHOLDERS,
@@ -130,7 +130,7 @@ export const routingFields: INodeProperties[] = [
 						type: 'string',
 						default: '',
 						placeholder: 'uid',
-						description: 'Used as {{uid}} in the DN or filter template',
+						description: 'Used as {uid} in the DN or filter template',
 					},
 					{
 						displayName: 'Value',

@@ -4,6 +4,7 @@
  */
 import { NodeOperationError, type INode } from 'n8n-workflow';
 
+import { LdapStepError } from '../lib/ldap';
 import { MailboxSetupError } from '../lib/migration/migrateMailbox';
 import { MailboxUnreachableError } from '../lib/preflight/preflightChecks';
 
@@ -20,6 +21,8 @@ export function itemError(
 		description = `Failed at the ${error.failure.layer} layer on the ${error.side} side.`;
 	} else if (error instanceof MailboxSetupError) {
 		description = `Nothing was copied: the ${error.side} could not be set up. The next run starts this mailbox again.`;
+	} else if (error instanceof LdapStepError) {
+		description = error.advice;
 	}
 	return new NodeOperationError(node, `${subject}: ${cause}`, { itemIndex, description });
 }

@@ -1,5 +1,6 @@
 export * from './types';
 export * from './provisionedAccounts';
+export * from './routingSnapshots';
 export { LedgerInputError } from './validation';
 export { MailboxLeaseLostError } from './mailboxLeases';
 export { LedgerSchemaError } from './sqlite/sqliteSchema';

@@ -5,6 +5,8 @@
  */
 import type { ProvisionedAccounts } from './provisionedAccounts';
 
+import type { RoutingSnapshotStore } from './routingSnapshots';
+
 /**
  * `pending`: an APPEND is about to be (or was) sent and its outcome is unknown, so probe the target before copying again.
  * `copied`: appended by us. `present`: found already in the target, not copied. `skipped`: deliberately not copied
@@ -206,7 +208,7 @@ export interface FailureQuery {
 	limit?: number;
 }
 
-export interface LedgerStore extends ProvisionedAccounts {
+export interface LedgerStore extends RoutingSnapshotStore, ProvisionedAccounts {
 	/**
 	 * Marks items `pending` before their APPEND is sent; one transaction for the batch. With `lease`, only while it is
 	 * still the mailbox's lock, checked in that transaction: else it rejects with MailboxLeaseLostError and writes

@@ -195,6 +195,29 @@ describe('SQLite ledger schema', () => {
 		expect(schemaVersionOf(dir.path())).toBe(SQLITE_SCHEMA_VERSION);
 	});
 
+	it('upgrades a version 3 file to routing snapshots, its records kept', async () => {
+		writeFile(dir.path(), V1_FILE_DDL);
+		const v3 = new DatabaseSync(dir.path());
+		applyMigrations(
+			v3,
+			SQLITE_MIGRATIONS.filter((migration) => migration.version <= 3),
+		);
+		v3.close();
+		const ledger = await openLedger({ kind: 'sqlite', path: dir.path() });
+		expect((await ledger.getFolderItems(MIGRATION, ACCOUNT, FOLDER, UIDVALIDITY)).size).toBe(1);
+		await ledger.recordRoutingSwitch({
+			migrationId: MIGRATION,
+			user: 'alice@example.test',
+			wave: null,
+			dn: 'uid=alice,dc=example,dc=test',
+			current: { mailHost: [] },
+			applied: { mailHost: ['new.mail.test'] },
+		});
+		expect(await ledger.listRoutingSnapshots(MIGRATION)).toHaveLength(1);
+		await ledger.close();
+		expect(schemaVersionOf(dir.path())).toBe(SQLITE_SCHEMA_VERSION);
+	});
+
 	it('refuses a file from a newer release and leaves it untouched', async () => {
 		writeFile(
 			dir.path(),

@@ -6,6 +6,7 @@
  * - `uidValidityRebind`: moving a folder's records to a new UIDVALIDITY
  * - `folderState`, `runs`, `leases` (mailbox locks, checked inside each write-ahead batch), `targets` (which target
  *   each source was copied to, and the ledger account its records are under)
+ * - `routingSnapshots`: Set Routing's snapshots of users' routing attributes
  * - `sqliteConnection`: settings, prepared-statement cache, write transactions; `sqliteSchema`: the tables
  * What is not SQLite's own is shared with any other store: input checks (`../validation`), lease rules
  * (`../mailboxLeases`), and rows <-> records for SQL stores (`../sqlRows`).
@@ -42,11 +43,18 @@ import type {
 	ProvisionedAccountInput,
 	ProvisionedAccountKey,
 } from '../provisionedAccounts';
+import type {
+	RoutingKey,
+	RoutingSnapshot,
+	RoutingSnapshotQuery,
+	RoutingSwitchIntent,
+} from '../routingSnapshots';
 import { assertLease } from '../validation';
 import { SqliteFolderStates } from './folderState';
 import { SqliteItems } from './items';
 import { SqliteMailboxLocks } from './leases';
 import { SqliteItemQueries } from './queries';
+import { SqliteRoutingSnapshots } from './routingSnapshots';
 import { SqliteRuns } from './runs';
 import { SqliteMailboxTargets } from './targets';
 import { SqliteProvisionedAccounts } from './provisionedAccounts';
@@ -66,6 +74,7 @@ export class SqliteLedgerStore implements LedgerStore {
 	private readonly locks: SqliteMailboxLocks;
 	private readonly targets: SqliteMailboxTargets;
 	private readonly provisioned: SqliteProvisionedAccounts;
+	private readonly routing: SqliteRoutingSnapshots;
 
 	/** Takes an open database; `openLedger` is the public way in. */
 	constructor(db: DatabaseSync, settings: SqliteLedgerSettings) {
@@ -78,6 +87,7 @@ export class SqliteLedgerStore implements LedgerStore {
 		this.locks = new SqliteMailboxLocks(this.connection);
 		this.targets = new SqliteMailboxTargets(this.connection);
 		this.provisioned = new SqliteProvisionedAccounts(this.connection);
+		this.routing = new SqliteRoutingSnapshots(this.connection);
 	}
 
 	async recordIntents(items: readonly ItemIntent[], lease?: MailboxLease): Promise<void> {
@@ -227,6 +237,28 @@ export class SqliteLedgerStore implements LedgerStore {
 
 	async recordProvisionedAccount(record: ProvisionedAccountInput): Promise<void> {
 		this.provisioned.recordProvisionedAccount(record);
+	}
+
+	async recordRoutingSwitch(intent: RoutingSwitchIntent): Promise<RoutingSnapshot> {
+		return this.routing.recordRoutingSwitch(intent);
+	}
+
+	async markRoutingState(
+		key: RoutingKey,
+		state: 'switched' | 'rolledBack',
+	): Promise<RoutingSnapshot> {
+		return this.routing.markRoutingState(key, state);
+	}
+
+	async getRoutingSnapshot(key: RoutingKey): Promise<RoutingSnapshot | null> {
+		return this.routing.getRoutingSnapshot(key);
+	}
+
+	async listRoutingSnapshots(
+		migrationId: string,
+		query?: RoutingSnapshotQuery,
+	): Promise<RoutingSnapshot[]> {
+		return this.routing.listRoutingSnapshots(migrationId, query);
 	}
 
 	async close(): Promise<void> {

@@ -114,9 +114,30 @@ export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
 		`,
 	},
 	{
+		version: 4,
+		// Set Routing's snapshots of each user's routing attributes before the first Switch (see routingSnapshots.ts);
+		// attribute values as JSON objects of string lists.
+		sql: `
+			CREATE TABLE routing_snapshots (
+				migration_id TEXT NOT NULL,
+				user_name TEXT NOT NULL,
+				wave TEXT,
+				dn TEXT NOT NULL,
+				previous TEXT NOT NULL,
+				applied TEXT NOT NULL,
+				state TEXT NOT NULL CHECK (state IN ('switching', 'switched', 'rolledBack')),
+				created_at TEXT NOT NULL,
+				switched_at TEXT,
+				rolled_back_at TEXT,
+				updated_at TEXT NOT NULL,
+				PRIMARY KEY (migration_id, user_name)
+			) WITHOUT ROWID;
+			CREATE INDEX routing_snapshots_by_wave ON routing_snapshots (migration_id, wave, state);
+		`,
+	},
+	{
 		version: 5,
-		// Accounts Provision Target created or corrected (see ProvisionedAccounts). Version 4 comes from a parallel
-		// change; the numbers are settled when both are merged.
+		// Accounts Provision Target created or corrected (see ProvisionedAccounts).
 		sql: `
 			CREATE TABLE provisioned_accounts (
 				migration_id TEXT NOT NULL,

@@ -14,7 +14,7 @@ import {
 	type LdapProvisioningItem,
 } from '../../lib/provisioning/ldap/provisionEntries';
 import { imapLoginVerifier } from '../../lib/provisioning/ldap/verifyLogin';
-import { ProvisioningItemError } from '../../lib/provisioning/types';
+import { provideBatch } from './providerBatch';
 import type { ProvisioningResult } from './provisioningOutput';
 
 /** The parameters of one item as the library takes them (checked there). */
@@ -49,45 +49,27 @@ export async function execute(
 	itemIndexes: number[],
 	ledgers: NodeLedgers,
 ): Promise<ProvisioningResult[]> {
-	const items: LdapProvisioningItem[] = [];
-	const openFailures = new Map<number, Error>();
-	for (const [position, itemIndex] of itemIndexes.entries()) {
-		try {
-			items.push({
-				input: entryInputOf(this, itemIndex),
-				ledger: await ledgers.of(
-					ledgerOptionsOf(this.getNodeParameter('ledgerOptions.path', itemIndex, '')),
-				),
-				migrationId: migrationNameOf(this.getNodeParameter('migrationId', itemIndex, '')),
-				verifyLogin: verifiesLogin(this, itemIndex),
+	return await provideBatch(
+		this,
+		itemIndexes,
+		async (itemIndex): Promise<LdapProvisioningItem> => ({
+			input: entryInputOf(this, itemIndex),
+			ledger: await ledgers.of(
+				ledgerOptionsOf(this.getNodeParameter('ledgerOptions.path', itemIndex, '')),
+			),
+			migrationId: migrationNameOf(this.getNodeParameter('migrationId', itemIndex, '')),
+			verifyLogin: verifiesLogin(this, itemIndex),
+		}),
+		async (items) => {
+			const loginVerifier = items.some((item) => item.verifyLogin)
+				? imapLoginVerifier(imapAccountFromCredential(await this.getCredentials(TARGET_CREDENTIAL)))
+				: null;
+			const settings = ldapSettingsFromCredential(await this.getCredentials(LDAP_CREDENTIAL));
+			return await provisionLdapEntries(items, {
+				openDirectory: () => openLdapDirectory(settings),
+				loginVerifier,
+				stopAtFirstFailure: !this.continueOnFail(),
 			});
-		} catch (error) {
-			openFailures.set(position, error as Error);
-		}
-	}
-	const firstOpenFailure = [...openFailures][0];
-	if (firstOpenFailure && !this.continueOnFail()) {
-		throw new ProvisioningItemError(firstOpenFailure[0], firstOpenFailure[1]);
-	}
-	const positions = itemIndexes
-		.map((_, position) => position)
-		.filter((position) => !openFailures.has(position));
-	const loginVerifier = items.some((item) => item.verifyLogin)
-		? imapLoginVerifier(imapAccountFromCredential(await this.getCredentials(TARGET_CREDENTIAL)))
-		: null;
-	const settings = ldapSettingsFromCredential(await this.getCredentials(LDAP_CREDENTIAL));
-	const results = await provisionLdapEntries(items, {
-		openDirectory: () => openLdapDirectory(settings),
-		loginVerifier,
-		stopAtFirstFailure: !this.continueOnFail(),
-	}).catch((error: unknown) => {
-		// The batch's positions are those of the items it got: back to the node's.
-		if (error instanceof ProvisioningItemError) {
-			throw new ProvisioningItemError(positions[error.position], error.cause);
-		}
-		throw error;
-	});
-	return itemIndexes.map(
-		(_, position) => openFailures.get(position) ?? results[positions.indexOf(position)],
+		},
 	);
 }

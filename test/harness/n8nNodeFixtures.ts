@@ -13,6 +13,15 @@ export const migrateNode: INode = {
 	parameters: {},
 };
 
+export const provisionTargetNode: INode = {
+	id: 'p1',
+	name: 'Provision Target',
+	type: 'n8n-nodes-mailbox-migration.provisionTarget',
+	typeVersion: 1,
+	position: [0, 0],
+	parameters: {},
+};
+
 /** The Microsoft 365 (App) credential of an app by secret, with its override URLs (login, Graph, IMAP) and trusted CA. */
 export function microsoft365AppData(app: MicrosoftApp): Record<string, unknown> {
 	return {

@@ -131,9 +131,11 @@ function runTool(
 		child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
 		child.once('error', reject);
 		child.once('close', (code) => resolve({ code, stdout, stderr }));
-		// A tool that reads no stdin (ldapsearch) may exit before the write lands: EPIPE then says nothing its exit code
-		// does not, and unhandled it would fail whichever test runs at that moment.
-		child.stdin.on('error', () => undefined);
+		// A tool that reads no input (ldapsearch) may exit before the empty stdin is closed: EPIPE, not a failure;
+		// the exit code says how it went.
+		child.stdin.once('error', (error: NodeJS.ErrnoException) => {
+			if (error.code !== 'EPIPE') reject(error);
+		});
 		child.stdin.end(input);
 	});
 }

@@ -40,6 +40,8 @@ objectClass: olcModuleList
 cn: module{0}
 olcModulePath: /usr/lib/ldap
 olcModuleLoad: back_mdb
+# {SSHA512} and the other SHA-2 userPassword schemes, for Provision Target's hashed passwords.
+olcModuleLoad: pw-sha2
 
 dn: cn=schema,cn=config
 objectClass: olcSchemaConfig

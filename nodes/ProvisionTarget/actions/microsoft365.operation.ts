@@ -14,9 +14,9 @@ import {
 	type Microsoft365Item,
 } from '../../lib/provisioning/microsoft365/provisionUsers';
 import type { Microsoft365UserSpec } from '../../lib/provisioning/microsoft365/userSpec';
-import { ProvisioningItemError } from '../../lib/provisioning/types';
 import { DEFAULT_PASSWORD_LENGTH } from '../../lib/provisioning/password';
 import { DEFAULT_MAILBOX_WAIT_SECONDS } from './fields/microsoft365.description';
+import { provideBatch } from './providerBatch';
 import type { ProvisioningResult } from './provisioningOutput';
 
 const text = (value: unknown): string => String(value ?? '');
@@ -48,43 +48,28 @@ export async function execute(
 	ledgers: NodeLedgers,
 ): Promise<ProvisioningResult[]> {
 	const app = microsoftAppFromCredential(await this.getCredentials(MICROSOFT_APP_CREDENTIAL));
-	const items: Microsoft365Item[] = [];
-	const openFailures = new Map<number, Error>();
-	for (const [position, itemIndex] of itemIndexes.entries()) {
-		const ledgerPath = (this.getNodeParameter('ledgerOptions', itemIndex, {}) as IDataObject).path;
-		try {
-			items.push({
-				spec: userSpecOf(this, itemIndex),
-				ledger: await ledgers.of(ledgerOptionsOf(ledgerPath)),
-				migrationId: migrationNameOf(this.getNodeParameter('migrationId', itemIndex, '')),
+	return await provideBatch(
+		this,
+		itemIndexes,
+		async (itemIndex): Promise<Microsoft365Item> => ({
+			spec: userSpecOf(this, itemIndex),
+			ledger: await ledgers.of(
+				ledgerOptionsOf(
+					(this.getNodeParameter('ledgerOptions', itemIndex, {}) as IDataObject).path,
+				),
+			),
+			migrationId: migrationNameOf(this.getNodeParameter('migrationId', itemIndex, '')),
+		}),
+		async (items) => {
+			// Options that shape the batch as a whole come from its first item.
+			const options = this.getNodeParameter('options', itemIndexes[0], {}) as IDataObject;
+			return await provisionMicrosoft365Users(app, items, {
+				waitForMailbox: options.waitForMailbox !== false,
+				waitBudgetMs: Number(options.maxWaitSeconds ?? DEFAULT_MAILBOX_WAIT_SECONDS) * 1000,
+				findByAddress: options.findByAddress !== false,
+				stopAtFirstFailure: !this.continueOnFail(),
+				signal: this.getExecutionCancelSignal?.(),
 			});
-		} catch (error) {
-			openFailures.set(position, error as Error);
-		}
-	}
-	const firstOpenFailure = [...openFailures][0];
-	if (firstOpenFailure && !this.continueOnFail()) {
-		throw new ProvisioningItemError(firstOpenFailure[0], firstOpenFailure[1]);
-	}
-	// Options that shape the batch as a whole come from its first item.
-	const options = this.getNodeParameter('options', itemIndexes[0], {}) as IDataObject;
-	const positions = itemIndexes
-		.map((_, position) => position)
-		.filter((position) => !openFailures.has(position));
-	const results = await provisionMicrosoft365Users(app, items, {
-		waitForMailbox: options.waitForMailbox !== false,
-		waitBudgetMs: Number(options.maxWaitSeconds ?? DEFAULT_MAILBOX_WAIT_SECONDS) * 1000,
-		findByAddress: options.findByAddress !== false,
-		stopAtFirstFailure: !this.continueOnFail(),
-		signal: this.getExecutionCancelSignal?.(),
-	}).catch((error: unknown) => {
-		// The batch's positions are those of the items it got: back to the node's.
-		if (error instanceof ProvisioningItemError) {
-			throw new ProvisioningItemError(positions[error.position], error.cause);
-		}
-		throw error;
-	});
-	return itemIndexes.map(
-		(_, position) => openFailures.get(position) ?? results[positions.indexOf(position)],
+		},
 	);
 }

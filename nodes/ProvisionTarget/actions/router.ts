@@ -8,6 +8,7 @@ import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } f
 import { itemError } from '../../common/itemErrors';
 import { NodeLedgers } from '../../common/ledgerParameters';
 import { ProvisioningItemError } from '../../lib/provisioning/types';
+import * as ldap from './ldap.operation';
 import * as microsoft365 from './microsoft365.operation';
 import { failureOf, outputOf, type ProvisioningResult } from './provisioningOutput';
 
@@ -19,6 +20,7 @@ type ProviderExecute = (
 
 const providers: Record<string, { execute: ProviderExecute; accountParameter: string }> = {
 	microsoft365: { execute: microsoft365.execute, accountParameter: 'userPrincipalName' },
+	ldap: { execute: ldap.execute, accountParameter: 'login' },
 };
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

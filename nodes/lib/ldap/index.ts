@@ -22,5 +22,6 @@ export {
 	escapeDnValue,
 	escapeFilterValue,
 	filterFromTemplate,
+	templatePlaceholders,
 	type TemplateValues,
 } from './ldapTemplates';

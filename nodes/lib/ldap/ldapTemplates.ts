@@ -24,6 +24,11 @@ export class LdapTemplateError extends Error {
 // with the raw, unescaped value before this code sees it.
 const PLACEHOLDER = /\{\s*([A-Za-z_][A-Za-z0-9_.-]*)\s*\}/g;
 
+/** The placeholder names of a template, in order of first use. */
+export function templatePlaceholders(template: string): string[] {
+	return [...new Set([...template.matchAll(PLACEHOLDER)].map((match) => match[1]))];
+}
+
 function fill(
 	template: string,
 	values: TemplateValues,

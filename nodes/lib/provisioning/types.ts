@@ -16,6 +16,9 @@ export interface FieldChange {
 	field: string;
 	before: string | null;
 	after: string | null;
+	/** For a multi-valued attribute (LDAP), all values: `before`/`after` then join them with ", " for reading. */
+	beforeValues?: string[];
+	afterValues?: string[];
 }
 
 export interface ProvisioningOutcome {

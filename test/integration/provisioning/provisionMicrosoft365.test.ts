@@ -12,7 +12,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import type { MicrosoftApp } from '../../../nodes/lib/microsoft/microsoftApp';
 import { ProvisionTarget } from '../../../nodes/ProvisionTarget/ProvisionTarget.node';
 import { startGraphStandIn, type GraphStandIn } from '../../harness/graphStandIn';
-import { microsoft365AppData } from '../../harness/n8nNodeFixtures';
+import { microsoft365AppData, provisionTargetNode } from '../../harness/n8nNodeFixtures';
 import { TestServices } from '../../harness/services';
 
 const ROLES = ['User.ReadWrite.All', 'Organization.Read.All', 'Mail.Read'];
@@ -30,15 +30,6 @@ interface RunSettings {
 	continueOnFail?: boolean;
 	options?: IDataObject;
 }
-
-const provisionNode = {
-	id: 'p1',
-	name: 'Provision Target',
-	type: 'n8n-nodes-mailbox-migration.provisionTarget',
-	typeVersion: 1,
-	position: [0, 0] as [number, number],
-	parameters: {},
-};
 
 /** Everything the node handed out or said, for the secret checks. */
 const seen: string[] = [];
@@ -62,7 +53,7 @@ function contextFor(rows: Row[], settings: RunSettings): IExecuteFunctions {
 			return name in values ? values[name] : fallback;
 		},
 		getCredentials: async () => microsoft365AppData(settings.app),
-		getNode: () => provisionNode,
+		getNode: () => provisionTargetNode,
 		getExecutionCancelSignal: () => undefined,
 		logger: {
 			debug: (...args: unknown[]) => seen.push(JSON.stringify(args)),

@@ -46,11 +46,23 @@ describe('Provision Target parameters', () => {
 		expect(spec.skuPartNumber).toBeNull();
 	});
 
-	it('offer the Microsoft 365 directory, with the credential hidden only for other directories', () => {
+	it('offer Microsoft 365 and LDAP directories, each credential hidden only for the other directory', () => {
 		const { description } = new ProvisionTarget();
 		const directory = description.properties.find((property) => property.name === 'directory');
-		expect(directory?.options).toEqual([expect.objectContaining({ value: 'microsoft365' })]);
-		expect(description.credentials?.[0]).toMatchObject({ name: 'microsoft365App', required: true });
+		expect(directory?.options).toEqual([
+			expect.objectContaining({ value: 'microsoft365' }),
+			expect.objectContaining({ value: 'ldap' }),
+		]);
+		expect(description.credentials?.[0]).toMatchObject({
+			name: 'microsoft365App',
+			required: true,
+			displayOptions: { hide: { directory: ['ldap'] } },
+		});
+		expect(description.credentials?.[1]).toMatchObject({
+			name: 'ldapDirectory',
+			required: true,
+			displayOptions: { hide: { directory: ['microsoft365'] } },
+		});
 	});
 });
 

@@ -196,6 +196,19 @@ describe('reports from a ledger the engine wrote, against real Dovecot', () => {
 		).rejects.toThrow(/source/);
 
 		ledger = await openLedger({ kind: 'sqlite', path: ledgerPath });
+		// Set Routing's record of a switch, as its node writes it (write-ahead, then switched).
+		const switched = {
+			migrationId: 'test',
+			user: pairs.done.sourceUser,
+			wave: null,
+			dn: `uid=${pairs.done.sourceUser},ou=people,dc=example,dc=test`,
+		};
+		await ledger.recordRoutingSwitch({
+			...switched,
+			current: { mailHost: ['old.mail.test'] },
+			applied: { mailHost: ['new.mail.test'] },
+		});
+		await ledger.markRoutingState({ migrationId: 'test', user: switched.user }, 'switched');
 	}, 240_000);
 
 	afterAll(async () => {
@@ -229,11 +242,15 @@ describe('reports from a ledger the engine wrote, against real Dovecot', () => {
 		const done = report.rows.find((row) => row.user === userOf('done'));
 		expect(done).toMatchObject({
 			verification: 'verified',
-			routing: 'unknown',
+			routing: 'switched',
 			itemsTotal: 6,
 			migrated: 6,
 			copyRuns: 1,
 		});
+		// Every other mailbox has no routing record: not switched.
+		expect(new Set(report.rows.filter((row) => row !== done).map((row) => row.routing))).toEqual(
+			new Set(['notSwitched']),
+		);
 		expect(report.rows.find((row) => row.user === userOf('paused'))?.reason).toMatch(
 			/MB|bytes|budget/i,
 		);

@@ -6,17 +6,26 @@
  * an unmodified entry: the rerun modifies it. A crash between the modify and the mark leaves `switching` and a
  * modified entry: the rerun finds nothing to change and marks it (`recovered`). Either way the first snapshot's
  * previous values are kept. Rollback restores the snapshot's previous values at its DN, then marks `rolledBack`; a
- * crash in between is finished the same way by the rerun.
+ * crash in between is finished the same way by the rerun. A snapshot still `switching` whose entry already holds
+ * the previous values (the modify never happened) has nothing to restore: `unchanged`, and the record is closed.
+ *
+ * Users are the ledger's (lower-cased) names, and an entry has one active snapshot per migration (the store refuses a
+ * second user of the same entry). Ledgers from before that rule may hold several snapshots of one entry: Rollback
+ * acts on the entry, restoring it from the snapshot holding its own values (`entrySnapshotOf`, the earliest) and
+ * closing every active snapshot of it, so a wave restores each entry once.
  *
  * `RoutingHooks` are failpoints for the crash tests (test/tools/routingCli.ts kills the process in them).
  */
 import type { EntryLocator, LdapDirectory } from '../ldap';
-import type {
-	RoutingKey,
-	RoutingSnapshot,
-	RoutingSnapshotStore,
-	RoutingState,
-	RoutingValues,
+import {
+	entrySnapshotOf,
+	isActive,
+	routingUserOf,
+	type RoutingKey,
+	type RoutingSnapshot,
+	type RoutingSnapshotStore,
+	type RoutingState,
+	type RoutingValues,
 } from '../ledger/routingSnapshots';
 import { differences, ldapChangesOf, valuesOf, type AttributeChange } from './routingChanges';
 
@@ -37,6 +46,7 @@ export interface RoutingHooks {
 }
 
 export interface RoutingResult {
+	/** The ledger's name of the user (lower-cased). */
 	user: string;
 	status: 'switched' | 'unchanged' | 'verified' | 'mismatch' | 'rolledBack';
 	dn: string;
@@ -47,6 +57,8 @@ export interface RoutingResult {
 	differences?: AttributeChange[];
 	/** An interrupted run had already modified the entry; this run completed its record. */
 	recovered?: boolean;
+	/** Why a Rollback changed nothing, or which user's snapshot it restored the entry from. */
+	note?: string;
 	/** The snapshot's state once done (null: never switched). */
 	snapshotState: RoutingState | null;
 }
@@ -57,6 +69,9 @@ export class RoutingError extends Error {
 		this.name = 'RoutingError';
 	}
 }
+
+const NOTHING_TO_RESTORE =
+	'nothing to restore: the entry already holds its values from before the Switch';
 
 function assertAttributes(attributes: RoutingValues): void {
 	if (Object.keys(attributes).length === 0) {
@@ -88,7 +103,7 @@ export async function switchRouting(
 	await directory.modify(entry.dn, ldapChangesOf(changes));
 	if (changes.length > 0) await hooks.afterModify?.();
 	const marked = await store.markRoutingState(subject, 'switched');
-	const base = { user: subject.user, dn: entry.dn, wave: marked.wave, snapshotState: marked.state };
+	const base = { user: marked.user, dn: entry.dn, wave: marked.wave, snapshotState: marked.state };
 	if (changes.length > 0) return { ...base, status: 'switched', changes };
 	if (before?.state === 'switching') {
 		const earlier = differences(snapshot.previous, subject.attributes);
@@ -109,7 +124,7 @@ export async function verifyRouting(
 	const found = differences(valuesOf(entry, names), subject.attributes);
 	const snapshot = await store.getRoutingSnapshot(subject);
 	return {
-		user: subject.user,
+		user: snapshot?.user ?? routingUserOf(subject.user),
 		status: found.length === 0 ? 'verified' : 'mismatch',
 		dn: entry.dn,
 		wave: snapshot?.wave ?? subject.wave,
@@ -119,35 +134,47 @@ export async function verifyRouting(
 	};
 }
 
-/** Restores one snapshot's previous values at its DN. */
+/**
+ * Restores the entry of one snapshot to its values from before the first Switch, then closes every active snapshot
+ * of that entry, the one restored from last: a run killed in between still finds it active and restores from it.
+ */
 async function restore(
 	directory: LdapDirectory,
 	store: RoutingSnapshotStore,
 	snapshot: RoutingSnapshot,
 	hooks: RoutingHooks,
 ): Promise<RoutingResult> {
-	const names = Object.keys(snapshot.previous);
-	const entry = await directory.findOneEntry({ dn: snapshot.dn }, names);
-	const changes = differences(valuesOf(entry, names), snapshot.previous);
+	const sameEntry = await store.listRoutingSnapshots(snapshot.migrationId, { dn: snapshot.dn });
+	const own = sameEntry.find((other) => other.user === snapshot.user) ?? snapshot;
+	const source = entrySnapshotOf(sameEntry.length > 0 ? sameEntry : [own]);
+	const previous = { ...own.previous, ...source.previous };
+	const names = Object.keys(previous);
+	const entry = await directory.findOneEntry({ dn: own.dn }, names);
+	const changes = differences(valuesOf(entry, names), previous);
 	await directory.modify(entry.dn, ldapChangesOf(changes));
 	if (changes.length > 0) await hooks.afterModify?.();
-	const marked = await store.markRoutingState(snapshot, 'rolledBack');
+	const open = sameEntry.filter((other) => isActive(other) && other !== source);
+	if (isActive(source)) open.push(source);
+	for (const record of open) await store.markRoutingState(record, 'rolledBack');
 	const base = {
-		user: snapshot.user,
+		user: own.user,
 		dn: entry.dn,
-		wave: snapshot.wave,
-		snapshotState: marked.state,
+		wave: own.wave,
+		snapshotState: 'rolledBack' as const,
 	};
-	if (changes.length > 0) return { ...base, status: 'rolledBack', changes };
-	if (snapshot.state !== 'rolledBack') {
-		return {
-			...base,
-			status: 'rolledBack',
-			changes: differences(snapshot.applied, snapshot.previous),
-			recovered: true,
-		};
+	const from =
+		source.user === own.user
+			? {}
+			: { note: `restored from the snapshot of ${source.user}, which holds this entry's values` };
+	if (changes.length > 0) return { ...base, status: 'rolledBack', changes, ...from };
+	// Confirmed switched and now holding the previous values: an interrupted Rollback restored it.
+	if (open.some((record) => record.state === 'switched')) {
+		const undone = differences({ ...own.applied, ...source.applied }, previous);
+		return { ...base, status: 'rolledBack', changes: undone, recovered: true, ...from };
 	}
-	return { ...base, status: 'unchanged', changes: [] };
+	// Still switching (its modify never happened) or rolled back already: nothing to restore.
+	const nothing = open.length > 0 ? { note: NOTHING_TO_RESTORE } : from;
+	return { ...base, status: 'unchanged', changes: [], ...nothing };
 }
 
 /** Rolls one user back to the snapshot's previous values; never switched is an error for that user. */

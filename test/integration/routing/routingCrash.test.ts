@@ -155,4 +155,23 @@ describe('Set Routing converges after kill -9 between its steps', () => {
 		});
 		expect(await entryOf('modified')).toEqual(restored);
 	});
+
+	it('killed after the snapshot, then rolled back: nothing to restore, said so, and the record closed', async () => {
+		const command = await user('never');
+		const untouched = await entryOf('never');
+		await killed(command, 'afterSnapshot');
+		expect(await snapshotOf(command)).toMatchObject({ state: 'switching' });
+
+		expect(await completed({ ...command, op: 'rollback' })).toEqual({
+			user: 'never@example.test',
+			status: 'unchanged',
+			dn: slapd.userDn('never'),
+			wave: 'wave-1',
+			changes: [],
+			note: 'nothing to restore: the entry already holds its values from before the Switch',
+			snapshotState: 'rolledBack',
+		});
+		expect(await entryOf('never')).toEqual(untouched);
+		expect(await snapshotOf(command)).toMatchObject({ state: 'rolledBack', previous: PREVIOUS });
+	});
 });

@@ -1,8 +1,11 @@
 /** Routing snapshots in the SQLite ledger: write-ahead, the first snapshot kept, a fresh one after a Rollback. */
 import {
 	LedgerInputError,
+	RoutingEntryTakenError,
+	entrySnapshotOf,
 	openLedger,
 	type LedgerStore,
+	type RoutingSnapshot,
 	type RoutingSwitchIntent,
 } from '../../../nodes/lib/ledger';
 import { MIGRATION, tempLedgerDir } from './ledgerFixtures';
@@ -119,7 +122,9 @@ describe('routing snapshots in the SQLite ledger', () => {
 			['alice@example.test', 'wave-1'],
 			['bob@example.test', 'wave-2'],
 		] as const) {
-			await ledger.recordRoutingSwitch(intent({ user, wave }));
+			await ledger.recordRoutingSwitch(
+				intent({ user, wave, dn: `uid=${user},dc=example,dc=test` }),
+			);
 		}
 		await ledger.recordRoutingSwitch(intent({ migrationId: 'other', user: 'zed@example.test' }));
 		await ledger.markRoutingState(
@@ -146,5 +151,105 @@ describe('routing snapshots in the SQLite ledger', () => {
 			ledger.listRoutingSnapshots(MIGRATION, { state: 'nope' as never }),
 		).rejects.toThrow(/state must be one of/);
 		expect(await ledger.listRoutingSnapshots(MIGRATION)).toEqual([]);
+	});
+
+	it('keys a user lower-cased: another spelling is the same user and keeps the first snapshot', async () => {
+		const first = await ledger.recordRoutingSwitch(intent({ user: '  Alice@Example.TEST ' }));
+		expect(first.user).toBe('alice@example.test');
+		await ledger.markRoutingState(
+			{ migrationId: MIGRATION, user: 'ALICE@example.test' },
+			'switched',
+		);
+		// The second spelling reads the entry already switched: those values must not become "previous".
+		const second = await ledger.recordRoutingSwitch(
+			intent({
+				user: 'alice@example.test',
+				current: { mailHost: ['new.mail.test'], mailRoutingAddress: ['alice@new.mail.test'] },
+			}),
+		);
+		expect(second).toMatchObject({
+			user: 'alice@example.test',
+			previous: { mailHost: ['old.mail.test'], mailRoutingAddress: [] },
+			createdAt: first.createdAt,
+		});
+		expect(
+			await ledger.getRoutingSnapshot({ migrationId: MIGRATION, user: 'Alice@example.test' }),
+		).toEqual(second);
+		expect((await ledger.listRoutingSnapshots(MIGRATION)).map((s) => s.user)).toEqual([
+			'alice@example.test',
+		]);
+		await expect(ledger.recordRoutingSwitch(intent({ user: '   ' }))).rejects.toThrow(
+			/user must be/,
+		);
+	});
+
+	it('refuses a second user of an entry while its snapshot is active, and allows one after the Rollback', async () => {
+		await ledger.recordRoutingSwitch(intent());
+		const alias = intent({
+			user: 'a.smith@example.test',
+			dn: DN.toUpperCase(),
+			current: { mailHost: ['new.mail.test'], mailRoutingAddress: ['alice@new.mail.test'] },
+		});
+		await expect(ledger.recordRoutingSwitch(alias)).rejects.toThrow(RoutingEntryTakenError);
+		await expect(ledger.recordRoutingSwitch(alias)).rejects.toThrow(
+			`entry ${DN.toUpperCase()} is already being switched (an interrupted run) for user alice@example.test`,
+		);
+		await ledger.markRoutingState(key, 'switched');
+		await expect(ledger.recordRoutingSwitch(alias)).rejects.toThrow(
+			`entry ${DN.toUpperCase()} is already switched for user alice@example.test in migration ${MIGRATION}`,
+		);
+		expect(await ledger.getRoutingSnapshot(alias)).toBeNull();
+		// Another migration's snapshot of the entry is no conflict.
+		await expect(
+			ledger.recordRoutingSwitch({ ...alias, migrationId: 'other' }),
+		).resolves.toMatchObject({ user: 'a.smith@example.test' });
+
+		await ledger.markRoutingState(key, 'rolledBack');
+		const fresh = await ledger.recordRoutingSwitch({
+			...alias,
+			current: { mailHost: ['old.mail.test'], mailRoutingAddress: [] },
+		});
+		expect(fresh).toMatchObject({ state: 'switching', previous: { mailHost: ['old.mail.test'] } });
+	});
+
+	it('lists the snapshots of one entry, its DN compared ignoring case', async () => {
+		await ledger.recordRoutingSwitch(intent());
+		await ledger.recordRoutingSwitch(intent({ user: 'bob@example.test', dn: 'uid=bob,dc=x' }));
+		const ofEntry = await ledger.listRoutingSnapshots(MIGRATION, { dn: DN.toUpperCase() });
+		expect(ofEntry.map((snapshot) => snapshot.user)).toEqual(['alice@example.test']);
+		expect(await ledger.listRoutingSnapshots(MIGRATION, { dn: DN, state: 'switched' })).toEqual([]);
+		await expect(ledger.listRoutingSnapshots(MIGRATION, { dn: '' })).rejects.toThrow(/dn must be/);
+	});
+});
+
+describe("the snapshot holding an entry's own values", () => {
+	const snapshot = (
+		user: string,
+		createdAt: string,
+		rolledBackAt: string | null = null,
+	): Pick<RoutingSnapshot, 'user' | 'state' | 'createdAt' | 'rolledBackAt'> => ({
+		user,
+		createdAt,
+		rolledBackAt,
+		state: rolledBackAt === null ? 'switched' : 'rolledBack',
+	});
+
+	it('is the earliest, when the later ones were taken while it was active', () => {
+		const earliest = snapshot('b@x', '2025-01-01T00:00:00.000Z');
+		expect(entrySnapshotOf([snapshot('a@x', '2025-01-02T00:00:00.000Z'), earliest])).toBe(earliest);
+		const rolledBackLater = snapshot('b@x', '2025-01-01T00:00:00.000Z', '2025-01-03T00:00:00.000Z');
+		expect(entrySnapshotOf([snapshot('a@x', '2025-01-02T00:00:00.000Z'), rolledBackLater])).toBe(
+			rolledBackLater,
+		);
+	});
+
+	it('is a later one taken after the earlier was rolled back', () => {
+		const fresh = snapshot('a@x', '2025-01-05T00:00:00.000Z');
+		expect(
+			entrySnapshotOf([
+				snapshot('b@x', '2025-01-01T00:00:00.000Z', '2025-01-04T00:00:00.000Z'),
+				fresh,
+			]),
+		).toBe(fresh);
 	});
 });

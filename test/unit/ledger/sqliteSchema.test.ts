@@ -218,6 +218,108 @@ describe('SQLite ledger schema', () => {
 		expect(schemaVersionOf(dir.path())).toBe(SQLITE_SCHEMA_VERSION);
 	});
 
+	/** A routing snapshot row as versions 4–7 wrote it: the user as typed. */
+	const routingRow = (
+		migration: string,
+		user: string,
+		previousHost: string,
+		state: string,
+		createdAt: string,
+		rolledBackAt: string | null = null,
+	) =>
+		`INSERT INTO routing_snapshots VALUES ('${migration}', '${user}', 'wave-1', 'uid=alice,dc=example,dc=test',
+			'{"mailHost":["${previousHost}"]}', '{"mailHost":["new.mail.test"]}', '${state}', '${createdAt}',
+			'${createdAt}', ${rolledBackAt === null ? 'NULL' : `'${rolledBackAt}'`}, '${createdAt}');`;
+
+	it.each([4, 5, 6, 7])(
+		"upgrades a version %i file to users keyed lower-cased, keeping the snapshot with the entry's own values",
+		async (version) => {
+			writeFile(dir.path(), V1_FILE_DDL);
+			const old = new DatabaseSync(dir.path());
+			applyMigrations(
+				old,
+				SQLITE_MIGRATIONS.filter((migration) => migration.version <= version),
+			);
+			old.exec(
+				[
+					// The reviewer's state: the second spelling was taken from the entry the first had switched.
+					routingRow(
+						MIGRATION,
+						'alice@example.test',
+						'new.mail.test',
+						'switched',
+						'2025-02-02T00:00:00.000Z',
+					),
+					routingRow(
+						MIGRATION,
+						'Alice@Example.test',
+						'old.mail.test',
+						'switched',
+						'2025-02-01T00:00:00.000Z',
+					),
+					// Rolled back before the second spelling was taken: the later one holds the entry's values.
+					routingRow(
+						MIGRATION,
+						'BOB@example.test',
+						'old.mail.test',
+						'rolledBack',
+						'2025-02-01T00:00:00.000Z',
+						'2025-02-03T00:00:00.000Z',
+					),
+					routingRow(
+						MIGRATION,
+						'bob@example.test',
+						'interim.mail.test',
+						'switched',
+						'2025-02-04T00:00:00.000Z',
+					),
+					// Lower-cased as JavaScript does, beyond ASCII (SQLite's lower() would keep 'Å').
+					routingRow(
+						MIGRATION,
+						'Åsa@Example.test',
+						'old.mail.test',
+						'switching',
+						'2025-02-01T00:00:00.000Z',
+					),
+					routingRow(
+						'other',
+						'Alice@Example.test',
+						'other.mail.test',
+						'switched',
+						'2025-02-05T00:00:00.000Z',
+					),
+				].join('\n'),
+			);
+			old.close();
+			expect(schemaVersionOf(dir.path())).toBe(version);
+
+			const ledger = await openLedger({ kind: 'sqlite', path: dir.path() });
+			const rows = async (migration: string) =>
+				(await ledger.listRoutingSnapshots(migration)).map((snapshot) => [
+					snapshot.user,
+					snapshot.state,
+					snapshot.previous.mailHost[0],
+				]);
+			expect(await rows(MIGRATION)).toEqual([
+				['alice@example.test', 'switched', 'old.mail.test'],
+				['bob@example.test', 'switched', 'interim.mail.test'],
+				['åsa@example.test', 'switching', 'old.mail.test'],
+			]);
+			expect(await rows('other')).toEqual([['alice@example.test', 'switched', 'other.mail.test']]);
+			expect(
+				await ledger.getRoutingSnapshot({ migrationId: MIGRATION, user: 'ÅSA@example.test' }),
+			).toMatchObject({ state: 'switching' });
+			await ledger.close();
+			expect(schemaVersionOf(dir.path())).toBe(SQLITE_SCHEMA_VERSION);
+			const db = new DatabaseSync(dir.path());
+			const index = db
+				.prepare(`SELECT sql FROM sqlite_master WHERE name = 'routing_snapshots_by_dn'`)
+				.get();
+			db.close();
+			expect(index?.sql).toMatch(/\(migration_id, dn COLLATE NOCASE\)/);
+		},
+	);
+
 	it('refuses a file from a newer release and leaves it untouched', async () => {
 		writeFile(
 			dir.path(),

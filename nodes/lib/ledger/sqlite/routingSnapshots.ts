@@ -1,9 +1,13 @@
-/** Routing snapshots in SQLite: one row per migration and user; each change is read and written in one transaction. */
+/**
+ * Routing snapshots in SQLite: one row per migration and user (lower-cased), found by entry through the index on
+ * (migration_id, dn COLLATE NOCASE) of schema version 8; each change is read and written in one transaction.
+ */
 import {
 	assertRoutingIntent,
 	assertRoutingKey,
 	assertRoutingQuery,
 	markedSnapshot,
+	routingUserOf,
 	switchSnapshot,
 	type RoutingKey,
 	type RoutingSnapshot,
@@ -22,6 +26,12 @@ const PUT_SNAPSHOT = `INSERT OR REPLACE INTO routing_snapshots (migration_id, us
 	state, created_at, switched_at, rolled_back_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 const LIST_SNAPSHOTS = `SELECT * FROM routing_snapshots WHERE migration_id = ?
+	AND (?2 IS NULL OR wave = ?2) AND (?3 IS NULL OR state = ?3) ORDER BY user_name`;
+
+// INDEXED BY: without ANALYZE statistics SQLite prefers scanning the migration's whole key range, which would make
+// each Switch's entry guard read every snapshot of the migration.
+const LIST_ENTRY_SNAPSHOTS = `SELECT * FROM routing_snapshots INDEXED BY routing_snapshots_by_dn
+	WHERE migration_id = ?1 AND dn = ?4 COLLATE NOCASE
 	AND (?2 IS NULL OR wave = ?2) AND (?3 IS NULL OR state = ?3) ORDER BY user_name`;
 
 function optionalText(value: unknown): string | null {
@@ -48,8 +58,17 @@ export class SqliteRoutingSnapshots {
 	constructor(private readonly connection: SqliteConnection) {}
 
 	private read(key: RoutingKey): RoutingSnapshot | null {
-		const row = this.connection.statement(GET_SNAPSHOT).get(key.migrationId, key.user);
+		const row = this.connection
+			.statement(GET_SNAPSHOT)
+			.get(key.migrationId, routingUserOf(key.user));
 		return row ? toSnapshot(row) : null;
+	}
+
+	private list(migrationId: string, query: RoutingSnapshotQuery): RoutingSnapshot[] {
+		return this.connection
+			.statement(query.dn === undefined ? LIST_SNAPSHOTS : LIST_ENTRY_SNAPSHOTS)
+			.all(migrationId, query.wave ?? null, query.state ?? null, ...(query.dn ? [query.dn] : []))
+			.map(toSnapshot);
 	}
 
 	private write(snapshot: RoutingSnapshot): RoutingSnapshot {
@@ -74,7 +93,14 @@ export class SqliteRoutingSnapshots {
 	recordRoutingSwitch(intent: RoutingSwitchIntent): RoutingSnapshot {
 		assertRoutingIntent(intent);
 		return this.connection.writeTransaction(() =>
-			this.write(switchSnapshot(this.read(intent), intent, nowIso())),
+			this.write(
+				switchSnapshot(
+					this.read(intent),
+					intent,
+					this.list(intent.migrationId, { dn: intent.dn }),
+					nowIso(),
+				),
+			),
 		);
 	}
 
@@ -104,9 +130,6 @@ export class SqliteRoutingSnapshots {
 	listRoutingSnapshots(migrationId: string, query: RoutingSnapshotQuery = {}): RoutingSnapshot[] {
 		assertRoutingKey({ migrationId, user: '-' });
 		assertRoutingQuery(query);
-		return this.connection
-			.statement(LIST_SNAPSHOTS)
-			.all(migrationId, query.wave ?? null, query.state ?? null)
-			.map(toSnapshot);
+		return this.list(migrationId, query);
 	}
 }

@@ -4,9 +4,13 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 
+import { normaliseRoutingUsers } from './routingUsersV8';
+
 export interface SchemaMigration {
 	version: number;
 	sql: string;
+	/** A step SQL cannot say, run after `sql` in the same transaction. */
+	upgrade?: (db: DatabaseSync) => void;
 }
 
 export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
@@ -196,6 +200,14 @@ export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
 			CREATE INDEX items_failed_by_time ON items (migration_id, updated_at) WHERE status = 'failed';
 		`,
 	},
+	{
+		// Routing snapshots keyed by the user lower-cased and found by entry (see routingSnapshots.ts): the index
+		// serves the guard "one active snapshot per entry"; rows written under two spellings of one user are merged
+		// by routingUsersV8.ts (in JS: SQLite's lower() folds ASCII only, the store folds as JavaScript does).
+		version: 8,
+		sql: `CREATE INDEX routing_snapshots_by_dn ON routing_snapshots (migration_id, dn COLLATE NOCASE);`,
+		upgrade: normaliseRoutingUsers,
+	},
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version;
@@ -242,6 +254,7 @@ export function applyMigrations(
 		for (const migration of migrations) {
 			if (migration.version <= current) continue;
 			db.exec(migration.sql);
+			migration.upgrade?.(db);
 			record.run(migration.version, new Date().toISOString());
 		}
 		db.exec('COMMIT');

@@ -10,14 +10,14 @@
  *   there and finds their home by it. It starts empty, so only what Provision Target creates can log in (and no
  *   second entry with the same mailLocalAddress ever confuses the MTA's lookup).
  * The old Dovecot keeps its users in passwd-files, as a legacy platform would. Both Dovecots take LMTP from Postfix,
- * which routes each recipient by its mailHost: `old.mail.test` or `new.mail.test`.
+ * which routes each recipient by its mailHost: OLD_HOST or NEW_HOST.
  *
  * Nothing here uses jest: the demo runs it too.
  */
 import path from 'node:path';
 
 import type { DovecotServer } from '../harness/dovecot';
-import { appendMessages, logsIn, makeMessage } from '../harness/imap-fixtures';
+import { appendMessages, imapClient, logsIn, makeMessage } from '../harness/imap-fixtures';
 import { arrives, inboxSubjects } from '../harness/inbox';
 import { entryLdif } from '../harness/ldif';
 import { ldapDirectoryData } from '../harness/n8nNodeFixtures';
@@ -28,9 +28,14 @@ import { startWebhookReceiver, type WebhookReceiver } from '../harness/webhookRe
 import type { CredentialImport } from './n8nRuntime';
 import { imapCredential, waveCorpora, type Corpus } from './workflowFixtures';
 
-export const OLD_HOST = 'old.mail.test';
-export const NEW_HOST = 'new.mail.test';
-export const DOMAIN = 'example.test';
+/**
+ * The names the shipped templates' samples use (example.com is reserved for documentation, RFC 2606): the templates
+ * run here with only their roster, settings and credentials changed, as a team would change them.
+ */
+export const SUFFIX = 'dc=example,dc=com';
+export const DOMAIN = 'example.com';
+export const OLD_HOST = 'old-mail.example.com';
+export const NEW_HOST = 'new-mail.example.com';
 
 const MASTER = { user: 'migrator', password: 'wave-Master-Secret-7' };
 /** The credentials' secrets: none may appear in anything n8n prints. */
@@ -97,7 +102,7 @@ export interface WaveServers {
 	oss: WebhookReceiver;
 	/** Records the CRM webhook's messages (deduplicates by Idempotency-Key, as a careful CRM does). */
 	crm: WebhookReceiver;
-	/** alice, bob, carol: mailboxes seeded on the old server, routing entries at mailHost old.mail.test. */
+	/** alice, bob, carol: mailboxes seeded on the old server, routing entries at mailHost OLD_HOST. */
 	users: WaveUser[];
 	/** The distribution list the wave's summary goes to. */
 	reportsDl: StaffMailbox;
@@ -122,7 +127,39 @@ export interface WaveServers {
 	/** Waits until a message with that subject is in the INBOX (delivery is asynchronous). */
 	arrives(server: DovecotServer, uid: string, password: string, subject: string): Promise<void>;
 	inboxSubjects(server: DovecotServer, uid: string, password: string): Promise<string[]>;
+	/** Every INBOX message with its subject and raw source, in arrival order. */
+	inboxMessages(server: DovecotServer, uid: string, password: string): Promise<InboxMessage[]>;
 	logsIn(server: DovecotServer, uid: string, password: string): Promise<boolean>;
+}
+
+export interface InboxMessage {
+	subject: string;
+	raw: string;
+}
+
+async function inboxMessages(
+	server: DovecotServer,
+	uid: string,
+	password: string,
+): Promise<InboxMessage[]> {
+	const client = await imapClient(server, uid, password);
+	try {
+		const lock = await client.getMailboxLock('INBOX');
+		try {
+			const messages: InboxMessage[] = [];
+			if ((client.mailbox && client.mailbox.exists) === 0) return messages;
+			for await (const message of client.fetch('1:*', { envelope: true, source: true }))
+				messages.push({
+					subject: message.envelope?.subject ?? '',
+					raw: message.source?.toString('utf8') ?? '',
+				});
+			return messages;
+		} finally {
+			lock.release();
+		}
+	} finally {
+		await client.logout();
+	}
 }
 
 const day = (n: number) => new Date(Date.UTC(2021, 3, n, 9, 30, 0));
@@ -172,7 +209,7 @@ function waveUser(person: (typeof PEOPLE)[number]): WaveUser {
 
 /** Starts everything, seeds the users' mailboxes and routing entries; `services.stopAll()` ends it all. */
 export async function startWaveServers(services: TestServices): Promise<WaveServers> {
-	const directory = await services.slapd({ name: 'directory' });
+	const directory = await services.slapd({ name: 'directory', suffix: SUFFIX });
 	const routingDn = directory.peopleDn;
 	const accountsDn = `ou=accounts,${directory.suffix}`;
 	await directory.add(entryLdif(accountsDn, { objectClass: 'organizationalUnit', ou: 'accounts' }));
@@ -259,7 +296,7 @@ export async function startWaveServers(services: TestServices): Promise<WaveServ
 				disableStartTls: true,
 				user: '',
 				password: '',
-				hostName: 'n8n.example.test',
+				hostName: 'n8n.example.com',
 			},
 		},
 		{
@@ -326,6 +363,7 @@ export async function startWaveServers(services: TestServices): Promise<WaveServ
 		},
 		arrives,
 		inboxSubjects,
+		inboxMessages,
 		logsIn,
 	};
 }

@@ -77,9 +77,14 @@ export function waveWorkflow(
 	return workflow;
 }
 
+/** A user to roll back: their roster line, and why (the ops email says it). */
+export type RollbackRow = Pick<RosterRow, 'sourceMailbox' | 'email' | 'name' | 'timeZone'> & {
+	reason?: string;
+};
+
 export function rollbackWorkflow(
 	wave: WaveServers,
-	users: RosterRow[],
+	users: RollbackRow[],
 	clock: OpsClock,
 	migrationName: string,
 ): Record<string, unknown> {

@@ -94,13 +94,26 @@ export function verificationOf(overview: MailboxOverview): {
 		return { verification: 'notVerified', verifiedAt: null, differences: null };
 	}
 	const differences = summaryNumber(verify, 'differences');
+	const missing = summaryNumber(verify, 'missing');
 	const verifiedAt = verify.finishedAt;
-	const clean = verify.status === 'completed' && (differences ?? 0) === 0;
+	// Runs that say what is missing: every source item is in the target and every folder was compared. Extra mail
+	// (delivered to the new mailbox once routing switched) and flags changed there since are no source mail missing.
+	// Older runs kept only the number of differences.
+	const clean =
+		missing === null
+			? verify.status === 'completed' && (differences ?? 0) === 0
+			: ['completed', 'partial'].includes(String(verify.summary?.status)) &&
+				missing === 0 &&
+				(summaryNumber(verify, 'unfinishedFolders') ?? 0) === 0;
 	if (!clean) return { verification: 'differences', verifiedAt, differences };
 	const copy = overview.lastCopyRun;
 	// A copy run after the Verify that copied more makes the verification out of date.
 	const outdated = copy !== null && copy.startedAt > verify.startedAt && copiedBy(copy) > 0;
-	return { verification: outdated ? 'outdated' : 'verified', verifiedAt, differences: 0 };
+	return {
+		verification: outdated ? 'outdated' : 'verified',
+		verifiedAt,
+		differences: differences ?? 0,
+	};
 }
 
 function sum(items: Record<ItemStatus, number>, statuses: readonly ItemStatus[]): number {

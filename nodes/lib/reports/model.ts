@@ -24,8 +24,9 @@ export const MAILBOX_STATES: readonly MailboxState[] = [
 ];
 
 /**
- * From the newest Verify run: `verified` (no difference), `differences`, `outdated` (verified, then a copy run copied
- * more), `notVerified`.
+ * From the newest Verify run: `verified` (no source item missing and every folder compared; mail that reached the
+ * target after the switch and flags changed there are counted in `differences` but verify nothing away),
+ * `differences`, `outdated` (verified, then a copy run copied more), `notVerified`.
  */
 export type Verification = 'verified' | 'differences' | 'outdated' | 'notVerified';
 

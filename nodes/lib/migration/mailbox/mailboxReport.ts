@@ -171,7 +171,12 @@ export function runSummaryOf(report: MailboxReport): RunSummary {
 		bytes: report.bytes,
 		seconds: report.seconds,
 		unfinishedFolders: report.folders.filter(unfinished).length,
-		...(report.differences ? { differences: report.differences.length } : {}),
+		...(report.differences
+			? {
+					differences: report.differences.length,
+					missing: report.differences.filter((difference) => difference.kind === 'missing').length,
+				}
+			: {}),
 	};
 }
 

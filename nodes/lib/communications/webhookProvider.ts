@@ -21,6 +21,7 @@ import {
 	type CommunicationProvider,
 	type OutgoingMessage,
 	type ProviderReceipt,
+	type SendControl,
 } from './provider';
 
 export type WebhookMethod = 'POST' | 'PUT' | 'PATCH';
@@ -115,7 +116,7 @@ export class WebhookProvider implements CommunicationProvider {
 		}
 	}
 
-	async send(message: OutgoingMessage, signal?: AbortSignal): Promise<ProviderReceipt> {
+	async send(message: OutgoingMessage, control: SendControl = {}): Promise<ProviderReceipt> {
 		const { settings } = this;
 		const json = /json/i.test(settings.contentType);
 		const body =
@@ -135,7 +136,12 @@ export class WebhookProvider implements CommunicationProvider {
 		let waits = 0;
 		const response = await exchangeWithWaits(
 			{ method: settings.method, url: url.toString(), headers, body, ca: this.ca },
-			{ repeatable: settings.method === 'PUT', signal, secrets, onWait: () => waits++ },
+			{
+				repeatable: settings.method === 'PUT',
+				...control,
+				secrets,
+				onWait: () => waits++,
+			},
 		);
 		if (response.status < 200 || response.status >= 300) {
 			throw new ProviderError(

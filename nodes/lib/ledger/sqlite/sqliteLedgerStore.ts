@@ -270,6 +270,13 @@ export class SqliteLedgerStore implements LedgerStore {
 		return this.communications.recordCommunicationSent(sent);
 	}
 
+	async renewCommunicationClaim(
+		claim: CommunicationClaim,
+		ttlMs: number,
+	): Promise<CommunicationClaim | null> {
+		return this.communications.renewCommunicationClaim(claim, ttlMs);
+	}
+
 	async recordCommunicationFailed(claim: CommunicationClaim, error: string): Promise<boolean> {
 		return this.communications.recordCommunicationFailed(claim, error);
 	}

@@ -342,6 +342,10 @@ export class SqliteLedgerStore implements LedgerStore {
 		this.reporting.setReportMark(migrationId, report, mark);
 	}
 
+	async deleteReportMark(migrationId: string, report: string): Promise<boolean> {
+		return this.reporting.deleteReportMark(migrationId, report);
+	}
+
 	async recordRoutingSwitch(intent: RoutingSwitchIntent): Promise<RoutingSnapshot> {
 		return this.routing.recordRoutingSwitch(intent);
 	}

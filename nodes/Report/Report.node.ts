@@ -6,7 +6,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { errorDigestFields } from './actions/fields/errorDigest.description';
+import { advanceMarkFields, errorDigestFields } from './actions/fields/errorDigest.description';
 import { notMigratedFields } from './actions/fields/notMigrated.description';
 import { outputFields, scopeFields } from './actions/fields/scope.description';
 import { router } from './actions/router';
@@ -53,12 +53,20 @@ export class Report implements INodeType {
 						description:
 							'Mailboxes that could not start and items that failed, since a time or since the last digest',
 					},
+					{
+						name: 'Advance Digest Mark',
+						value: 'advanceDigestMark',
+						action: 'Mark an error digest as delivered',
+						description:
+							'After an Error Digest with Move Mark "After Delivery" was sent: move its mark, so the next digest starts where it ended',
+					},
 				],
 				default: 'waveSummary',
 			},
 			...scopeFields,
 			...notMigratedFields,
 			...errorDigestFields,
+			...advanceMarkFields,
 			...outputFields,
 		],
 	};

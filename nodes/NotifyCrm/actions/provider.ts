@@ -137,7 +137,7 @@ async function webhookProviderFor(
 	} catch (error) {
 		throw new NodeOperationError(
 			context.getNode(),
-			`The webhook URL "${url}" is not usable: ${(error as Error).message}`,
+			`The webhook settings are not usable (URL "${url}"): ${(error as Error).message}`,
 			{
 				itemIndex,
 			},

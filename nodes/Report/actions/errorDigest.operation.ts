@@ -34,5 +34,6 @@ export async function execute(
 			String(this.getNodeParameter('digestName', 0, DEFAULT_DIGEST_NAME) ?? '').trim() ||
 			DEFAULT_DIGEST_NAME,
 		limit: Math.max(1, Math.trunc(Number(this.getNodeParameter('itemsListed', 0, 1000)))),
+		mark: this.getNodeParameter('markMode', 0, 'advance') === 'pending' ? 'pending' : 'advance',
 	});
 }

@@ -52,6 +52,7 @@ function summaryJson(report: Report): IDataObject {
 				total: report.total,
 				listed: report.items.length,
 				truncated: report.truncated,
+				...(report.markToken ? { digestMark: report.markToken } : {}),
 			} as unknown as IDataObject;
 	}
 }

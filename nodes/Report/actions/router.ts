@@ -8,6 +8,7 @@ import {
 import { NodeLedgers } from '../../common/ledgerParameters';
 import type { LedgerStore } from '../../lib/ledger';
 import type { Report, ReportRequest } from '../../lib/reports';
+import * as advanceDigestMark from './advanceDigestMark.operation';
 import * as errorDigest from './errorDigest.operation';
 import * as notMigrated from './notMigrated.operation';
 import { reportScopeOf } from './reportRequest';
@@ -35,6 +36,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	if (items.length === 0) return [[]];
 	const allItems = items.map((_, item) => ({ item }));
 	const name = this.getNodeParameter('operation', 0) as string;
+	if (name === 'advanceDigestMark') return await advanceDigestMark.execute.call(this);
 	const operation = operations[name];
 	if (!operation) {
 		throw new NodeOperationError(this.getNode(), `The operation "${name}" is not known`, {

@@ -26,6 +26,7 @@ import {
 	type CommunicationProvider,
 	type OutgoingMessage,
 	type ProviderReceipt,
+	type SendControl,
 } from './provider';
 
 export type DataverseActivity = 'email' | 'task';
@@ -96,8 +97,8 @@ export class DataverseProvider implements CommunicationProvider {
 		this.ca = trustedCas(settings.app.trustedCaPem);
 	}
 
-	async send(message: OutgoingMessage, signal?: AbortSignal): Promise<ProviderReceipt> {
-		const call = new DataverseCall(this.settings, this.apiRoot, this.scope, this.ca, signal);
+	async send(message: OutgoingMessage, control: SendControl = {}): Promise<ProviderReceipt> {
+		const call = new DataverseCall(this.settings, this.apiRoot, this.scope, this.ca, control);
 		const contactId = await call.contactOf(message.recipient);
 		const activityId = activityIdOf({
 			migrationId: message.migrationId,
@@ -123,7 +124,7 @@ class DataverseCall {
 		private readonly apiRoot: string,
 		private readonly scope: string,
 		private readonly ca: string[] | undefined,
-		private readonly signal: AbortSignal | undefined,
+		private readonly control: SendControl,
 	) {
 		this.secrets = [settings.app.clientSecret ?? '', settings.app.certificate?.privateKeyPem ?? ''];
 	}
@@ -271,7 +272,7 @@ class DataverseCall {
 					// GETs are repeated after a 5xx or a fault; a create or SendEmail met by a 5xx is looked up before
 					// any repeat (ensureEmailSent, ensureTask), and one met by a fault fails for the next run to look up.
 					repeatable: method === 'GET',
-					signal: this.signal,
+					...this.control,
 					secrets: [...this.secrets, token],
 					onWait: () => this.waits++,
 				},

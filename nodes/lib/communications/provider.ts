@@ -39,8 +39,18 @@ export interface ProviderReceipt {
 	waits: number;
 }
 
+/** How the sender steers one send. */
+export interface SendControl {
+	signal?: AbortSignal;
+	/**
+	 * Called before every request and every wait of the send; it throws to stop the send (the stage's claim was taken
+	 * over by another run), so a stage that waits long on a server never sends after its claim passed to another run.
+	 */
+	beforeEachStep?: () => Promise<void>;
+}
+
 export interface CommunicationProvider {
-	send(message: OutgoingMessage, signal?: AbortSignal): Promise<ProviderReceipt>;
+	send(message: OutgoingMessage, control?: SendControl): Promise<ProviderReceipt>;
 }
 
 /** The provider refused or could not be reached; `answer` is what it said (status, code, text), free of secrets. */
@@ -68,10 +78,9 @@ export const MAX_THROTTLE_WAIT_MS = 5 * 60_000;
 /** Repeats of a request after a network fault or a 5xx, when repeating it is safe. */
 export const MAX_SERVER_ERROR_RETRIES = 3;
 
-export interface ExchangePolicy {
+export interface ExchangePolicy extends SendControl {
 	/** True when sending the request again changes nothing (a GET, or a create keyed by our own id). */
 	repeatable: boolean;
-	signal?: AbortSignal;
 	/** Values that must never reach an answer (tokens, keys, credential values). */
 	secrets: readonly string[];
 	onWait?: (ms: number) => void;
@@ -102,6 +111,7 @@ export async function exchangeWithWaits(
 		if (policy.signal?.aborted) {
 			throw new ProviderError('the execution was cancelled', 'cancelled before an answer', null);
 		}
+		await policy.beforeEachStep?.();
 		let response: HttpExchangeResponse;
 		try {
 			response = await httpExchange(request);
@@ -131,6 +141,7 @@ export async function exchangeWithWaits(
 				);
 			}
 			const ms = backoffDelayMs(waits - 1, hint);
+			await policy.beforeEachStep?.();
 			policy.onWait?.(ms);
 			await pauseUnlessAborted(ms, policy.signal);
 			continue;

@@ -2,7 +2,10 @@
  * Sends the due stages of users through a provider, never twice: each stage is claimed in the send ledger before the
  * provider is called, and recorded sent after its answer. Claims have an owner and an expiry: a stage another live
  * run holds is skipped, and one held by a run that died on this host (kill -9) or whose claim expired is taken over
- * and sent again with the same idempotency key (see the providers for what each does with a repeat).
+ * and sent again with the same idempotency key (see the providers for what each does with a repeat). While a stage is
+ * being sent its claim is kept alive (renewed every third of its lifetime, and before each request and each wait of
+ * the provider), since one request may wait out 429s for longer than the claim lasts; a claim found taken over all
+ * the same (this process stalled past its expiry) stops the send before its next request.
  */
 import type {
 	CommunicationClaim,
@@ -14,7 +17,56 @@ import { describeOwner, isDeadLocalOwner } from '../migration/owner';
 import { idempotencyKeyOf } from './idempotencyKey';
 import { ProviderError, type CommunicationProvider, type OutgoingMessage } from './provider';
 
-/** How long a claim keeps other runs off a stage while its provider answers (renewed by no one: sends are short). */
+/** The stage's claim passed to another run while this one was sending it. */
+class ClaimTakenOverError extends Error {
+	constructor() {
+		super('the claim on this stage was taken over by another run');
+		this.name = 'ClaimTakenOverError';
+	}
+}
+
+/** A claim kept alive while its stage is sent; `lostSignal` aborts once it is found taken over. */
+class KeptClaim {
+	private readonly lost = new AbortController();
+	private readonly timer: NodeJS.Timeout;
+
+	constructor(
+		private readonly store: CommunicationStore,
+		private claim: CommunicationClaim,
+		private readonly ttlMs: number,
+	) {
+		// A failed renewal in the background (a busy ledger) is tried again on the next tick or step.
+		this.timer = setInterval(() => void this.renew().catch(() => undefined), ttlMs / 3);
+		this.timer.unref();
+	}
+
+	get current(): CommunicationClaim {
+		return this.claim;
+	}
+
+	get lostSignal(): AbortSignal {
+		return this.lost.signal;
+	}
+
+	/** Renews the claim, or throws once it is another run's. */
+	readonly confirm = async (): Promise<void> => {
+		if (!(await this.renew())) throw new ClaimTakenOverError();
+	};
+
+	stop(): void {
+		clearInterval(this.timer);
+	}
+
+	private async renew(): Promise<boolean> {
+		if (this.lost.signal.aborted) return false;
+		const renewed = await this.store.renewCommunicationClaim(this.claim, this.ttlMs);
+		if (renewed) this.claim = renewed;
+		else this.lost.abort();
+		return renewed !== null;
+	}
+}
+
+/** How long a claim keeps other runs off a stage without renewal: after a crash, the next run waits this long. */
 export const DEFAULT_CLAIM_TTL_MS = 10 * 60_000;
 
 export type StageOutcome =
@@ -79,6 +131,19 @@ export function refusedOutcome(
 	};
 }
 
+/** A send stopped because another run took the stage over: what that run has made of it so far. */
+async function takenOverOutcome(
+	store: CommunicationStore,
+	message: Pick<OutgoingMessage, 'migrationId' | 'recipient' | 'stage'>,
+): Promise<StageOutcome> {
+	const record = await store.getCommunication(keysOf(message).key);
+	if (record?.status === 'sent') return alreadySent(record);
+	return {
+		status: 'skipped',
+		reason: `being sent by another run (${describeOwner(record?.owner ?? 'unknown')}), which took the claim over while this run was sending; stopped before its next request`,
+	};
+}
+
 function alreadySent(record: CommunicationRecord): StageOutcome {
 	return { status: 'already sent', reference: record.providerReference, sentAt: record.sentAt };
 }
@@ -91,20 +156,29 @@ export async function sendStage(
 ): Promise<StageOutcome> {
 	const attempt = await claimStage(store, message, options);
 	if (!attempt.claimed) return refusedOutcome(attempt);
+	const kept = new KeptClaim(store, attempt.claim, options.claimTtlMs);
 	const claim: CommunicationClaim = attempt.claim;
 	let receipt;
 	try {
 		receipt = await provider.send(
 			{ ...message, idempotencyKey: claim.idempotencyKey },
-			options.signal,
+			{
+				signal: AbortSignal.any(
+					[options.signal, kept.lostSignal].filter((signal) => signal !== undefined),
+				),
+				beforeEachStep: kept.confirm,
+			},
 		);
 	} catch (error) {
+		if (kept.lostSignal.aborted) return await takenOverOutcome(store, message);
 		const failure =
 			error instanceof ProviderError
 				? { error: error.message, providerAnswer: error.answer }
 				: { error: error instanceof Error ? error.message : String(error), providerAnswer: '' };
-		await store.recordCommunicationFailed(claim, failure.providerAnswer || failure.error);
+		await store.recordCommunicationFailed(kept.current, failure.providerAnswer || failure.error);
 		return { status: 'failed', ...failure };
+	} finally {
+		kept.stop();
 	}
 	const record = await store.recordCommunicationSent({
 		...keysOf(message).key,

@@ -15,12 +15,18 @@ import { createHmac } from 'node:crypto';
 
 import { trustedCas } from '../microsoft/trustedCa';
 import {
+	ESCAPED_CONTENT_TYPES,
+	placeholderEscaperOf,
+	type PlaceholderEscaper,
+} from './bodyEscaping';
+import {
 	answerOf,
 	exchangeWithWaits,
 	ProviderError,
 	type CommunicationProvider,
 	type OutgoingMessage,
 	type ProviderReceipt,
+	type SendControl,
 } from './provider';
 
 export type WebhookMethod = 'POST' | 'PUT' | 'PATCH';
@@ -35,7 +41,8 @@ export interface WebhookSettings {
 	/**
 	 * The body template, or null for the default JSON message. Placeholders `{idempotencyKey}`, `{migration}`,
 	 * `{stage}`, `{email}`, `{name}`, `{subject}`, `{body}`, `{dueAt}`, `{migrationDate}` are replaced by the message's
-	 * values; with a JSON content type the values are JSON-escaped, so they belong inside JSON strings.
+	 * values, escaped for the content type (see ./bodyEscaping: JSON strings, form values, XML/HTML text); a template
+	 * with placeholders for any other content type is refused.
 	 */
 	bodyTemplate: string | null;
 	contentType: string;
@@ -68,7 +75,7 @@ export function defaultWebhookBody(message: OutgoingMessage): string {
 export function renderWebhookBody(
 	template: string,
 	message: OutgoingMessage,
-	json: boolean,
+	escape: PlaceholderEscaper,
 ): string {
 	const values: Record<string, string> = {
 		idempotencyKey: message.idempotencyKey,
@@ -81,9 +88,7 @@ export function renderWebhookBody(
 		dueAt: message.dueAt,
 		migrationDate: message.migrationDate,
 	};
-	return template.replace(PLACEHOLDERS, (_, name: string) =>
-		json ? JSON.stringify(values[name]).slice(1, -1) : values[name],
-	);
+	return template.replace(PLACEHOLDERS, (_, name: string) => escape(values[name]));
 }
 
 export function webhookSignature(secret: string, body: string): string {
@@ -106,6 +111,7 @@ function referenceOf(body: string, headers: Record<string, string>): string | nu
 
 export class WebhookProvider implements CommunicationProvider {
 	private readonly ca: string[] | undefined;
+	private readonly escape: PlaceholderEscaper;
 
 	constructor(private readonly settings: WebhookSettings) {
 		this.ca = trustedCas(settings.trustedCaPem);
@@ -113,15 +119,27 @@ export class WebhookProvider implements CommunicationProvider {
 		if (url.protocol !== 'https:' && url.protocol !== 'http:') {
 			throw new ProviderError(`the webhook URL must be http or https`, 'not sent', null);
 		}
+		const escape = placeholderEscaperOf(settings.contentType);
+		if (
+			!escape &&
+			settings.bodyTemplate !== null &&
+			new RegExp(PLACEHOLDERS.source).test(settings.bodyTemplate)
+		) {
+			throw new ProviderError(
+				`the body template has placeholders, which are escaped only for ${ESCAPED_CONTENT_TYPES}, not for the content type "${settings.contentType}"`,
+				'not sent',
+				null,
+			);
+		}
+		this.escape = escape ?? ((value) => value);
 	}
 
-	async send(message: OutgoingMessage, signal?: AbortSignal): Promise<ProviderReceipt> {
+	async send(message: OutgoingMessage, control: SendControl = {}): Promise<ProviderReceipt> {
 		const { settings } = this;
-		const json = /json/i.test(settings.contentType);
 		const body =
 			settings.bodyTemplate === null
 				? defaultWebhookBody(message)
-				: renderWebhookBody(settings.bodyTemplate, message, json);
+				: renderWebhookBody(settings.bodyTemplate, message, this.escape);
 		const url = new URL(settings.url);
 		for (const [name, value] of Object.entries(settings.query)) url.searchParams.set(name, value);
 		const headers: Record<string, string> = {
@@ -135,7 +153,12 @@ export class WebhookProvider implements CommunicationProvider {
 		let waits = 0;
 		const response = await exchangeWithWaits(
 			{ method: settings.method, url: url.toString(), headers, body, ca: this.ca },
-			{ repeatable: settings.method === 'PUT', signal, secrets, onWait: () => waits++ },
+			{
+				repeatable: settings.method === 'PUT',
+				...control,
+				secrets,
+				onWait: () => waits++,
+			},
 		);
 		if (response.status < 200 || response.status >= 300) {
 			throw new ProviderError(

@@ -79,6 +79,14 @@ export interface CommunicationStore {
 	 * already `sent` keeps its first reference and time. Returns the record as stored.
 	 */
 	recordCommunicationSent(sent: CommunicationSent): Promise<CommunicationRecord>;
+	/**
+	 * Extends a claim still held to `ttlMs` from now, while its provider is slow or asks to wait; null when it is no
+	 * longer this claim (taken over after it expired, or recorded by its holder).
+	 */
+	renewCommunicationClaim(
+		claim: CommunicationClaim,
+		ttlMs: number,
+	): Promise<CommunicationClaim | null>;
 	/** The try failed: the claim is released (the next run tries again) and the answer kept; false when it was no longer held. */
 	recordCommunicationFailed(claim: CommunicationClaim, error: string): Promise<boolean>;
 	getCommunication(key: CommunicationKey): Promise<CommunicationRecord | null>;

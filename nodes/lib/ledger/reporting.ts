@@ -88,6 +88,8 @@ export interface ReportingStore {
 	/** How far a report of this name last read, or null. */
 	getReportMark(migrationId: string, report: string): Promise<ReportMark | null>;
 	setReportMark(migrationId: string, report: string, mark: ReportMark): Promise<void>;
+	/** Forgets a mark; false when there was none. */
+	deleteReportMark(migrationId: string, report: string): Promise<boolean>;
 }
 
 /** How far a report read: up to `until` (ISO 8601), and what it already showed from just before (see lib/reports). */

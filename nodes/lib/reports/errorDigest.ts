@@ -5,10 +5,12 @@
  * - a write may carry a time from before it committed (a batch takes its time, then waits for the file's write lock,
  *   up to the ledger's busy timeout), so it can land behind a digest that already read past its time. The next
  *   digest therefore reads again from `SETTLE_MS` before the mark, and leaves out what the mark says it showed.
+ * Marks are per name and scope, and move as the digest is built or once it is acknowledged (see ./digestMarks).
  */
 import type { ReportMark } from '../ledger/reporting';
 import type { LedgerItem, LedgerStore, RunRecord } from '../ledger/types';
 import type { ErrorDigest, FailedRunEntry } from './model';
+import { digestMarkName, writeDigestMark, type DigestMarkMode } from './digestMarks';
 import { itemEntryOf } from './itemEntries';
 import { accountScope } from './userScope';
 import type { ReportRequest } from './waveSummary';
@@ -21,12 +23,15 @@ export const DEFAULT_DIGEST_NAME = 'errorDigest';
 export interface ErrorDigestRequest extends ReportRequest {
 	/** `lastDigest`: from where the last digest of `digestName` ended (the beginning for the first); else ISO 8601. */
 	since: 'lastDigest' | string;
-	/** Digests of one name share a mark, e.g. one per distribution list. */
+	/** Digests of one name and scope share a mark, e.g. one per distribution list. */
 	digestName?: string;
 	/** Most failed items listed (the count covers them all). */
 	limit: number;
-	/** Move the mark to this digest's end, so the next `lastDigest` digest starts there (default true). */
-	advanceMark?: boolean;
+	/**
+	 * When the mark moves to this digest's end, so the next `lastDigest` digest starts there: `advance` (default) as it
+	 * is built; `pending` when its `markToken` is acknowledged (acknowledgeDigest), after delivery; `keep`: never.
+	 */
+	mark?: DigestMarkMode;
 }
 
 const seenKey = (record: LedgerItem | RunRecord): string =>
@@ -50,11 +55,11 @@ export async function buildErrorDigest(
 ): Promise<ErrorDigest> {
 	const { migrationId } = request;
 	const until = request.now ?? new Date().toISOString();
-	const name = request.digestName ?? DEFAULT_DIGEST_NAME;
+	const { accounts: scope, nameOf } = await accountScope(ledger, migrationId, request.users);
+	const name = digestMarkName(request.digestName ?? DEFAULT_DIGEST_NAME, scope);
 	const mark =
 		request.since === 'lastDigest' ? await ledger.getReportMark(migrationId, name) : null;
 	const since = request.since === 'lastDigest' ? (mark?.until ?? null) : request.since;
-	const { accounts: scope, nameOf } = await accountScope(ledger, migrationId, request.users);
 	const seen = new Set(mark?.seen ?? []);
 	const isNew = (record: LedgerItem | RunRecord) => !seen.has(seenKey(record));
 	// The settling stretch before the mark: read whole (it is short), less what the last digest showed.
@@ -85,20 +90,22 @@ export async function buildErrorDigest(
 	const newRuns = runs.filter(isNew);
 	const listed = [...lateItems, ...items].slice(0, request.limit);
 
-	if (request.advanceMark ?? true) {
+	let markToken: string | null = null;
+	if (!empty && (request.mark ?? 'advance') !== 'keep') {
 		// What the next digest reads again: the last stretch up to `until`, all of it shown by now (by this digest or,
 		// following the last one, by those before it), so all of it goes in the mark.
 		const recent = earlier(until, SETTLE_MS);
 		const chained = request.since === 'lastDigest';
 		const tail = { since: !chained && since !== null && since > recent ? since : recent, until };
-		const tailItems = empty
-			? []
-			: await ledger.listFailedItemsIn(migrationId, tail, { sourceAccounts: scope });
+		const tailItems = await ledger.listFailedItemsIn(migrationId, tail, { sourceAccounts: scope });
 		const tailRuns = runs.filter((run) => (run.finishedAt ?? '') > tail.since);
-		await ledger.setReportMark(migrationId, name, {
-			until,
-			seen: [...tailRuns, ...tailItems].map(seenKey),
-		} satisfies ReportMark);
+		markToken = await writeDigestMark(
+			ledger,
+			migrationId,
+			name,
+			{ until, seen: [...tailRuns, ...tailItems].map(seenKey) } satisfies ReportMark,
+			request.mark ?? 'advance',
+		);
 	}
 	return {
 		kind: 'errorDigest',
@@ -119,5 +126,6 @@ export async function buildErrorDigest(
 		items: listed.map((item) => itemEntryOf(item, nameOf(item.sourceAccount))),
 		total: { failedRuns: newRuns.length, items: itemCount },
 		truncated: itemCount > listed.length,
+		markToken,
 	};
 }

@@ -176,6 +176,8 @@ export interface ErrorDigest extends ReportHeader {
 	items: ItemEntry[];
 	total: { failedRuns: number; items: number };
 	truncated: boolean;
+	/** With a pending mark: what acknowledges this digest (moves its mark) once it was delivered; else null. */
+	markToken: string | null;
 }
 
 export type Report = WaveSummary | NotMigratedReport | ErrorDigest;

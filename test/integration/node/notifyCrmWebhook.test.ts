@@ -348,6 +348,41 @@ describe('Notify CRM through a webhook', () => {
 		expect(sent.filter((item) => item.status === 'already sent')).toHaveLength(DUE.length);
 	});
 
+	it('escapes roster values in a body template by content type: a form value or XML text stays one value', async () => {
+		const hostile = { ...ROSTER[0], name: 'x&role=admin' };
+		const template = (contentType: string, bodyTemplate: string) => ({
+			parameters: { bodyMode: 'template', contentType, bodyTemplate, signRequests: false },
+		});
+		await send({
+			rows: [hostile] as unknown as IDataObject[],
+			...template('application/x-www-form-urlencoded', 'email={email}&name={name}&stage={stage}'),
+		});
+		const [form] = receiver.requests();
+		expect(form.headers['content-type']).toBe('application/x-www-form-urlencoded');
+		const fields = new URLSearchParams(form.body);
+		expect([...fields.keys()]).toEqual(['email', 'name', 'stage']);
+		expect(fields.get('name')).toBe('x&role=admin');
+
+		const markup = { ...ROSTER[2], name: '</name><role>admin</role>' };
+		await send({
+			rows: [markup] as unknown as IDataObject[],
+			...template('application/xml', '<notice><name>{name}</name><stage>{stage}</stage></notice>'),
+		});
+		const xml = receiver.requests()[1];
+		expect(xml.body).toBe(
+			'<notice><name>&lt;/name&gt;&lt;role&gt;admin&lt;/role&gt;</name><stage>T+0</stage></notice>',
+		);
+
+		// A content type without escaping rules takes no placeholders: the item fails, nothing is sent.
+		await expect(
+			send({
+				rows: [ROSTER[7]] as unknown as IDataObject[],
+				...template('text/csv', '{email},{name}'),
+			}),
+		).rejects.toThrow(/^The webhook settings are not usable .*escaped only for .*"text\/csv"/);
+		expect(receiver.requests()).toHaveLength(2);
+	});
+
 	it('a user with a bad zone or date is that item’s error; the others are sent', async () => {
 		const rows = [
 			{ ...ROSTER[0], timeZone: 'Europe/Atlantis' },

@@ -10,11 +10,13 @@ import {
 	type INodeExecutionData,
 } from 'n8n-workflow';
 
+import { openLedger } from '../../../nodes/lib/ledger';
 import { Report } from '../../../nodes/Report/Report.node';
 import { migrate, seedPair, tempLedgerPath, type SeededPair } from '../engine/engineFixtures';
 import type { DovecotServer } from '../../harness/dovecot';
 import { makeMessage } from '../../harness/imap-fixtures';
 import { TestServices } from '../../harness/services';
+import { outcome } from '../../unit/ledger/ledgerFixtures';
 import { csvRows, htmlMetric } from '../reports/reportReading';
 
 const reportNode = {
@@ -149,5 +151,57 @@ describe('the Report node, on a ledger the engine wrote', () => {
 		);
 		const [[failed]] = await new Report().execute.call(reportContext([{}], badTime, true));
 		expect(failed.json.error).toMatch(/Since Time/);
+	});
+
+	it('Error Digest with Move Mark After Delivery: read again until Advance Digest Mark acknowledges it', async () => {
+		const migrationId = 'digest-after-delivery';
+		const store = await openLedger({ kind: 'sqlite', path: ledgerPath });
+		await store.recordOutcomes([
+			outcome(1, 'failed', { migrationId, sourceAccount: alice.sourceUser }),
+		]);
+		await store.close();
+		const digestParameters = {
+			...base,
+			migrationId,
+			operation: 'errorDigest',
+			markMode: 'pending',
+			reportOptions: { path: ledgerPath, files: [] },
+		};
+		const digest = async () =>
+			(await new Report().execute.call(reportContext([{}], digestParameters)))[0][0].json;
+
+		const undelivered = await digest();
+		expect(undelivered.total).toEqual({ failedRuns: 0, items: 1 });
+		expect(undelivered.digestMark).toEqual(expect.any(String));
+		// Its email failed, so nothing acknowledged it: the next digest has the failure again.
+		const delivered = await digest();
+		expect(delivered.total).toEqual({ failedRuns: 0, items: 1 });
+
+		const [acknowledged] = await new Report().execute.call(
+			reportContext([{ digestMark: delivered.digestMark }, { digestMark: delivered.digestMark }], {
+				...base,
+				migrationId,
+				operation: 'advanceDigestMark',
+				digestMark: delivered.digestMark,
+			}),
+		);
+		expect(acknowledged.map((item) => item.json)).toEqual([
+			{ migrationId, markName: 'errorDigest', markedUntil: delivered.until },
+			{ migrationId, markName: 'errorDigest', markedUntil: delivered.until },
+		]);
+		expect(acknowledged.map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
+		const next = await digest();
+		expect(next).toMatchObject({ since: delivered.until, total: { failedRuns: 0, items: 0 } });
+
+		// A token used already is that item's error.
+		const again = new Report().execute.call(
+			reportContext([{}], {
+				...base,
+				migrationId,
+				operation: 'advanceDigestMark',
+				digestMark: delivered.digestMark,
+			}),
+		);
+		await expect(again).rejects.toThrow(/Digest mark of item 0: .*used already/);
 	});
 });

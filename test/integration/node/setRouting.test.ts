@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import type { IDataObject } from 'n8n-workflow';
+import { NodeApiError, type IDataObject } from 'n8n-workflow';
 
 import { openLedger } from '../../../nodes/lib/ledger';
 import type { DovecotServer } from '../../harness/dovecot';
@@ -276,7 +276,17 @@ describe('Set Routing switches, verifies and rolls back delivery through real Po
 			[item('switch', 'alice')],
 			false,
 		).catch((error: unknown) => error as Error);
-		expect(thrown).toBeInstanceOf(Error);
+		// The directory's refusal is an API error: the item, and what the server said.
+		expect(thrown).toBeInstanceOf(NodeApiError);
+		expect(thrown).toMatchObject({
+			message: expect.stringMatching(
+				/^User alice@example.test: LDAP bind failed: .*invalidCredentials/,
+			),
+			description: expect.stringMatching(
+				/bind DN and password.*LDAP result code 49, invalidCredentials/,
+			),
+			context: { itemIndex: 0 },
+		});
 		expect(
 			JSON.stringify({
 				...(thrown as object),

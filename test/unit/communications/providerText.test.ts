@@ -1,10 +1,18 @@
 import { odataString, dataverseScope } from '../../../nodes/lib/communications/dataverseProvider';
 import { activityIdOf, idempotencyKeyOf } from '../../../nodes/lib/communications/idempotencyKey';
 import { redactSecrets } from '../../../nodes/lib/communications/provider';
+import { placeholderEscaperOf } from '../../../nodes/lib/communications/bodyEscaping';
 import {
 	renderWebhookBody,
+	WebhookProvider,
 	webhookSignature,
 } from '../../../nodes/lib/communications/webhookProvider';
+
+const escaperOf = (contentType: string) => {
+	const escape = placeholderEscaperOf(contentType);
+	if (!escape) throw new Error(`no escaping for ${contentType}`);
+	return escape;
+};
 
 const message = {
 	migrationId: 'wave-1',
@@ -24,7 +32,7 @@ describe('what the providers put on the wire', () => {
 		const json = renderWebhookBody(
 			'{"to":"{email}","name":"{name}","s":"{subject}","b":"{body}","k":"{idempotencyKey}"}',
 			message,
-			true,
+			escaperOf('application/json; charset=utf-8'),
 		);
 		expect(JSON.parse(json)).toEqual({
 			to: 'pat@example.com',
@@ -33,9 +41,60 @@ describe('what the providers put on the wire', () => {
 			b: 'a\\b',
 			k: 'ncrm-x',
 		});
-		expect(renderWebhookBody('{stage} for {email} {unknown}', message, false)).toBe(
-			'T-1 for pat@example.com {unknown}',
+		expect(
+			renderWebhookBody('{stage} for {email} {unknown}', message, escaperOf('text/plain')),
+		).toBe('T-1 for pat@example.com {unknown}');
+		const hostile = { ...message, name: '"}, "admin": true, "x": "\u0000\n' };
+		expect(
+			JSON.parse(
+				renderWebhookBody('{"name":"{name}"}', hostile, escaperOf('application/vnd.api+json')),
+			),
+		).toEqual({ name: hostile.name });
+	});
+
+	it('percent-encodes form values, so a value holding & or = adds no parameter', () => {
+		const hostile = { ...message, name: 'x&role=admin+1 %', subject: 'a=b' };
+		const body = renderWebhookBody(
+			'email={email}&name={name}&subject={subject}',
+			hostile,
+			escaperOf('Application/X-WWW-Form-URLEncoded'),
 		);
+		const form = new URLSearchParams(body);
+		expect([...form.keys()]).toEqual(['email', 'name', 'subject']);
+		expect(form.get('name')).toBe(hostile.name);
+		expect(form.get('subject')).toBe('a=b');
+	});
+
+	it('escapes XML and HTML text and attributes with entities', () => {
+		const hostile = { ...message, name: `</name><role>admin</role><n a="1" b='2'>&amp;` };
+		const xml = renderWebhookBody(
+			'<m><name t="{name}">{name}</name></m>',
+			hostile,
+			escaperOf('text/xml'),
+		);
+		const escaped =
+			'&lt;/name&gt;&lt;role&gt;admin&lt;/role&gt;&lt;n a=&quot;1&quot; b=&apos;2&apos;&gt;&amp;amp;';
+		expect(xml).toBe(`<m><name t="${escaped}">${escaped}</name></m>`);
+		expect(placeholderEscaperOf('application/soap+xml')).toBe(placeholderEscaperOf('text/xml'));
+		expect(placeholderEscaperOf('text/html')).toBe(placeholderEscaperOf('text/xml'));
+	});
+
+	it('refuses placeholders for a content type it has no escaping for', () => {
+		const settings = {
+			url: 'https://crm.example.com/hook',
+			method: 'POST' as const,
+			headers: {},
+			query: {},
+			signing: null,
+			secrets: [],
+			contentType: 'text/csv',
+		};
+		expect(placeholderEscaperOf('text/csv')).toBeNull();
+		expect(() => new WebhookProvider({ ...settings, bodyTemplate: '{email},{name}' })).toThrow(
+			/placeholders, which are escaped only for .*not for the content type "text\/csv"/,
+		);
+		// Without placeholders the body is the template as written.
+		expect(() => new WebhookProvider({ ...settings, bodyTemplate: 'static' })).not.toThrow();
 	});
 
 	it('signs the exact body bytes with HMAC-SHA256 (RFC 4231 test case 2)', () => {

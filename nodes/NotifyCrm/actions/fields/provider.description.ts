@@ -98,7 +98,7 @@ export const providerFields: INodeProperties[] = [
 			show: { operation: ['send'], provider: ['webhook'], bodyMode: ['template'] },
 		},
 		description:
-			'Placeholders {idempotencyKey}, {migration}, {stage}, {email}, {name}, {subject}, {body}, {dueAt}, {migrationDate} take each message’s values (JSON-escaped for a JSON content type, so put them inside JSON strings). n8n expressions see the roster item.',
+			'Placeholders {idempotencyKey}, {migration}, {stage}, {email}, {name}, {subject}, {body}, {dueAt}, {migrationDate} take each message’s values, escaped for the Content Type: JSON string escaping for JSON (so put them inside JSON strings), percent-encoding for application/x-www-form-urlencoded, entities for XML and HTML, as they are for text/plain; other content types take no placeholders. Use these placeholders for roster values: n8n {{ }} expressions are filled in unescaped, so a value holding a quote, & or < can break the body or add fields.',
 	},
 	{
 		displayName: 'Content Type',
@@ -106,6 +106,8 @@ export const providerFields: INodeProperties[] = [
 		type: 'string',
 		default: 'application/json',
 		displayOptions: forSend('webhook'),
+		description:
+			'The body’s Content-Type header; with a Body Template it also decides how placeholders are escaped (JSON, application/x-www-form-urlencoded, XML, text/html, text/plain)',
 	},
 	{
 		displayName: 'Environment URL',

@@ -79,7 +79,7 @@ export const recipientFields: INodeProperties[] = [
 				typeOptions: { minValue: 1 },
 				default: 10,
 				description:
-					'How long a stage being sent (Send) or handed out (Plan Only, until Mark Sent) keeps other runs off it. After that, or when its run died on this host, another run may send it, with the same idempotency key.',
+					'How long a stage handed out (Plan Only, until Mark Sent) keeps other runs off it; for Send, how long a stage stays claimed after its run stops renewing the claim (a run renews it while it sends or waits on the CRM). After that, or when its run died on this host, another run may send it, with the same idempotency key.',
 			},
 			{
 				displayName: 'Evaluate As Of',

@@ -36,7 +36,28 @@ export const errorDigestFields: INodeProperties[] = [
 		displayOptions: showFor,
 		default: DEFAULT_DIGEST_NAME,
 		description:
-			'Digests of one name share where the last one ended; give each recipient list its own name to digest separately',
+			'Digests of one name share where the last one ended; give each recipient list its own name to digest separately. A digest of the input users only keeps its own mark for exactly those users and never moves the whole migration’s.',
+	},
+	{
+		displayName: 'Move Mark',
+		name: 'markMode',
+		type: 'options',
+		displayOptions: showFor,
+		options: [
+			{
+				name: 'When Built',
+				value: 'advance',
+				description:
+					'The next Last Digest digest starts where this one ends, whether or not this one was delivered',
+			},
+			{
+				name: 'After Delivery',
+				value: 'pending',
+				description:
+					'The digest item carries a digestMark; the mark moves only when a Migration Report node (Advance Digest Mark) after the email node is given it, so a digest whose email failed is read again',
+			},
+		],
+		default: 'advance',
 	},
 	{
 		displayName: 'Items Listed',
@@ -46,5 +67,18 @@ export const errorDigestFields: INodeProperties[] = [
 		displayOptions: showFor,
 		default: 1000,
 		description: 'Most failed items listed in the digest; the count covers all of them',
+	},
+];
+
+export const advanceMarkFields: INodeProperties[] = [
+	{
+		displayName: 'Digest Mark',
+		name: 'digestMark',
+		type: 'string',
+		required: true,
+		displayOptions: { show: { operation: ['advanceDigestMark'] } },
+		default: '={{ $json.digestMark }}',
+		description:
+			'The digestMark field of the Error Digest item that was delivered; after a Send Email node, take it from the Error Digest node’s item',
 	},
 ];

@@ -9,6 +9,7 @@ export const scopeFields: INodeProperties[] = [
 		name: 'scope',
 		type: 'options',
 		noDataExpression: true,
+		displayOptions: { hide: { operation: ['advanceDigestMark'] } },
 		options: [
 			{
 				name: 'Whole Migration',
@@ -30,7 +31,10 @@ export const scopeFields: INodeProperties[] = [
 		type: 'string',
 		default: '={{ $json.sourceMailbox || $json.mailbox || $json.email }}',
 		required: true,
-		displayOptions: { show: { scope: ['inputUsers'] } },
+		displayOptions: {
+			show: { scope: ['inputUsers'] },
+			hide: { operation: ['advanceDigestMark'] },
+		},
 		description:
 			'The source mailbox of each input item: its login (alice@example.com) or its ledger account (alice@example.com@imap.example.com:993)',
 	},

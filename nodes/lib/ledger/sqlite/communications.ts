@@ -43,6 +43,9 @@ const PUT_SENT = `INSERT INTO communications (${COLUMNS})
 		sent_at = excluded.sent_at, updated_at = excluded.updated_at
 	WHERE communications.status <> 'sent'`;
 
+const RENEW_CLAIM = `UPDATE communications SET claim_expires_at_ms = ?, updated_at = ?
+	WHERE migration_id = ? AND recipient = ? AND stage = ? AND claim_token = ? AND status = 'claimed'`;
+
 const PUT_FAILED = `UPDATE communications SET status = 'failed', claim_token = NULL, claim_expires_at_ms = 0,
 	last_error = ?, updated_at = ?
 	WHERE migration_id = ? AND recipient = ? AND stage = ? AND claim_token = ? AND status = 'claimed'`;
@@ -153,6 +156,19 @@ export class SqliteCommunications {
 				);
 			return this.getCommunication(sent) as CommunicationRecord;
 		});
+	}
+
+	renewCommunicationClaim(claim: CommunicationClaim, ttlMs: number): CommunicationClaim | null {
+		assertKey(claim);
+		assertText('token', claim.token);
+		assertPositiveInteger('ttlMs', ttlMs);
+		const expiresAtMs = Date.now() + ttlMs;
+		const { changes } = this.connection
+			.statement(RENEW_CLAIM)
+			.run(expiresAtMs, nowIso(), claim.migrationId, claim.recipient, claim.stage, claim.token);
+		return Number(changes) === 1
+			? { ...claim, expiresAt: new Date(expiresAtMs).toISOString() }
+			: null;
 	}
 
 	recordCommunicationFailed(claim: CommunicationClaim, error: string): boolean {

@@ -74,6 +74,8 @@ const SET_MARK = `INSERT INTO report_marks (migration_id, report, until, seen, u
 	ON CONFLICT (migration_id, report) DO UPDATE SET until = excluded.until, seen = excluded.seen,
 		updated_at = excluded.updated_at`;
 
+const DELETE_MARK = `DELETE FROM report_marks WHERE migration_id = ? AND report = ?`;
+
 function zeroByStatus(): Record<ItemStatus, number> {
 	return Object.fromEntries(ITEM_STATUSES.map((status) => [status, 0])) as Record<
 		ItemStatus,
@@ -248,5 +250,12 @@ export class SqliteReporting {
 		this.connection.writeTransaction(() =>
 			this.connection.statement(SET_MARK).run(migrationId, report, mark.until, seen, nowIso()),
 		);
+	}
+
+	deleteReportMark(migrationId: string, report: string): boolean {
+		assertText('migrationId', migrationId);
+		assertText('report', report);
+		const { changes } = this.connection.statement(DELETE_MARK).run(migrationId, report);
+		return Number(changes) === 1;
 	}
 }

@@ -270,6 +270,13 @@ export class SqliteLedgerStore implements LedgerStore {
 		return this.communications.recordCommunicationSent(sent);
 	}
 
+	async renewCommunicationClaim(
+		claim: CommunicationClaim,
+		ttlMs: number,
+	): Promise<CommunicationClaim | null> {
+		return this.communications.renewCommunicationClaim(claim, ttlMs);
+	}
+
 	async recordCommunicationFailed(claim: CommunicationClaim, error: string): Promise<boolean> {
 		return this.communications.recordCommunicationFailed(claim, error);
 	}
@@ -333,6 +340,10 @@ export class SqliteLedgerStore implements LedgerStore {
 
 	async setReportMark(migrationId: string, report: string, mark: ReportMark): Promise<void> {
 		this.reporting.setReportMark(migrationId, report, mark);
+	}
+
+	async deleteReportMark(migrationId: string, report: string): Promise<boolean> {
+		return this.reporting.deleteReportMark(migrationId, report);
 	}
 
 	async recordRoutingSwitch(intent: RoutingSwitchIntent): Promise<RoutingSnapshot> {

@@ -21,8 +21,12 @@ const ROW = {
 	migrationDate: '2025-03-30',
 	timeZone: 'Europe/Berlin',
 };
-/** Claim For of 1.8 s; the receiver asks to wait 2 s, longer than that. */
-const CLAIM_MINUTES = 0.03;
+/**
+ * Claim For of 6 s, renewed every 2 s: a renewal comes 4 s before the claim would lapse, a margin no busy machine's
+ * scheduling eats. The receiver asks to wait 7 s, longer than the claim.
+ */
+const CLAIM_MINUTES = 0.1;
+const WAIT_SECONDS = 7;
 const CLAIM_MS = CLAIM_MINUTES * 60_000;
 
 describe('Notify CRM keeps a stage claimed while its provider asks to wait', () => {
@@ -53,13 +57,17 @@ describe('Notify CRM keeps a stage claimed while its provider asks to wait', () 
 		} satisfies NotifyRunOptions);
 
 	it('a run that waits out a Retry-After longer than Claim For is not overtaken: the stage arrives once', async () => {
-		receiver.answerNext({ status: 429, headers: { 'Retry-After': '2' }, body: '{}' });
+		receiver.answerNext({
+			status: 429,
+			headers: { 'Retry-After': String(WAIT_SECONDS) },
+			body: '{}',
+		});
 		const hold = receiver.holdNext();
 		const runA = send('run-a');
-		// Run A's second try: it came after the 2 s wait, so its claim as first taken (1.8 s) has run out.
+		// Run A's second try: it came after the wait, so its claim as first taken has run out.
 		const retried = await hold.reached;
 		const [refused] = receiver.requests();
-		expect(retried.receivedAt - refused.answeredAt).toBeGreaterThanOrEqual(2000);
+		expect(retried.receivedAt - refused.answeredAt).toBeGreaterThanOrEqual(WAIT_SECONDS * 1000);
 
 		const store = await openLedger({ kind: 'sqlite', path: ledger });
 		const record = await store.getCommunication({

@@ -110,14 +110,14 @@ describe('Daily communications template in real n8n', () => {
 		receiver.dedupByIdempotencyKey = true;
 		home = await n8nHomeWithCredentials([
 			{
-				id: 'crmWebhookAuth',
-				name: 'CRM webhook (Header Auth)',
+				id: 'crmWebhook',
+				name: 'CRM webhook',
 				type: 'httpHeaderAuth',
 				data: { name: 'X-Api-Key', value: API_TOKEN },
 			},
 			{
-				id: 'crmWebhookSigning',
-				name: 'Webhook Signing Secret',
+				id: 'crmSigning',
+				name: 'CRM signing secret',
 				type: 'webhookSigningSecret',
 				data: { secret: SIGNING_SECRET, header: 'X-Signature-256' },
 			},

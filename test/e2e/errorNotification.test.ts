@@ -222,8 +222,8 @@ describe('Error notification template, run by n8n as the error workflow of a fai
 				port: proxy.port,
 			}),
 			{
-				id: 'opsSmtp',
-				name: 'SMTP account',
+				id: 'smtpRelay',
+				name: 'Mail relay (SMTP)',
 				type: 'smtp',
 				data: {
 					user: '',
@@ -265,7 +265,7 @@ describe('Error notification template, run by n8n as the error workflow of a fai
 			expect(mail.subject).toBe(
 				`${WAVE_NAME} failed: Migration wave-1: 0 mailboxes could not start, 2 items failed`,
 			);
-			expect(mail.from?.text).toContain('mailbox-migration@example.com');
+			expect(mail.from?.text).toContain('migration@example.com');
 			expect(mail.text).toContain(`The workflow "${WAVE_NAME}" failed.`);
 			expect(mail.text).toContain('Error: alice had failures');
 			expect(mail.text).toMatch(

@@ -134,6 +134,28 @@ export async function startN8nServer(home: N8nHome): Promise<N8nServer> {
 	}
 }
 
+/**
+ * Resolves once n8n serves the production webhook `POST /webhook/<path>` of a published workflow. n8n 2.x registers
+ * published triggers asynchronously after it starts serving (its publication reconciler), so a POST sent at once may
+ * get 404. The probe is a GET, which never runs the workflow: n8n answers it 404 "...Did you mean to make a POST
+ * request?" once the POST webhook is registered, and "...is not registered." before.
+ */
+export async function waitForPostWebhook(server: N8nServer, webhookPath: string): Promise<void> {
+	const deadline = Date.now() + START_TIMEOUT_MS;
+	for (;;) {
+		const answer = await fetch(`${server.url}/webhook/${webhookPath}`).then(
+			async (response) => await response.text(),
+			(error: Error) => error.message,
+		);
+		if (answer.includes('make a POST request')) return;
+		if (Date.now() > deadline)
+			throw new Error(
+				`n8n did not register POST /webhook/${webhookPath} within ${START_TIMEOUT_MS / 1000} s (${answer}):\n${tailOf(server.logFile)}`,
+			);
+		await new Promise((resolve) => setTimeout(resolve, 250));
+	}
+}
+
 export interface EditorBrowser {
 	browser: Browser;
 	context: BrowserContext;

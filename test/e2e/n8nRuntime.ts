@@ -168,6 +168,19 @@ export async function importWorkflow(
 	await importFile(home, 'workflow', workflow);
 }
 
+/**
+ * Publishes a workflow's current version (n8n 2.x; "activating" before): its triggers start with the next `n8n start`,
+ * and only a published workflow runs as another's error workflow.
+ */
+export async function publishWorkflow(home: N8nHome, workflowId: string): Promise<void> {
+	const result = await n8nCommand(home, ['publish:workflow', `--id=${workflowId}`]);
+	if (result.code !== 0) {
+		throw new Error(
+			`n8n publish:workflow failed (${result.code}):\n${tail(result.stdout + result.stderr)}`,
+		);
+	}
+}
+
 export interface WorkflowRun {
 	/** Output items (json) of each node that ran, by node name, from its first output. */
 	nodes: Record<string, Record<string, unknown>[]>;

@@ -109,6 +109,20 @@ export function refuse(options: {
 	};
 }
 
+/**
+ * Refuses every APPEND of a message whose internal date is in `year` with [CANNOT] (RFC 5530: the server will not
+ * take it), as a target's content policy would: a mailbox seeded with such messages ends with exactly them failed.
+ * Needs one message per APPEND (a MULTIAPPEND's first line names only its first message's date).
+ */
+export function refuseAppendsDated(year: number): RefuseRule {
+	return refuse({
+		command: 'APPEND',
+		when: (line) => line.includes(`-${year} `),
+		code: 'CANNOT',
+		text: 'Rejected by policy',
+	});
+}
+
 /** Refuses logins (LOGIN and AUTHENTICATE alike), by default all of them with [UNAVAILABLE]. */
 export function refuseLogin(
 	options: Omit<Parameters<typeof refuse>[0], 'command'> = {},

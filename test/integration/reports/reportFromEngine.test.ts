@@ -22,7 +22,7 @@ import type { DovecotServer } from '../../harness/dovecot';
 import { testEndpoint } from '../../harness/endpoints';
 import { makeMessage } from '../../harness/imap-fixtures';
 import { TestServices } from '../../harness/services';
-import { refuse } from '../../harness/throttleRules';
+import { refuse, refuseAppendsDated } from '../../harness/throttleRules';
 import { startThrottlingProxy } from '../../harness/throttlingProxy';
 import {
 	endpointOf,
@@ -118,16 +118,7 @@ describe('reports from a ledger the engine wrote, against real Dovecot', () => {
 			},
 			'ref',
 		);
-		const proxy = services.add(
-			await startThrottlingProxy(target.port, [
-				refuse({
-					command: 'APPEND',
-					when: (line) => line.includes('-1999 '),
-					code: 'CANNOT',
-					text: 'Rejected by policy',
-				}),
-			]),
-		);
+		const proxy = services.add(await startThrottlingProxy(target.port, [refuseAppendsDated(1999)]));
 		const refusedTarget = endpointOf(target, pairs.refused.targetUser, proxy.port);
 		const refusedRun = await migrate(
 			pairs.refused.sourceEndpoint,

@@ -1,8 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
-
-import type { INodeProperties } from 'n8n-workflow';
-
 import {
 	DEFAULT_FAILED_ITEMS_LISTED,
 	DEFAULT_MAILBOXES_IN_PARALLEL,
@@ -12,24 +7,10 @@ import {
 	DEFAULT_TUNING,
 } from '../../../nodes/lib/defaults';
 import { MigrateMailbox } from '../../../nodes/MigrateMailbox/MigrateMailbox.node';
+import { parameterPaths } from './parameterPaths';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-
-/** Every parameter of the node by its path (`performance.connections`, `throttleProfiles.profile.side`), with its default. */
 function parameters(): Map<string, unknown> {
-	const found = new Map<string, unknown>();
-	const walk = (properties: INodeProperties[], prefix: string) => {
-		for (const property of properties) {
-			const name = `${prefix}${property.name}`;
-			found.set(name, property.default);
-			for (const option of property.options ?? []) {
-				if ('displayName' in option && 'type' in option) walk([option], `${name}.`);
-				else if ('values' in option) walk(option.values, `${name}.${option.name}.`);
-			}
-		}
-	};
-	walk(new MigrateMailbox().description.properties, '');
-	return found;
+	return parameterPaths(new MigrateMailbox().description.properties);
 }
 
 describe('Migrate Mailbox parameters', () => {
@@ -55,30 +36,6 @@ describe('Migrate Mailbox parameters', () => {
 			maxFailedItems: DEFAULT_FAILED_ITEMS_LISTED,
 			...DEFAULT_THROUGHPUT_ASSUMPTION,
 		});
-	});
-
-	it('include every parameter the shipped workflows set', () => {
-		const known = parameters();
-		for (const file of fs.readdirSync(path.join(ROOT, 'workflows'))) {
-			const workflow = JSON.parse(fs.readFileSync(path.join(ROOT, 'workflows', file), 'utf8')) as {
-				nodes: { type: string; parameters: Record<string, unknown> }[];
-			};
-			for (const node of workflow.nodes.filter((one) => one.type.endsWith('.migrateMailbox'))) {
-				const used = Object.entries(node.parameters).flatMap(([name, value]) =>
-					name === 'throttleProfiles'
-						? ((value as { profile?: Record<string, unknown>[] }).profile ?? []).flatMap(
-								(profile) => Object.keys(profile).map((key) => `${name}.profile.${key}`),
-							)
-						: value && typeof value === 'object'
-							? [name, ...Object.keys(value).map((key) => `${name}.${key}`)]
-							: [name],
-				);
-				expect({ file, unknown: used.filter((name) => !known.has(name)) }).toEqual({
-					file,
-					unknown: [],
-				});
-			}
-		}
 	});
 
 	it('pick the target credential through `hide`, so the editor keeps Target Type in the panel', () => {

@@ -476,6 +476,32 @@ describe('Provision Target, Microsoft 365, against the Graph emulator', () => {
 		expect(requests['GET /users/{id}/mailFolders/{id} by key 200']).toBe(2);
 	});
 
+	it("meets another worker's use of the last licence unit with Graph's CountViolation: the user exists unlicensed, the item fails, the next run finishes it", async () => {
+		const skuId = '6fd2c87f-b296-42f0-b197-1e91e994b900';
+		m365.emulator.graph.setSkus([{ skuPartNumber: 'ENTERPRISEPACK', enabled: 1, skuId }]);
+		// This run has read the licences (one free) and is creating dora when another worker takes the unit.
+		const hold = m365.emulator.graph.hold({ route: '/users', method: 'POST' });
+		const running = provision([row('dora')], { app, ledgerPath });
+		await hold.waitForHeld(1);
+		m365.emulator.graph.addUser({
+			userPrincipalName: upn('other.worker'),
+			displayName: 'Other Worker',
+			licences: ['ENTERPRISEPACK'],
+		});
+		hold.release();
+		const [dora] = await running;
+		expect(dora).toMatchObject({ status: 'failed' });
+		expect(dora.error).toMatch(/no licence unit left for dora@.*CountViolation/);
+		expect(dora.password).toBeUndefined();
+		expect(userOf('dora')).toMatchObject({ licences: [] });
+
+		// A unit is freed: the next run licenses her, and as her first password reached nobody, sets a new one.
+		m365.emulator.graph.setSkus([{ skuPartNumber: 'ENTERPRISEPACK', enabled: 2, skuId }]);
+		const [next] = await provision([row('dora')], { app, ledgerPath });
+		expect(next).toMatchObject({ status: 'created', licences: 'ENTERPRISEPACK' });
+		expect(next.password).toBe(remember('dora'));
+	});
+
 	it('names the missing permission for every item', async () => {
 		const weak = m365.registerApp({ roles: ['User.Read.All', 'Mail.Read'] });
 		const result = await provision([row('uwe'), row('vera')], { app: weak, ledgerPath });

@@ -131,7 +131,7 @@ export async function provisionEntry(
 	spec: LdapEntrySpec,
 ): Promise<ProvisionedEntry> {
 	const key = ledgerKeyOf(context.migrationId, spec.login);
-	let earlier: ProvisionedAccount | null = await context.ledger.getProvisionedAccount(key);
+	const earlier: ProvisionedAccount | null = await context.ledger.getProvisionedAccount(key);
 	const changes: FieldChange[] = [];
 	let password: string | undefined;
 	let created = false;
@@ -167,9 +167,7 @@ export async function provisionEntry(
 			// changed) or its creation finished meanwhile.
 			let ours = false;
 			if (earlier?.state === 'creating') {
-				const claim = await context.claims.claim(context.ledger, key, true);
-				if (!claim.claimed) earlier = claim.current;
-				ours = claim.claimed;
+				ours = (await context.claims.claim(context.ledger, key, true)).claimed;
 			}
 			const correction = correctionOf(entry, spec);
 			await context.directory.modify(entry.dn, correction.ldapChanges);

@@ -14,7 +14,7 @@ import {
 	type LdapProvisioningItem,
 } from '../../lib/provisioning/ldap/provisionEntries';
 import { imapLoginVerifier } from '../../lib/provisioning/ldap/verifyLogin';
-import { provideBatch } from './providerBatch';
+import { accountIdentityOf, provideBatch } from './providerBatch';
 import type { ProvisioningResult } from './provisioningOutput';
 
 /** The parameters of one item as the library takes them (checked there). */
@@ -52,22 +52,27 @@ export async function execute(
 	return await provideBatch(
 		this,
 		itemIndexes,
-		async (itemIndex): Promise<LdapProvisioningItem> => ({
-			input: entryInputOf(this, itemIndex),
-			ledger: await ledgers.of(
-				ledgerOptionsOf(this.getNodeParameter('ledgerOptions.path', itemIndex, '')),
-			),
-			migrationId: migrationNameOf(this.getNodeParameter('migrationId', itemIndex, '')),
-			verifyLogin: verifiesLogin(this, itemIndex),
-		}),
+		async (itemIndex): Promise<LdapProvisioningItem> => {
+			const input = entryInputOf(this, itemIndex);
+			return {
+				input,
+				ledger: await ledgers.of(
+					ledgerOptionsOf(this.getNodeParameter('ledgerOptions.path', itemIndex, '')),
+				),
+				migrationId: migrationNameOf(this.getNodeParameter('migrationId', itemIndex, '')),
+				// Read per item: a missing Mail Target credential fails the items that verify, not the others.
+				verifyLogin: verifiesLogin(this, itemIndex)
+					? imapLoginVerifier(
+							imapAccountFromCredential(await this.getCredentials(TARGET_CREDENTIAL, itemIndex)),
+						)
+					: null,
+			};
+		},
+		(item) => accountIdentityOf(item.ledger, item.migrationId, item.input.login),
 		async (items) => {
-			const loginVerifier = items.some((item) => item.verifyLogin)
-				? imapLoginVerifier(imapAccountFromCredential(await this.getCredentials(TARGET_CREDENTIAL)))
-				: null;
 			const settings = ldapSettingsFromCredential(await this.getCredentials(LDAP_CREDENTIAL));
 			return await provisionLdapEntries(items, {
 				openDirectory: () => openLdapDirectory(settings),
-				loginVerifier,
 				stopAtFirstFailure: !this.continueOnFail(),
 			});
 		},

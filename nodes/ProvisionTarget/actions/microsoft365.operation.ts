@@ -16,7 +16,7 @@ import {
 import type { Microsoft365UserSpec } from '../../lib/provisioning/microsoft365/userSpec';
 import { DEFAULT_PASSWORD_LENGTH } from '../../lib/provisioning/password';
 import { DEFAULT_MAILBOX_WAIT_SECONDS } from './fields/microsoft365.description';
-import { provideBatch } from './providerBatch';
+import { accountIdentityOf, provideBatch } from './providerBatch';
 import type { ProvisioningResult } from './provisioningOutput';
 
 const text = (value: unknown): string => String(value ?? '');
@@ -60,6 +60,7 @@ export async function execute(
 			),
 			migrationId: migrationNameOf(this.getNodeParameter('migrationId', itemIndex, '')),
 		}),
+		(item) => accountIdentityOf(item.ledger, item.migrationId, item.spec.userPrincipalName),
 		async (items) => {
 			// Options that shape the batch as a whole come from its first item.
 			const options = this.getNodeParameter('options', itemIndexes[0], {}) as IDataObject;

@@ -42,28 +42,31 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		}
 	};
 	const ledgers = new NodeLedgers();
+	let results: ProvisioningResult[];
 	try {
-		const results = await provider.execute.call(this, itemIndexes, ledgers);
-		return [
-			itemIndexes.map((itemIndex, position) => {
-				const result = results[position];
-				return result instanceof Error
-					? failureOf(this, result, itemIndex, accountOf(itemIndex))
-					: outputOf(result, itemIndex);
-			}),
-		];
+		results = await provider.execute.call(this, itemIndexes, ledgers);
 	} catch (error) {
-		if (!(error instanceof ProvisioningItemError)) {
-			throw new NodeOperationError(this.getNode(), error as Error);
+		if (error instanceof ProvisioningItemError) {
+			const itemIndex = itemIndexes[error.position];
+			throw itemError(
+				this.getNode(),
+				error.cause,
+				itemIndex,
+				`Account ${accountOf(itemIndex) || `of item ${itemIndex}`}`,
+			);
 		}
-		const itemIndex = itemIndexes[error.position];
-		throw itemError(
-			this.getNode(),
-			error.cause,
-			itemIndex,
-			`Account ${accountOf(itemIndex) || `of item ${itemIndex}`}`,
-		);
+		// A failure of the batch as a whole (its credential, its directory): every item fails with it, each in its
+		// place with Continue On Fail, else the first item names it.
+		results = itemIndexes.map(() => error as Error);
 	} finally {
 		await ledgers.close();
 	}
+	return [
+		itemIndexes.map((itemIndex, position) => {
+			const result = results[position];
+			return result instanceof Error
+				? failureOf(this, result, itemIndex, accountOf(itemIndex))
+				: outputOf(result, itemIndex);
+		}),
+	];
 }

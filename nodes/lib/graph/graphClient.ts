@@ -9,6 +9,7 @@ import type { MicrosoftApp } from '../microsoft/microsoftApp';
 import { graphUrlOf } from '../microsoft/clouds';
 import { appIdentityKey } from '../microsoft/msalClients';
 import { HttpsHandler, type RawResponse } from './graphHttps';
+import { userPathOf } from './userPath';
 import { GraphAuthentication, GraphRequestPolicy, retryAfterMs } from './graphRequestPolicy';
 import { mailboxLimiterFor, type GraphMailboxLimits, type MailboxLimiter } from './mailboxLimits';
 
@@ -71,7 +72,7 @@ export class GraphClient {
 			defaultVersion: 'v1.0',
 			customHosts: new Set([new URL(graphUrlOf(app)).hostname]),
 		});
-		this.userPath = `/users/${encodeURIComponent(mailbox)}`;
+		this.userPath = `/${userPathOf(mailbox)}`;
 	}
 
 	/** The Graph host the host limiter and throttle profiles count. */

@@ -5,6 +5,7 @@
  * bad rows next to good ones, injection attempts that stay literal RDN and assertion values, and the generated
  * password nowhere but its one output field.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,8 +19,17 @@ import { provisionTargetNode } from '../../harness/n8nNodeFixtures';
 import { replaceLdif } from '../../harness/ldif';
 import { TestServices } from '../../harness/services';
 import type { LdapEntry, SlapdServer } from '../../harness/slapd';
+import { openLedger } from '../../../nodes/lib/ledger';
+import { newOwnerId } from '../../../nodes/lib/migration/owner';
 
 jest.setTimeout(120_000);
+
+/** An owner id of this host whose process has exited: a run that died (kill -9) as isDeadLocalOwner sees it. */
+async function deadOwnerId(): Promise<string> {
+	const child = spawn(process.execPath, ['-e', '']);
+	await new Promise((resolve) => child.once('exit', resolve));
+	return newOwnerId('provision-target').replace(`:${process.pid}:`, `:${child.pid}:`);
+}
 
 interface Row {
 	uid: string;
@@ -31,12 +41,16 @@ interface Row {
 	aliases?: string[];
 	/** Further attributes, e.g. a misspelt one. */
 	extra?: { name: string; value: unknown }[];
+	/** Node parameters of this item only. */
+	parameters?: Record<string, unknown>;
 }
 
 interface RunSettings {
 	continueOnFail?: boolean;
 	parameters?: Record<string, unknown>;
 	options?: IDataObject;
+	/** Credential types getCredentials does not find. */
+	missingCredentials?: string[];
 }
 
 const PEOPLE = 'ou=people,dc=example,dc=test';
@@ -87,11 +101,16 @@ describe('Provision Target, LDAP directory, against slapd and Dovecot (LDAP pass
 					ldapOptions: settings.options ?? {},
 					'ledgerOptions.path': ledgerPath,
 					...settings.parameters,
+					...row.parameters,
 				};
 				return name in values ? values[name] : fallback;
 			},
-			getCredentials: async (type: string) =>
-				type === 'ldapDirectory'
+			getCredentials: async (type: string) => {
+				if (settings.missingCredentials?.includes(type)) {
+					// n8n's own words for a node whose credential is not set.
+					throw new Error('Node does not have any credentials set');
+				}
+				return type === 'ldapDirectory'
 					? {
 							url: ldap.url,
 							connectionSecurity: 'startTls',
@@ -107,7 +126,8 @@ describe('Provision Target, LDAP directory, against slapd and Dovecot (LDAP pass
 							loginMode: 'user',
 							user: 'someone-else',
 							password: IMAP_CREDENTIAL_PASSWORD,
-						},
+						};
+			},
 			getNode: () => provisionTargetNode,
 			getExecutionCancelSignal: () => undefined,
 			continueOnFail: () => settings.continueOnFail ?? true,
@@ -295,20 +315,214 @@ describe('Provision Target, LDAP directory, against slapd and Dovecot (LDAP pass
 		expect(await logsIn(dovecot, 'carla', reset.password as string)).toBe(true);
 	});
 
-	it('fails a login that does not work with the server answer, never the password', async () => {
+	it('verifies no login with a given password the run did not set: the entry existed and Reset Password is off', async () => {
 		const given = 'Given-Pw-4711!';
 		await ldap.addMailUser({ uid: 'dora', password: 'the-real-one' });
-		const [result] = await provision([{ uid: 'dora' }], {
+		const [result] = await provision([{ uid: 'dora', cn: 'dora Example' }], {
 			parameters: { passwordSource: 'given', password: given },
 		});
-		// The entry existed: its password is left alone, so the given one does not log in.
-		expect(result).toMatchObject({ account: 'dora', status: 'failed' });
+		expect(result).toMatchObject({
+			account: 'dora',
+			status: 'updated',
+			loginVerified: null,
+			loginNotVerified: expect.stringMatching(/set no password .*Reset Password is off/),
+		});
+		expect(result.changes).not.toContainEqual(expect.objectContaining({ field: 'password' }));
+		expect(JSON.stringify(result)).not.toContain(given);
+		expect(await logsIn(dovecot, 'dora', 'the-real-one')).toBe(true);
+		expect(await logsIn(dovecot, 'dora', given)).toBe(false);
+	});
+
+	it('fails a login that does not work with the server answer, never the password', async () => {
+		// An entry outside the base Dovecot's passdb searches: created with the password, yet no login can work.
+		await ldap.add(
+			'dn: ou=elsewhere,dc=example,dc=test\nobjectClass: organizationalUnit\nou: elsewhere\n',
+		);
+		const given = 'Given-Pw-4712!';
+		const [result] = await provision([{ uid: 'dorian' }], {
+			parameters: {
+				passwordSource: 'given',
+				password: given,
+				dnTemplate: 'uid={uid},ou=elsewhere,dc=example,dc=test',
+			},
+		});
+		expect(result).toMatchObject({ account: 'dorian', status: 'failed' });
 		expect(result.error).toMatch(
-			/^Account dora: logging in as dora at 127\.0\.0\.1:\d+ with the provisioned password failed: Authentication: .*rejected the login/,
+			/^Account dorian: logging in as dorian at 127\.0\.0\.1:\d+ with the provisioned password failed: Authentication: .*rejected the login/,
 		);
 		expect(JSON.stringify(result)).not.toContain(given);
 		expect(seen.join('\n')).not.toContain(given);
-		expect(await logsIn(dovecot, 'dora', 'the-real-one')).toBe(true);
+	});
+
+	it('provisions an account named twice in one batch once: the later item fails naming the first, the first password works', async () => {
+		const results = await provision([{ uid: 'alice' }, { uid: 'bob' }, { uid: 'Alice' }]);
+		expect(results.map((item) => item.status)).toEqual(['created', 'created', 'failed']);
+		expect(results[2].error).toMatch(/^Account Alice: the same account as item 0/);
+		expect(results[2].password).toBeUndefined();
+		expect(await logsIn(dovecot, 'alice', results[0].password as string)).toBe(true);
+		// userPassword written once: the entry was never modified after its add.
+		const alice = await ldap.entry(dnOf('alice'), [
+			'createTimestamp',
+			'modifyTimestamp',
+			'entryCSN',
+		]);
+		expect(alice?.attributes.modifyTimestamp).toEqual(alice?.attributes.createTimestamp);
+		expect(ldap.log()).not.toMatch(new RegExp(`MOD dn="${dnOf('alice')}"`, 'i'));
+		const [again] = await provision([{ uid: 'alice' }]);
+		expect(again).toMatchObject({ status: 'unchanged' });
+		expect(again.password).toBeUndefined();
+
+		// Without Continue On Fail: the batch stops at the repeat, before anything is written.
+		await expect(
+			provision([{ uid: 'amy' }, { uid: 'amy' }], { continueOnFail: false }),
+		).rejects.toMatchObject({
+			context: { itemIndex: 1 },
+			message: expect.stringMatching(/^Account amy: the same account as item 0/),
+		});
+		expect(await ldap.entry(dnOf('amy'))).toBeNull();
+	});
+
+	it("leaves an account alone while another live run holds its creating row, and takes over a dead run's", async () => {
+		// Another worker's run is creating bert: its entry exists, its output (and password) not out yet.
+		await ldap.addMailUser({ uid: 'bert', password: 'first-run-password' });
+		const store = await openLedger({ kind: 'sqlite', path: ledgerPath });
+		const live = newOwnerId('provision-target');
+		const key = { migrationId: 'wave-1', provider: 'ldap', account: 'bert' };
+		await store.claimProvisionedAccount({ ...key, owner: live, ttlMs: 3_600_000 });
+		await store.claimProvisionedAccount({
+			...key,
+			account: 'cleo',
+			owner: live,
+			ttlMs: 3_600_000,
+		});
+		const before = await dump();
+		const busy = await provision([{ uid: 'bert' }, { uid: 'cleo' }]);
+		for (const item of busy) {
+			expect(item).toMatchObject({ status: 'failed' });
+			expect(item.error).toMatch(/being provisioned by another run .*nothing was changed/);
+			expect(item.password).toBeUndefined();
+		}
+		expect(await dump()).toEqual(before);
+		expect(await logsIn(dovecot, 'bert', 'first-run-password')).toBe(true);
+		expect(await ldap.entry(dnOf('cleo'))).toBeNull();
+
+		// That worker died (its process is gone): its entries are ours, bert gets a new password, cleo is created.
+		const dead = await deadOwnerId();
+		for (const account of ['bert', 'cleo']) {
+			await store.claimProvisionedAccount({
+				...key,
+				account,
+				owner: dead,
+				replacing: live,
+				ttlMs: 3_600_000,
+			});
+		}
+		await store.close();
+		const taken = await provision([{ uid: 'bert' }, { uid: 'cleo' }]);
+		expect(taken).toMatchObject([
+			{
+				status: 'created',
+				changes: expect.arrayContaining([{ field: 'password', before: null, after: null }]),
+				loginVerified: true,
+			},
+			{ status: 'created', loginVerified: true },
+		]);
+		expect(await logsIn(dovecot, 'bert', taken[0].password as string)).toBe(true);
+		expect(await logsIn(dovecot, 'bert', 'first-run-password')).toBe(false);
+		const rerun = await provision([{ uid: 'bert' }, { uid: 'cleo' }]);
+		expect(rerun.map((item) => item.status)).toEqual(['unchanged', 'unchanged']);
+	});
+
+	it('corrects an entry named by another attribute without touching its RDN value, comparing case-ignoring values ignoring case', async () => {
+		await ldap.add(`dn: cn=Alice Smith,${PEOPLE}
+objectClass: inetOrgPerson
+objectClass: inetLocalMailRecipient
+cn: Alice Smith
+sn: Smith
+uid: Alice
+mail: Alice.Smith@Example.Test
+mailHost: imap.new.example.test
+`);
+		const row: Row = {
+			uid: 'alice.smith',
+			cn: 'Alice M. Smith',
+			sn: 'Smith',
+			mail: 'alice.smith@example.test',
+			extra: [],
+			parameters: {},
+		};
+		const options = { searchBase: PEOPLE, filterTemplate: '(mail={mail})' };
+		const attributes = [
+			{ name: 'uid', value: 'alice' },
+			{ name: 'cn', value: row.cn },
+			{ name: 'sn', value: row.sn },
+			{ name: 'mail', value: row.mail },
+			{ name: 'mailHost', value: 'IMAP.new.example.test' },
+		];
+		const [first] = await provision([row], {
+			options,
+			parameters: { verifyLogin: false, 'attributes.attribute': attributes },
+		});
+		expect(first).toMatchObject({
+			status: 'updated',
+			dn: `cn=Alice Smith,${PEOPLE}`,
+			changes: [
+				{
+					field: 'cn',
+					before: 'Alice Smith',
+					after: 'Alice Smith, Alice M. Smith',
+					afterValues: ['Alice Smith', 'Alice M. Smith'],
+				},
+			],
+		});
+		expect((await ldap.entry(`cn=Alice Smith,${PEOPLE}`))?.attributes).toMatchObject({
+			cn: ['Alice Smith', 'Alice M. Smith'],
+			uid: ['Alice'],
+			mail: ['Alice.Smith@Example.Test'],
+		});
+		const [second] = await provision([row], {
+			options,
+			parameters: { verifyLogin: false, 'attributes.attribute': attributes },
+		});
+		expect(second).toMatchObject({ status: 'unchanged', changes: [] });
+	});
+
+	it('fails only the items that need a missing credential with Continue On Fail, and names the first without it', async () => {
+		const rows: Row[] = [
+			{ uid: 'edda', parameters: { verifyLogin: false } },
+			{ uid: 'finn' },
+			{ uid: 'gina', parameters: { verifyLogin: false } },
+		];
+		const results = await provision(rows, { missingCredentials: ['mailTargetImap'] });
+		expect(results.map((item) => item.status)).toEqual(['created', 'failed', 'created']);
+		expect(results[1].error).toMatch(/^Account finn: Node does not have any credentials set/);
+		expect(await ldap.entry(dnOf('finn'))).toBeNull();
+
+		await expect(
+			provision([{ uid: 'hugo', parameters: { verifyLogin: false } }, { uid: 'ines' }], {
+				continueOnFail: false,
+				missingCredentials: ['mailTargetImap'],
+			}),
+		).rejects.toMatchObject({
+			context: { itemIndex: 1 },
+			message: expect.stringMatching(/^Account ines: Node does not have any credentials set/),
+		});
+		expect(await ldap.entry(dnOf('hugo'))).toBeNull();
+
+		// The directory's own credential missing fails every item, each in its place.
+		const none = await provision([{ uid: 'jana' }, { uid: 'kurt' }], {
+			missingCredentials: ['ldapDirectory'],
+		});
+		expect(none).toMatchObject([
+			{ account: 'jana', status: 'failed', error: expect.stringMatching(/credentials set/) },
+			{ account: 'kurt', status: 'failed', error: expect.stringMatching(/credentials set/) },
+		]);
+		await expect(
+			provision([{ uid: 'jana' }], {
+				continueOnFail: false,
+				missingCredentials: ['ldapDirectory'],
+			}),
+		).rejects.toMatchObject({ context: { itemIndex: 0 } });
 	});
 
 	it('fails bad rows alone with Continue On Fail, naming the user and the attribute; the others are provisioned', async () => {

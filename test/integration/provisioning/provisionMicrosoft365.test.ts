@@ -14,6 +14,8 @@ import { ProvisionTarget } from '../../../nodes/ProvisionTarget/ProvisionTarget.
 import { startGraphStandIn, type GraphStandIn } from '../../harness/graphStandIn';
 import { microsoft365AppData, provisionTargetNode } from '../../harness/n8nNodeFixtures';
 import { TestServices } from '../../harness/services';
+import { openLedger } from '../../../nodes/lib/ledger';
+import { newOwnerId } from '../../../nodes/lib/migration/owner';
 
 const ROLES = ['User.ReadWrite.All', 'Organization.Read.All', 'Mail.Read'];
 
@@ -372,6 +374,132 @@ describe('Provision Target, Microsoft 365, against the Graph emulator', () => {
 		});
 		expect(sven.password).toBe(remember('sven'));
 		expect(sven.password).not.toBe(lost);
+	});
+
+	it('provisions a UPN named twice in one batch once: the later item fails naming the first, one password', async () => {
+		const result = await provision([row('wanda'), row('WANDA')], { app, ledgerPath });
+		expect(result.map((item) => item.status)).toEqual(['created', 'failed']);
+		expect(result[1].error).toMatch(/the same account as item 0/);
+		expect(result[1].password).toBeUndefined();
+		expect(result[0].password).toBe(remember('wanda'));
+		expect(m365.emulator.graph.counters().requests['PATCH /users/{id} 204']).toBeUndefined();
+		expect(m365.emulator.graph.users()).toHaveLength(1);
+	});
+
+	it("leaves a user alone while another live run holds its creating row; a released one's is taken over", async () => {
+		m365.emulator.graph.addUser({
+			userPrincipalName: upn('xena'),
+			displayName: 'Xena Example',
+			licences: ['ENTERPRISEPACK'],
+		});
+		const store = await openLedger({ kind: 'sqlite', path: ledgerPath });
+		const key = { migrationId: 'wave-1', provider: 'microsoft365', account: upn('xena') };
+		const other = newOwnerId('provision-target');
+		await store.claimProvisionedAccount({ ...key, owner: other, ttlMs: 3_600_000 });
+		const [busy] = await provision([row('xena')], { app, ledgerPath });
+		expect(busy).toMatchObject({ status: 'failed' });
+		expect(busy.error).toMatch(/being provisioned by another run .*nothing was changed/);
+		expect(m365.emulator.graph.passwordOf(upn('xena'))).toBeNull();
+
+		// That run ended without handing out its output (it released its claim): the user is ours, with a new password.
+		await store.releaseProvisionedAccount(key, other);
+		await store.close();
+		const [taken] = await provision([row('xena')], { app, ledgerPath });
+		expect(taken).toMatchObject({ status: 'created' });
+		expect(taken.password).toBe(remember('xena'));
+	});
+
+	it("records no earlier user as done when a later one's mailbox wait fails the batch, so the next run hands out a new password", async () => {
+		m365.emulator.graph.injectFaults({
+			path: new RegExp(`/users/${encodeURIComponent(upn('zoe'))}/mailFolders`),
+			count: 1,
+			fault: { kind: 'status', status: 403, code: 'ErrorAccessDenied' },
+		});
+		await expect(
+			provision([row('yann'), row('zoe')], {
+				app,
+				ledgerPath,
+				continueOnFail: false,
+				options: { maxWaitSeconds: 30 },
+			}),
+		).rejects.toMatchObject({ context: { itemIndex: 1 } });
+		const lost = m365.emulator.graph.passwordOf(upn('yann'));
+		const [yann] = await provision([row('yann')], { app, ledgerPath });
+		expect(yann).toMatchObject({
+			status: 'created',
+			changes: [{ field: 'password', before: null, after: null }],
+		});
+		expect(yann.password).toBe(remember('yann'));
+		expect(yann.password).not.toBe(lost);
+		// zoe's password went out to nobody either (the batch stopped at her): the next run gives her a new one.
+		const [zoe] = await provision([row('zoe')], { app, ledgerPath });
+		expect(zoe).toMatchObject({ status: 'created' });
+		expect(zoe.password).toBe(remember('zoe'));
+	});
+
+	it('fails the items that want a licence when the licences cannot be read, with and without Continue On Fail', async () => {
+		m365.emulator.graph.injectFaults({
+			route: '/subscribedSkus',
+			count: 2,
+			fault: { kind: 'status', status: 403, code: 'Authorization_RequestDenied' },
+		});
+		const result = await provision([row('abel'), row('bea', { skuPartNumber: '' })], {
+			app,
+			ledgerPath,
+		});
+		expect(result).toMatchObject([
+			{ account: upn('abel'), status: 'failed' },
+			{ account: upn('bea'), status: 'created', licences: null },
+		]);
+		expect(userOf('abel')).toBeUndefined();
+		remember('bea');
+		await expect(
+			provision([row('cai')], { app, ledgerPath, continueOnFail: false }),
+		).rejects.toMatchObject({ context: { itemIndex: 0 } });
+		expect(userOf('cai')).toBeUndefined();
+	});
+
+	it("addresses a UPN holding ' as OData's key with the quote doubled, and finds the user again", async () => {
+		const [first] = await provision([row("o'brien")], {
+			app,
+			ledgerPath,
+			options: { maxWaitSeconds: 30 },
+		});
+		expect(first).toMatchObject({ account: upn("o'brien"), status: 'created', mailboxReady: true });
+		expect(first.password).toBe(remember("o'brien"));
+		const [again] = await provision([row("o'brien")], { app, ledgerPath });
+		expect(again).toMatchObject({ status: 'unchanged' });
+		expect(m365.emulator.graph.users()).toHaveLength(1);
+		const requests = m365.emulator.graph.counters().requests;
+		expect(requests['GET /users/{id} by key 404']).toBe(1);
+		expect(requests['GET /users/{id} by key 200']).toBe(1);
+		expect(requests['GET /users/{id}/mailFolders/{id} by key 200']).toBe(2);
+	});
+
+	it("meets another worker's use of the last licence unit with Graph's CountViolation: the user exists unlicensed, the item fails, the next run finishes it", async () => {
+		const skuId = '6fd2c87f-b296-42f0-b197-1e91e994b900';
+		m365.emulator.graph.setSkus([{ skuPartNumber: 'ENTERPRISEPACK', enabled: 1, skuId }]);
+		// This run has read the licences (one free) and is creating dora when another worker takes the unit.
+		const hold = m365.emulator.graph.hold({ route: '/users', method: 'POST' });
+		const running = provision([row('dora')], { app, ledgerPath });
+		await hold.waitForHeld(1);
+		m365.emulator.graph.addUser({
+			userPrincipalName: upn('other.worker'),
+			displayName: 'Other Worker',
+			licences: ['ENTERPRISEPACK'],
+		});
+		hold.release();
+		const [dora] = await running;
+		expect(dora).toMatchObject({ status: 'failed' });
+		expect(dora.error).toMatch(/no licence unit left for dora@.*CountViolation/);
+		expect(dora.password).toBeUndefined();
+		expect(userOf('dora')).toMatchObject({ licences: [] });
+
+		// A unit is freed: the next run licenses her, and as her first password reached nobody, sets a new one.
+		m365.emulator.graph.setSkus([{ skuPartNumber: 'ENTERPRISEPACK', enabled: 2, skuId }]);
+		const [next] = await provision([row('dora')], { app, ledgerPath });
+		expect(next).toMatchObject({ status: 'created', licences: 'ENTERPRISEPACK' });
+		expect(next.password).toBe(remember('dora'));
 	});
 
 	it('names the missing permission for every item', async () => {

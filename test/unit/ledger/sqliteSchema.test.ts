@@ -319,6 +319,34 @@ describe('SQLite ledger schema', () => {
 			expect(index?.sql).toMatch(/\(migration_id, dn COLLATE NOCASE\)/);
 		},
 	);
+	it('upgrades a version 7 file to claimed provisioning rows: a creating row from before is free to take over', async () => {
+		writeFile(dir.path(), V1_FILE_DDL);
+		const v7 = new DatabaseSync(dir.path());
+		applyMigrations(
+			v7,
+			SQLITE_MIGRATIONS.filter((migration) => migration.version <= 7),
+		);
+		v7.exec(`INSERT INTO provisioned_accounts VALUES ('${MIGRATION}', 'ldap', 'alice', 'creating', 'created',
+			'[]', NULL, NULL, '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z')`);
+		v7.close();
+		const ledger = await openLedger({ kind: 'sqlite', path: dir.path() });
+		const key = { migrationId: MIGRATION, provider: 'ldap', account: 'alice' };
+		expect(await ledger.getProvisionedAccount(key)).toMatchObject({
+			state: 'creating',
+			owner: null,
+			claimExpiresAt: null,
+		});
+		expect(
+			await ledger.claimProvisionedAccount({
+				...key,
+				owner: 'run-a',
+				ttlMs: 60_000,
+				creatingOnly: true,
+			}),
+		).toMatchObject({ claimed: true, earlier: { createdAt: '2025-01-01T00:00:00.000Z' } });
+		await ledger.close();
+		expect(schemaVersionOf(dir.path())).toBe(SQLITE_SCHEMA_VERSION);
+	});
 
 	it('refuses a file from a newer release and leaves it untouched', async () => {
 		writeFile(

@@ -6,6 +6,7 @@ import {
 import {
 	correctionOf,
 	newEntryAttributes,
+	rdnOf,
 } from '../../../nodes/lib/provisioning/ldap/entryChanges';
 import { attributeNamedBy } from '../../../nodes/lib/provisioning/ldap/schemaRefusals';
 import { LdapTemplateError } from '../../../nodes/lib/ldap';
@@ -142,6 +143,90 @@ describe('LDAP entry corrections', () => {
 			{ field: 'cn', before: 'Anna (old)', after: 'Anna Schmidt' },
 			{ field: 'employeeNumber', before: null, after: '42' },
 		]);
+	});
+
+	it('compares values of case-ignoring attributes (uid, mail, cn …) ignoring case, others exactly', () => {
+		const spec = ldapEntrySpecOf(
+			input({
+				attributes: [
+					{ name: 'uid', value: 'ANNA' },
+					{ name: 'cn', value: 'anna (OLD)' },
+					{ name: 'mailLocalAddress', value: ['A@Example.Test', 'b@example.test'] },
+					{ name: 'mailHost', value: 'OLD.example.test' },
+				],
+				objectClasses: 'inetOrgPerson',
+			}),
+		);
+		expect(correctionOf(entry, spec)).toEqual({ ldapChanges: [], changes: [] });
+		const exact = correctionOf(
+			{
+				dn: entry.dn,
+				attributes: { objectClass: ['inetOrgPerson'], homeDirectory: ['/Home/anna'] },
+			},
+			ldapEntrySpecOf(
+				input({
+					dnTemplate: 'uid={login},ou=people,dc=example,dc=test',
+					attributes: [{ name: 'homeDirectory', value: '/home/anna' }],
+					objectClasses: 'inetOrgPerson',
+				}),
+			),
+		);
+		expect(exact.ldapChanges).toEqual([
+			{ operation: 'replace', attribute: 'homeDirectory', values: ['/home/anna'] },
+		]);
+	});
+
+	it('keeps the RDN value of a naming attribute: the values of the spec are added beside it, others removed', () => {
+		const named = {
+			dn: 'cn=Alice Smith\\2C Jr.+uid=alice,ou=people,dc=example,dc=test',
+			attributes: {
+				objectClass: ['inetOrgPerson'],
+				cn: ['Alice Smith, Jr.', 'A. Smith'],
+				uid: ['alice'],
+			},
+		};
+		const correction = correctionOf(
+			named,
+			ldapEntrySpecOf(
+				input({
+					login: 'alice',
+					dnTemplate: 'uid={uid},ou=people,dc=example,dc=test',
+					attributes: [
+						{ name: 'cn', value: 'Alice M. Smith' },
+						{ name: 'uid', value: 'Alice' },
+					],
+					objectClasses: 'inetOrgPerson',
+				}),
+			),
+		);
+		expect(correction.ldapChanges).toEqual([
+			{ operation: 'delete', attribute: 'cn', values: ['A. Smith'] },
+			{ operation: 'add', attribute: 'cn', values: ['Alice M. Smith'] },
+		]);
+		expect(correction.changes).toEqual([
+			{
+				field: 'cn',
+				before: 'Alice Smith, Jr., A. Smith',
+				after: 'Alice Smith, Jr., Alice M. Smith',
+				beforeValues: ['Alice Smith, Jr.', 'A. Smith'],
+				afterValues: ['Alice Smith, Jr.', 'Alice M. Smith'],
+			},
+		]);
+	});
+
+	it.each([
+		['uid=alice,ou=people,dc=x', [{ attribute: 'uid', value: 'alice' }]],
+		[
+			'cn=a\\2Cb\\+c+uid=x,dc=y',
+			[
+				{ attribute: 'cn', value: 'a,b+c' },
+				{ attribute: 'uid', value: 'x' },
+			],
+		],
+		['uid=J\\C3\\BCrgen,dc=x', [{ attribute: 'uid', value: 'Jürgen' }]],
+		['uid=Jürgen', [{ attribute: 'uid', value: 'Jürgen' }]],
+	])('reads the RDN of %s', (dn, pairs) => {
+		expect(rdnOf(dn)).toEqual(pairs);
 	});
 
 	it('removes an attribute with only empty values when Empty Values is remove', () => {

@@ -44,6 +44,8 @@ import type {
 	ProvisionedAccount,
 	ProvisionedAccountInput,
 	ProvisionedAccountKey,
+	ProvisioningClaimAttempt,
+	ProvisioningClaimRequest,
 } from '../provisionedAccounts';
 import type {
 	ItemPageQuery,
@@ -260,6 +262,16 @@ export class SqliteLedgerStore implements LedgerStore {
 
 	async recordProvisionedAccount(record: ProvisionedAccountInput): Promise<void> {
 		this.provisioned.recordProvisionedAccount(record);
+	}
+
+	async claimProvisionedAccount(
+		request: ProvisioningClaimRequest,
+	): Promise<ProvisioningClaimAttempt> {
+		return this.provisioned.claimProvisionedAccount(request);
+	}
+
+	async releaseProvisionedAccount(key: ProvisionedAccountKey, owner: string): Promise<void> {
+		this.provisioned.releaseProvisionedAccount(key, owner);
 	}
 
 	async claimCommunication(request: CommunicationClaimRequest): Promise<CommunicationClaimAttempt> {

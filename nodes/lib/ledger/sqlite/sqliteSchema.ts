@@ -208,6 +208,16 @@ export const SQLITE_MIGRATIONS: readonly SchemaMigration[] = [
 		sql: `CREATE INDEX routing_snapshots_by_dn ON routing_snapshots (migration_id, dn COLLATE NOCASE);`,
 		upgrade: normaliseRoutingUsers,
 	},
+	{
+		// Who holds a provisioned account's `creating` row and until when (see ProvisionedAccounts.claimProvisionedAccount),
+		// so a second item or run does not take a live run's write-ahead record for a dead one's. Rows from before have
+		// no owner: a `creating` one among them counts, as it did, as left by a run that ended.
+		version: 9,
+		sql: `
+			ALTER TABLE provisioned_accounts ADD COLUMN owner TEXT;
+			ALTER TABLE provisioned_accounts ADD COLUMN claim_expires_at_ms INTEGER NOT NULL DEFAULT 0;
+		`,
+	},
 ];
 
 export const SQLITE_SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version;

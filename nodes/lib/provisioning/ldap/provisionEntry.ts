@@ -4,13 +4,15 @@
  * IMAP login.
  *
  * The password of an existing entry is left alone unless `resetPassword`, with one exception: an entry this node
- * created in a run whose output never went out (the ledger still says `creating`) had a password that reached nobody,
- * so it gets a new one and is reported `created`. The password is written, never read back (userPassword is never
+ * created in a run whose output never went out (the ledger still says `creating`, and no live run holds that row: see
+ * accountClaims) had a password that reached nobody, so it gets a new one and is reported `created`. Verify Login
+ * logs in only with a password this run set. The password is written, never read back (userPassword is never
  * asked for), and appears in no change, record or error: a change to it is the field `password` with no values.
  */
 import type { LdapDirectory, LdapEntry } from '../../ldap';
 import { LdapEntryMatchError, LdapStepError, attributeValues } from '../../ldap';
 import type { ProvisionedAccount, ProvisionedAccounts } from '../../ledger/provisionedAccounts';
+import type { AccountClaims } from '../accountClaims';
 import { generatePassword } from '../password';
 import type { FieldChange } from '../types';
 import { attributesToRead, correctionOf, newEntryAttributes } from './entryChanges';
@@ -30,6 +32,8 @@ export interface EntryContext {
 	migrationId: string;
 	/** Present with Verify Login. */
 	verifyLogin: LoginVerifier | null;
+	/** The batch's claims on `creating` rows. */
+	claims: AccountClaims;
 }
 
 export interface ProvisionedEntry {
@@ -40,9 +44,14 @@ export interface ProvisionedEntry {
 	changes: FieldChange[];
 	/** Generated and set in this run: for the output's one password field. */
 	generatedPassword?: string;
-	/** true: the IMAP login worked; null: not asked for, or no password known to this run. */
+	/** true: the IMAP login worked; null: not asked for, or this run set no password (see loginNotVerified). */
 	loginVerified: boolean | null;
+	/** With Verify Login asked for but not done: why. */
+	loginNotVerified?: string;
 }
+
+export const NOT_VERIFIED_REASON =
+	'this run set no password for the entry (it existed, and Reset Password is off), so it had none of its own to log in with';
 
 export const ledgerKeyOf = (migrationId: string, login: string) => ({
 	migrationId,
@@ -130,14 +139,8 @@ export async function provisionEntry(
 	try {
 		if (!entry) {
 			// Write-ahead: should this run die or stop before its output goes out, the next one knows the entry is ours.
-			await context.ledger.recordProvisionedAccount({
-				...key,
-				state: 'creating',
-				outcome: 'created',
-				changes: [],
-				objectId: null,
-				resumesAt: null,
-			});
+			// The claim also keeps a second item or a concurrent run from creating it (or resetting it) meanwhile.
+			await context.claims.claim(context.ledger, key);
 			password = passwordToSet(spec);
 			try {
 				await create(context, spec, password);
@@ -160,10 +163,15 @@ export async function provisionEntry(
 			if (!entry) throw new LdapEntryMatchError('none', `the DN ${spec.dn}`);
 		}
 		if (!created) {
+			// Ours from a run whose output never went out, unless a live run holds it (AccountBusyError, nothing
+			// changed) or its creation finished meanwhile.
+			let ours = false;
+			if (earlier?.state === 'creating') {
+				ours = (await context.claims.claim(context.ledger, key, true)).claimed;
+			}
 			const correction = correctionOf(entry, spec);
 			await context.directory.modify(entry.dn, correction.ldapChanges);
 			changes.push(...correction.changes);
-			const ours = earlier?.state === 'creating';
 			if (ours || spec.resetPassword) {
 				password = passwordToSet(spec);
 				if (password !== undefined) {
@@ -176,11 +184,15 @@ export async function provisionEntry(
 	} catch (error) {
 		throw explainSchemaRefusal(error);
 	}
-	const known = password ?? (spec.password.kind === 'given' ? spec.password.password : undefined);
+	// Only a password this run set proves anything: one given for an entry whose password was left alone was never
+	// written, so a failed login would say nothing about what was provisioned.
 	let loginVerified: boolean | null = null;
-	if (context.verifyLogin && known !== undefined) {
-		await context.verifyLogin(spec.login, known);
+	let loginNotVerified: string | undefined;
+	if (context.verifyLogin && password !== undefined) {
+		await context.verifyLogin(spec.login, password);
 		loginVerified = true;
+	} else if (context.verifyLogin) {
+		loginNotVerified = NOT_VERIFIED_REASON;
 	}
 	return {
 		dn: entry.dn,
@@ -191,5 +203,6 @@ export async function provisionEntry(
 			? { generatedPassword: password }
 			: {}),
 		loginVerified,
+		...(loginNotVerified ? { loginNotVerified } : {}),
 	};
 }

@@ -6,6 +6,7 @@
  */
 import { GraphClient, GraphRequestError } from '../../graph/graphClient';
 import { isMailboxNotReady } from '../../graph/mailboxReadiness';
+import { userPathOf } from '../../graph/userPath';
 import type { MicrosoftApp } from '../../microsoft/microsoftApp';
 import type { SubscribedSku } from './licencePool';
 
@@ -58,7 +59,7 @@ export class Microsoft365Directory {
 		try {
 			return normalUser(
 				await this.graph.get<Record<string, unknown>>(
-					`users/${encodeURIComponent(idOrUpn)}?$select=${USER_FIELDS}`,
+					`${userPathOf(idOrUpn)}?$select=${USER_FIELDS}`,
 				),
 			);
 		} catch (error) {

@@ -7,6 +7,7 @@
  * uniqueness) or take mail meant for the existing one, and renaming a user is a decision for a person.
  */
 import type { ProvisionedAccount, ProvisionedAccounts } from '../../ledger/provisionedAccounts';
+import type { AccountClaims } from '../accountClaims';
 import { generatePassword } from '../password';
 import { changeValue, type FieldChange } from '../types';
 import type { DirectoryUser, Microsoft365Directory, UserProperties } from './directory';
@@ -38,6 +39,8 @@ export interface UserContext {
 	ledger: ProvisionedAccounts;
 	migrationId: string;
 	findByAddress: boolean;
+	/** The batch's claims on `creating` rows. */
+	claims: AccountClaims;
 }
 
 export const ledgerKeyOf = (migrationId: string, upn: string) => ({
@@ -52,7 +55,7 @@ export async function prepareUser(
 ): Promise<PreparedUser> {
 	const upn = spec.userPrincipalName;
 	const key = ledgerKeyOf(context.migrationId, upn);
-	const earlier = await context.ledger.getProvisionedAccount(key);
+	let earlier = await context.ledger.getProvisionedAccount(key);
 	const changes: FieldChange[] = [];
 	let password: string | undefined;
 	let created = false;
@@ -64,14 +67,8 @@ export async function prepareUser(
 			context.licences.requireFree(context.licences.resolve(spec.skuPartNumber));
 		}
 		// Write-ahead: should this run die or stop before its output goes out, the next one knows the user is ours.
-		await context.ledger.recordProvisionedAccount({
-			...key,
-			state: 'creating',
-			outcome: 'created',
-			changes: [],
-			objectId: null,
-			resumesAt: null,
-		});
+		// The claim also keeps a second item or a concurrent run from creating (or resetting) the user meanwhile.
+		await context.claims.claim(context.ledger, key);
 		const creation = await createOnce(context.directory, spec);
 		user = creation.user;
 		created = creation.ours;
@@ -88,18 +85,24 @@ export async function prepareUser(
 			});
 		}
 	} else if (earlier?.state === 'creating') {
-		// Created by a run whose output (and so the password) never went out: the account is ours, with a new password.
-		created = true;
-		if (spec.signIn.kind === 'password') {
-			password = generatePassword(spec.signIn.length);
-			await context.directory
-				.updateUser(user.id, {
-					passwordProfile: { password, forceChangePasswordNextSignIn: true },
-				})
-				.catch((error: unknown) => {
-					throw explainRefusal(error, upn);
-				});
-			changes.push({ field: 'password', before: null, after: null });
+		// Created by a run whose output (and so the password) never went out: the account is ours, with a new password;
+		// unless a live run holds the row (AccountBusyError, nothing changed) or finished its creation meanwhile.
+		const claim = await context.claims.claim(context.ledger, key, true);
+		if (claim.claimed) {
+			created = true;
+			if (spec.signIn.kind === 'password') {
+				password = generatePassword(spec.signIn.length);
+				await context.directory
+					.updateUser(user.id, {
+						passwordProfile: { password, forceChangePasswordNextSignIn: true },
+					})
+					.catch((error: unknown) => {
+						throw explainRefusal(error, upn);
+					});
+				changes.push({ field: 'password', before: null, after: null });
+			}
+		} else {
+			earlier = claim.current;
 		}
 	}
 	if (!created || earlier?.state === 'creating')

@@ -6,18 +6,22 @@
  *    poll (mailfolder-get) Mail.Read): one missing fails every item with what to grant.
  * 2. Every user's roster values, and its licence against `GET /subscribedSkus` (read once), before any change: a bad
  *    row fails alone, and with `stopAtFirstFailure` before anything was written.
- * 3. Each user in turn: found or created, corrected, licensed (provisionUser).
+ * 3. Each user in turn: found or created, corrected, licensed (provisionUser). A create, or a new password for a user
+ *    an earlier run left `creating`, first claims the account's ledger row (accountClaims), so a second item of the
+ *    batch or a concurrent run leaves it alone.
  * 4. Their mailboxes awaited together within the run's budget (mailboxWait); one still not ready is `provisioning`
  *    with `resumesAt`, the others go on. The run that later finds it ready reports what the first one did (`created`
  *    or `updated`, its changes), without the password, which went out once, in the first run's outcome.
- * 5. The ledger records each outcome (never a password) once the batch is done, so a run that died or stopped before
- *    handing out its output leaves its new users `creating`, and the next run gives them a new password.
+ * 5. Once every outcome is known, the ledger records each (never a password), so a run that died or stopped before
+ *    handing out its output leaves its new users `creating`, and the next run gives them a new password. The batch's
+ *    claims are released at the end, however it ends.
  */
 import { acquireAppToken } from '../../microsoft/appTokens';
 import { graphScope } from '../../microsoft/clouds';
 import type { MicrosoftApp } from '../../microsoft/microsoftApp';
 import { requireAnyRole } from '../../microsoft/permissions';
 import type { ProvisionedAccounts } from '../../ledger/provisionedAccounts';
+import { AccountClaims, CREATING_CLAIM_TTL_MS } from '../accountClaims';
 import { ProvisioningItemError, type FieldChange, type ProvisioningOutcome } from '../types';
 import { Microsoft365Directory } from './directory';
 import { LicencePool } from './licencePool';
@@ -58,6 +62,8 @@ export interface Microsoft365Options {
 	findByAddress: boolean;
 	/** Without Continue On Fail: the first failing item ends the batch (ProvisioningItemError). */
 	stopAtFirstFailure: boolean;
+	/** The batch's owner of its claims (a new one by default). */
+	claims?: AccountClaims;
 	signal?: AbortSignal;
 	/** The mailbox wait's timing, for tests. */
 	pause?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -95,56 +101,86 @@ export async function provisionMicrosoft365Users(
 		return slots.map((slot, position) => ('error' in slot ? slot.error : failure(position, error)));
 	}
 	const directory = new Microsoft365Directory(app);
-	const licences = wantLicences ? new LicencePool(await directory.subscribedSkus()) : null;
-	for (const [position, slot] of slots.entries()) {
-		if (!('spec' in slot) || !slot.spec.skuPartNumber || !licences) continue;
-		try {
-			licences.resolve(slot.spec.skuPartNumber);
-		} catch (error) {
-			slots[position] = { error: failure(position, error) };
+	const claims =
+		options.claims ?? new AccountClaims(undefined, CREATING_CLAIM_TTL_MS + options.waitBudgetMs);
+	try {
+		const licences = wantLicences ? await readLicences(directory, slots, failure) : null;
+		for (const [position, slot] of slots.entries()) {
+			if (!('spec' in slot) || !slot.spec.skuPartNumber || !licences) continue;
+			try {
+				licences.resolve(slot.spec.skuPartNumber);
+			} catch (error) {
+				slots[position] = { error: failure(position, error) };
+			}
 		}
-	}
-	for (const [position, slot] of slots.entries()) {
-		if (!('spec' in slot)) continue;
-		const item = items[position];
-		const context: UserContext = {
-			directory,
-			licences,
-			ledger: item.ledger,
-			migrationId: item.migrationId,
-			findByAddress: options.findByAddress,
-		};
-		try {
-			slots[position] = { spec: slot.spec, prepared: await prepareUser(context, slot.spec) };
-		} catch (error) {
-			slots[position] = { error: failure(position, error) };
+		for (const [position, slot] of slots.entries()) {
+			if (!('spec' in slot)) continue;
+			const item = items[position];
+			const context: UserContext = {
+				directory,
+				licences,
+				ledger: item.ledger,
+				migrationId: item.migrationId,
+				findByAddress: options.findByAddress,
+				claims,
+			};
+			try {
+				slots[position] = { spec: slot.spec, prepared: await prepareUser(context, slot.spec) };
+			} catch (error) {
+				slots[position] = { error: failure(position, error) };
+			}
 		}
-	}
-	const waits = await waitForReadiness(directory, slots, options);
-	const outcomes: (ProvisioningOutcome | Error)[] = [];
-	for (const [position, slot] of slots.entries()) {
-		if ('error' in slot) {
-			outcomes.push(slot.error);
-			continue;
-		}
-		if (!('prepared' in slot)) continue;
-		const wait = waits.get(position);
-		if (wait && 'error' in wait) {
-			outcomes.push(failure(position, wait.error));
-			continue;
-		}
-		const outcome = outcomeOf(slot.prepared, licences, wait);
-		await items[position].ledger.recordProvisionedAccount({
-			...ledgerKeyOf(items[position].migrationId, slot.spec.userPrincipalName),
-			state: outcome.status === 'provisioning' ? 'provisioning' : 'done',
-			outcome: recordedOutcome(slot.prepared, outcome),
-			changes: outcome.changes,
-			objectId: slot.prepared.user.id,
-			resumesAt: outcome.resumesAt ?? null,
+		const waits = await waitForReadiness(directory, slots, options);
+		// Every outcome first (a failure without Continue On Fail throws here, before anything is recorded), then the
+		// records: a record saying `done` for an output that never went out would lose its password for good.
+		const outcomes: (ProvisioningOutcome | Error)[] = slots.map((slot, position) => {
+			if ('error' in slot) return slot.error;
+			if (!('prepared' in slot)) throw new Error(`item ${position} was not provisioned`);
+			const wait = waits.get(position);
+			if (wait && 'error' in wait) return failure(position, wait.error);
+			return outcomeOf(slot.prepared, licences, wait);
 		});
-		outcomes.push(outcome);
+		for (const [position, outcome] of outcomes.entries()) {
+			const slot = slots[position];
+			if (outcome instanceof Error || !('prepared' in slot)) continue;
+			try {
+				await items[position].ledger.recordProvisionedAccount({
+					...ledgerKeyOf(items[position].migrationId, slot.spec.userPrincipalName),
+					state: outcome.status === 'provisioning' ? 'provisioning' : 'done',
+					outcome: recordedOutcome(slot.prepared, outcome),
+					changes: outcome.changes,
+					objectId: slot.prepared.user.id,
+					resumesAt: outcome.resumesAt ?? null,
+				});
+			} catch (error) {
+				// Its password (if any) is not handed out: the row stays `creating`, and the next run sets a new one.
+				outcomes[position] = failure(position, error);
+			}
+		}
+		return outcomes;
+	} finally {
+		await claims.releaseAll();
 	}
-	return outcomes;
+}
+
+/**
+ * The tenant's licences (read once). If they cannot be read, every item that wants one fails with why; the others go
+ * on without.
+ */
+async function readLicences(
+	directory: Microsoft365Directory,
+	slots: Slot[],
+	failure: (position: number, error: unknown) => Error,
+): Promise<LicencePool | null> {
+	try {
+		return new LicencePool(await directory.subscribedSkus());
+	} catch (error) {
+		for (const [position, slot] of slots.entries()) {
+			if ('spec' in slot && slot.spec.skuPartNumber)
+				slots[position] = { error: failure(position, error) };
+		}
+		return null;
+	}
 }
 
 /** Mailboxes to wait for: users with a licence (a user without one never gets a mailbox). */

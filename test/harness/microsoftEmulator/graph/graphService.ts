@@ -121,7 +121,12 @@ export class GraphService {
 		relativePath: string,
 		topLevel: boolean,
 	): Promise<EmulatorResponse> {
-		const found = this.find(request.method, relativePath);
+		const keyed = userKeyPath(relativePath);
+		if (typeof keyed !== 'string') {
+			this.count(`${request.method} bad user segment`, keyed.status);
+			return keyed;
+		}
+		const found = this.find(request.method, keyed);
 		if (!found) {
 			// Graph answers an unknown segment with 400 BadRequest "Resource not found for the segment …".
 			const response = graphErrors.notFoundSegment(relativePath.split('/').at(-1) ?? '');
@@ -132,6 +137,10 @@ export class GraphService {
 		const routeName = `${route.method} ${route.name}`;
 		const response = await this.run(request, route, params, topLevel);
 		this.count(routeName, response.reset ? 'reset' : response.status);
+		// Which requests named their user by OData's key in parentheses.
+		if (keyed !== relativePath) {
+			this.count(`${routeName} by key`, response.reset ? 'reset' : response.status);
+		}
 		return response;
 	}
 
@@ -254,4 +263,25 @@ export class GraphService {
 		this.counts.clear();
 		this.throttled = 0;
 	}
+}
+
+/**
+ * One user addressed as OData's key in parentheses, `/users('{userPrincipalName}')`, its quotes doubled (user-get
+ * documents it for a UPN beginning with `$`), served as `/users/{upn}`. A bare `/users/$…` segment is refused as Graph
+ * does: it reads `$…` as a system segment (msgraph-sdk-dotnet #2635 quotes the answer).
+ */
+function userKeyPath(path: string): string | EmulatorResponse {
+	const keyed = /^\/users\(([^)/]*)\)(\/.*)?$/.exec(path);
+	if (keyed) {
+		const literal = /^'((?:[^']|'')*)'$/.exec(decodeURIComponent(keyed[1]));
+		if (!literal) return graphErrors.badRequest(`Bad Request - Error in query syntax.`);
+		return `/users/${encodeURIComponent(literal[1].replace(/''/g, "'"))}${keyed[2] ?? ''}`;
+	}
+	const segment = /^\/users\/([^/]+)/.exec(path);
+	if (segment && decodeURIComponent(segment[1]).startsWith('$')) {
+		return graphErrors.badRequest(
+			"The request URI is not valid. Since the segment 'users' refers to a collection, this must be the last segment in the request URI or it must be followed by an function or action that can be bound to it otherwise all intermediate segments must refer to a single resource.",
+		);
+	}
+	return path;
 }

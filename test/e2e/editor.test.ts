@@ -27,14 +27,12 @@ import {
 	packageName,
 	packPackage,
 	removeN8nHome,
+	templateFiles,
 	type N8nHome,
 } from './n8nRuntime';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
-const TEMPLATES = fs
-	.readdirSync(path.join(REPO_ROOT, 'workflows'))
-	.filter((file) => file.endsWith('.json'))
-	.sort();
+const TEMPLATES = templateFiles();
 /** Generous, for a slow and busy machine: how long any one thing may take to appear on the page. */
 const UI_TIMEOUT = 120_000; // the page's default for every wait, click and navigation
 const TEST_TIMEOUT = 10 * 60_000;

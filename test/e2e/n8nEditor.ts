@@ -147,7 +147,10 @@ export interface EditorBrowser {
  * Debian's chromium, headless (installed on demand when root, as the test servers are), launched as a browser server
  * so its process is ours to stop: playwright-core starts it as the leader of its own process group.
  */
-export async function launchChromium(baseURL: string): Promise<EditorBrowser> {
+export async function launchChromium(
+	baseURL: string,
+	viewport = { width: 1600, height: 1000 },
+): Promise<EditorBrowser> {
 	ensureDebianPackages(['chromium'], [CHROMIUM]);
 	const server = await chromium.launchServer({
 		executablePath: CHROMIUM,
@@ -168,7 +171,7 @@ export async function launchChromium(baseURL: string): Promise<EditorBrowser> {
 	};
 	try {
 		const browser = await chromium.connect(server.wsEndpoint());
-		const context = await browser.newContext({ baseURL, viewport: { width: 1600, height: 1000 } });
+		const context = await browser.newContext({ baseURL, viewport });
 		const page = await context.newPage();
 		return { browser, context, page, close };
 	} catch (error) {

@@ -356,6 +356,29 @@ describe('the n8n editor in a real browser', () => {
 		TEST_TIMEOUT,
 	);
 
+	// The package's own build (what packPackage packed): its n8n-workflow import resolves in the repository.
+	it('every node of the package is in a shipped template, so the checks above see each one render', async () => {
+		const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+			n8n: { nodes: string[] };
+		};
+		const ours: string[] = [];
+		for (const file of manifest.n8n.nodes) {
+			const exported = (await import(path.join(REPO_ROOT, file))) as Record<
+				string,
+				new () => { description: { name: string } }
+			>;
+			for (const Node of Object.values(exported))
+				if (typeof Node === 'function') ours.push(`${packageName}.${new Node().description.name}`);
+		}
+		expect(ours).toHaveLength(manifest.n8n.nodes.length);
+		const inTemplates = new Set(
+			TEMPLATES.flatMap((file) =>
+				(loadTemplate(file).nodes as TemplateNode[]).map((node) => node.type),
+			),
+		);
+		expect(ours.filter((type) => !inTemplates.has(type))).toEqual([]);
+	});
+
 	it(
 		'the Migrate Mailbox panel offers the three target types and asks for the credential of the one chosen',
 		async () => {

@@ -1,123 +1,84 @@
 /**
- * `npm run demo`: two private Dovecot servers with sample mailboxes, real n8n with this package installed, then the
- * shipped pre-flight and migration templates run headless, with a short summary of what they reported.
+ * `npm run demo`: the whole migration wave on private demo servers (test/e2e/waveServers.ts: slapd, the old and the
+ * new Dovecot, Postfix routing by mailHost, an OSS receiver, the DL mailbox), in real n8n with this package
+ * installed: the shipped `migration-wave.json` with its sample roster, its dates moved so tonight's users are due
+ * today, then a readable summary of what happened, read where it happened.
  *
- *   npm run demo [-- --keep]    --keep leaves the servers running and the n8n home in place, to open in n8n
+ *   npm run demo [-- --keep]    --keep then leaves n8n's editor running (every template imported, the credentials
+ *                               set up for the demo servers) with the servers up, until Ctrl-C
  */
-import fs from 'node:fs';
-import path from 'node:path';
-
-import { defaultLedgerPath } from '../../nodes/lib/ledger';
+import { startN8nServer, type N8nServer } from '../e2e/n8nEditor';
 import {
 	createN8nHome,
-	executeWorkflow,
 	importCredentials,
 	importWorkflow,
 	loadTemplate,
 	N8N_VERSION,
 	packPackage,
 	removeN8nHome,
+	runWorkflow,
+	templateFiles,
 	type N8nHome,
-	type WorkflowRun,
 } from '../e2e/n8nRuntime';
-import {
-	imapCredential,
-	withMailboxes,
-	type OutputItem,
-	type TemplateNode,
-} from '../e2e/workflowFixtures';
-import type { DovecotServer } from '../harness/dovecot';
+import { startWaveServers, type RosterRow, type WaveServers } from '../e2e/waveServers';
+import { opsClock, rollbackWorkflow, waveWorkflow, type OpsClock } from '../e2e/waveWorkflows';
+import type { OutputItem, TemplateNode } from '../e2e/workflowFixtures';
 import { TestServices } from '../harness/services';
-import { fillSampleMailboxes } from './sampleMailboxes';
+import { printWaveSummary } from './waveSummary';
 
-const MASTER = { user: 'migrator', password: 'demo-master-pass' };
+const MIGRATION = 'wave-1';
 
 function say(message = ''): void {
 	process.stdout.write(`${message}\n`);
 }
 
-const megabytes = (bytes: number) => (bytes / 1e6).toFixed(1);
-const pad = (value: string | number, width: number) => String(value).padStart(width);
-const padEnd = (value: string | number, width: number) => String(value).padEnd(width);
-
-/** The shipped migration template with the demo's mailbox list. */
-function migrateWorkflow(mailboxes: Record<string, string>[]): Record<string, unknown> {
-	const workflow = structuredClone(loadTemplate('migrate.json'));
-	const list = (workflow.nodes as TemplateNode[]).find(
-		(node) => node.name === 'Mailboxes to migrate',
+/** The template's sample roster, every date moved by the same number of days so that the earliest is today. */
+function sampleRosterFromToday(clock: OpsClock): RosterRow[] {
+	const roster = (loadTemplate('migration-wave.json').nodes as TemplateNode[]).find(
+		(node) => node.name === 'Roster',
 	);
-	if (!list) throw new Error('migrate.json has no "Mailboxes to migrate" node');
-	list.parameters.jsonOutput = JSON.stringify({ mailboxes });
-	return workflow;
+	if (!roster) throw new Error('migration-wave.json has no "Roster" node');
+	const rows = (JSON.parse(String(roster.parameters.jsonOutput)) as { users: RosterRow[] }).users;
+	const day = (date: string) => Date.parse(`${date}T00:00:00Z`);
+	const shift = day(clock.today) - Math.min(...rows.map((row) => day(row.migrationDate)));
+	return rows.map((row) => ({
+		...row,
+		migrationDate: new Date(day(row.migrationDate) + shift).toISOString().slice(0, 10),
+	}));
 }
 
-async function runTemplate(home: N8nHome, workflow: Record<string, unknown>): Promise<WorkflowRun> {
-	await importWorkflow(home, workflow);
-	const run = await executeWorkflow(home, workflow.id as string);
-	if (run.error) throw new Error(`workflow "${String(workflow.name)}" failed: ${run.error}`);
-	return run;
+/** Every shipped template into the kept n8n: the wave and rollback set up for the demo servers, the rest as shipped. */
+async function importEveryTemplate(
+	home: N8nHome,
+	wave: WaveServers,
+	roster: RosterRow[],
+	clock: OpsClock,
+): Promise<string[]> {
+	const forDemo: Record<string, () => Record<string, unknown>> = {
+		'migration-wave.json': () => waveWorkflow(wave, roster, clock, MIGRATION),
+		'rollback.json': () => rollbackWorkflow(wave, roster.slice(0, 1), clock, MIGRATION),
+	};
+	const files = templateFiles();
+	for (const file of files)
+		await importWorkflow(home, (forDemo[file] ?? (() => loadTemplate(file)))());
+	return files;
 }
 
-type Json = OutputItem;
-
-function printPreflight(reports: Json[]): void {
-	say(
-		`  ${padEnd('mailbox', 26)}${pad('folders', 8)}${pad('messages', 10)}${pad('MB', 8)}  ${padEnd('largest message', 38)}${pad('estimate', 9)}`,
-	);
-	for (const report of reports) {
-		if (report.error) {
-			say(`  ${padEnd(report.mailbox, 26)}error: ${report.error}`);
-			continue;
-		}
-		const { totals, largestMessage } = report.source;
-		const largest = largestMessage
-			? `${megabytes(largestMessage.bytes)} MB in ${largestMessage.folder}`
-			: '-';
-		say(
-			`  ${padEnd(report.mailbox, 26)}${pad(totals.folders, 8)}${pad(totals.messages, 10)}${pad(megabytes(totals.bytes), 8)}  ${padEnd(largest, 38)}${pad(`${report.estimate.seconds} s`, 9)}`,
-		);
-		for (const warning of report.warnings as string[]) say(`    warning: ${warning}`);
-	}
-}
-
-function printMigration(migrated: Json[], verified: Json[]): void {
-	say(
-		`  ${padEnd('mailbox', 26)}${padEnd('status', 11)}${pad('copied', 7)}${pad('MB', 8)}${pad('seconds', 9)}${pad('msg/s', 8)}  verify`,
-	);
-	migrated.forEach((report, index) => {
-		const verify = verified[index] ?? {};
-		if (report.error) {
-			say(`  ${padEnd(report.mailbox, 26)}${padEnd('failed', 11)}${report.error}`);
-			return;
-		}
-		const differences = verify.error
-			? `error: ${verify.error}`
-			: `${(verify.differences ?? []).length} differences`;
-		say(
-			`  ${padEnd(report.mailbox, 26)}${padEnd(report.status, 11)}${pad(report.counts.copied, 7)}${pad(megabytes(report.bytes), 8)}${pad(report.seconds.toFixed(1), 9)}${pad(Math.round(report.messagesPerSecond), 8)}  ${differences}`,
-		);
-		const folderMoves = (report.folders as Json[]).filter(
-			(folder) => folder.source !== folder.target,
-		);
-		for (const folder of folderMoves) say(`    ${folder.source} -> ${folder.target}`);
+/** Leaves n8n's editor and the servers running until Ctrl-C (or SIGTERM), then stops them by their PIDs. */
+async function keepRunning(server: N8nServer, stop: () => Promise<void>): Promise<void> {
+	say();
+	say(`n8n editor: ${server.url}`);
+	say(`  sign in as ${server.owner.email}, password ${server.owner.password}`);
+	say('  every template is imported; its credentials point at the demo servers');
+	say('Ctrl-C stops n8n and every demo server (by their PIDs) and removes their folders.');
+	await new Promise<void>((resolve) => {
+		const done = () => resolve();
+		process.once('SIGINT', done);
+		process.once('SIGTERM', done);
 	});
-}
-
-/** A script that opens the kept demo in the n8n editor: the home's environment, written once, never printed. */
-function writeStartScript(home: N8nHome): string {
-	const script = path.join(home.folder, 'start-n8n.sh');
-	const keys = [
-		'N8N_USER_FOLDER',
-		'N8N_ENCRYPTION_KEY',
-		'N8N_COMMUNITY_PACKAGES_ENABLED',
-		'N8N_RUNNERS_ENABLED',
-		'N8N_DIAGNOSTICS_ENABLED',
-	];
-	const exports = keys.map((key) => `export ${key}='${String(home.env[key] ?? '')}'`).join('\n');
-	fs.writeFileSync(script, `#!/bin/sh\n${exports}\nexec '${home.node}' '${home.n8n}' start\n`, {
-		mode: 0o700,
-	});
-	return script;
+	say('stopping...');
+	await server.stop();
+	await stop();
 }
 
 async function main(): Promise<void> {
@@ -125,69 +86,62 @@ async function main(): Promise<void> {
 	const started = Date.now();
 	const services = new TestServices();
 	let home: N8nHome | null = null;
-	let servers: DovecotServer[] = [];
+	const stopAll = async () => {
+		if (home) removeN8nHome(home);
+		await services.stopAll();
+	};
 	try {
-		say('Mailbox migration demo');
-		const [source, target] = await Promise.all([
-			services.dovecot({ name: 'demo-source', master: MASTER }),
-			services.dovecot({ name: 'demo-target', master: MASTER }),
-		]);
-		servers = [source, target];
+		say('Mailbox migration demo: the nightly wave (workflows/migration-wave.json)');
+		const wave = await startWaveServers(services);
 		say(
-			`  source Dovecot 127.0.0.1:${source.port}, target Dovecot 127.0.0.1:${target.port} (master user "${MASTER.user}")`,
+			`  directory   slapd ${wave.directory.url} (${wave.routingDn}: routing, ${wave.accountsDn}: new accounts)`,
 		);
-		const samples = await fillSampleMailboxes(source, target);
-		for (const sample of samples) {
+		say(`  old mail    Dovecot 127.0.0.1:${wave.oldServer.port}`);
+		say(`  new mail    Dovecot 127.0.0.1:${wave.newServer.port} (logins from ${wave.accountsDn})`);
+		say(`  MTA         Postfix 127.0.0.1:${wave.mx.port}, routing by mailHost`);
+		say(`  OSS         ${wave.oss.url}`);
+
+		const clock = opsClock();
+		const roster = sampleRosterFromToday(clock);
+		say(`  ops time zone ${clock.zone}, today ${clock.today}; the sample roster:`);
+		for (const row of roster)
 			say(
-				`  ${padEnd(sample.mailbox, 26)}${sample.messages} messages in ${sample.folders} folders`,
+				`    ${row.sourceMailbox.padEnd(8)}${row.email.padEnd(22)}migration date ${row.migrationDate}`,
 			);
-		}
 
 		say(
 			`  preparing n8n ${N8N_VERSION} with this package (the first time installs n8n, about 7 minutes)`,
 		);
 		home = await createN8nHome(packPackage());
-		await importCredentials(home, [
-			imapCredential('mailSource', 'Mail Source (IMAP)', 'mailSourceImap', source),
-			imapCredential('mailTarget', 'Mail Target (IMAP)', 'mailTargetImap', target),
-		]);
-		const mailboxes = samples.map((sample) => ({
-			sourceMailbox: sample.mailbox,
-			targetMailbox: sample.mailbox,
-		}));
+		await importCredentials(home, wave.credentials);
 
 		say();
-		say('Pre-flight (workflows/preflight.json)');
-		const preflight = await runTemplate(
-			home,
-			withMailboxes(loadTemplate('preflight.json'), mailboxes),
-		);
-		printPreflight(preflight.nodes['Pre-flight'] ?? []);
+		say('Running the wave...');
+		const run = await runWorkflow(home, waveWorkflow(wave, roster, clock, MIGRATION));
+		if (run.error) throw new Error(`the wave failed: ${run.error}`);
+		const [summary] = (run.nodes.Report ?? []) as OutputItem[];
+		await printWaveSummary(say, wave, roster, run, summary);
 
-		say();
-		say('Migration, mode Full, name "wave-1", then Verify (workflows/migrate.json)');
-		const migration = await runTemplate(home, migrateWorkflow(mailboxes));
-		printMigration(migration.nodes.Migrate ?? [], migration.nodes.Verify ?? []);
-
-		say();
-		say(`n8n home: ${home.folder}`);
-		say(`ledger:   ${defaultLedgerPath(home.folder)}`);
 		if (keep) {
-			say(
-				`kept. Open the workflows in n8n: ${writeStartScript(home)} (then http://localhost:5678)`,
-			);
-			say('  (mailbox and master passwords: test/demo/sampleMailboxes.ts and test/demo/demo.ts)');
-			for (const server of servers)
-				say(`  stop ${server.name}: kill $(cat ${server.dir}/run/master.pid)`);
+			say();
+			say(`ledger: ${wave.ledgerPath}; n8n's user folder: ${home.folder}`);
+			const files = await importEveryTemplate(home, wave, roster, clock);
+			say(`starting n8n's editor with ${files.join(', ')}`);
+			const server = await startN8nServer(home);
+			say(`ready in ${Math.round((Date.now() - started) / 1000)} s`);
+			await keepRunning(server, stopAll);
 		} else {
-			say('servers stopped and folders removed (run with --keep to look around in n8n)');
+			say(
+				`done in ${Math.round((Date.now() - started) / 1000)} s; servers stopped and folders removed`,
+			);
+			say(
+				'(npm run demo -- --keep leaves n8n and the servers running, to look around in the editor)',
+			);
+			await stopAll();
 		}
-		say(`done in ${Math.round((Date.now() - started) / 1000)} s`);
-	} finally {
-		if (!keep) {
-			if (home) removeN8nHome(home);
-			await services.stopAll();
-		}
+	} catch (error) {
+		await stopAll();
+		throw error;
 	}
 }
 

@@ -60,19 +60,21 @@ function tailOf(file: string, lines = 40): string {
 }
 
 /**
- * Resolves once both `GET /healthz` and `GET /rest/settings` answer 200 (n8n answers /healthz before it has
- * registered its REST routes); rejects as soon as n8n has exited, or at the timeout.
+ * Resolves once `GET /rest/settings` answers 200 with JSON; rejects as soon as n8n has exited, or at the timeout.
+ * While starting, n8n answers every route 200 with an HTML "n8n is starting up" page, then 404 until its REST routes
+ * are registered (measured on 2.41.1: /healthz is `ok` throughout both).
  */
 async function waitUntilServing(url: string, pid: number, logFile: string): Promise<void> {
 	const deadline = Date.now() + START_TIMEOUT_MS;
-	const answers = (route: string) =>
-		fetch(`${url}${route}`).then(
-			(response) => response.ok,
+	const serving = () =>
+		fetch(`${url}/rest/settings`).then(
+			(response) =>
+				response.ok && /^application\/json/.test(response.headers.get('content-type') ?? ''),
 			() => false,
 		);
 	for (;;) {
 		if (!isAlive(pid)) throw new Error(`n8n exited while starting:\n${tailOf(logFile)}`);
-		if ((await answers('/healthz')) && (await answers('/rest/settings'))) return;
+		if (await serving()) return;
 		if (Date.now() > deadline)
 			throw new Error(`n8n did not serve within ${START_TIMEOUT_MS / 1000} s:\n${tailOf(logFile)}`);
 		await new Promise((resolve) => setTimeout(resolve, 250));
@@ -167,7 +169,10 @@ export interface EditorBrowser {
  * Debian's chromium, headless (installed on demand when root, as the test servers are), launched as a browser server
  * so its process is ours to stop: playwright-core starts it as the leader of its own process group.
  */
-export async function launchChromium(baseURL: string): Promise<EditorBrowser> {
+export async function launchChromium(
+	baseURL: string,
+	viewport = { width: 1600, height: 1000 },
+): Promise<EditorBrowser> {
 	ensureDebianPackages(['chromium'], [CHROMIUM]);
 	const server = await chromium.launchServer({
 		executablePath: CHROMIUM,
@@ -188,7 +193,7 @@ export async function launchChromium(baseURL: string): Promise<EditorBrowser> {
 	};
 	try {
 		const browser = await chromium.connect(server.wsEndpoint());
-		const context = await browser.newContext({ baseURL, viewport: { width: 1600, height: 1000 } });
+		const context = await browser.newContext({ baseURL, viewport });
 		const page = await context.newPage();
 		return { browser, context, page, close };
 	} catch (error) {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { freePort } from '../harness/ports';
 import { cleanNpmEnv, ensureN8n } from './n8nInstall';
 
 export { N8N_VERSION } from './n8nInstall';
@@ -107,13 +108,18 @@ export interface CommandResult {
 	stderr: string;
 }
 
-export function n8nCommand(
+/**
+ * Runs one n8n CLI command in the home. `n8n execute` starts n8n's task broker, by default on port 5679, which any
+ * other n8n on the machine may hold ("Task Broker's port 5679 is already in use"): each command gets a free port.
+ */
+export async function n8nCommand(
 	home: N8nHome,
 	args: string[],
 	timeoutMs = 10 * 60_000,
 ): Promise<CommandResult> {
+	const env = { ...home.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) };
 	return new Promise((resolve, reject) => {
-		const child = spawn(home.node, [home.n8n, ...args], { env: home.env, cwd: home.folder });
+		const child = spawn(home.node, [home.n8n, ...args], { env, cwd: home.folder });
 		let stdout = '';
 		let stderr = '';
 		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -267,6 +273,14 @@ export function loadTemplate(name: string): Record<string, unknown> {
 		string,
 		unknown
 	>;
+}
+
+/** The shipped templates' file names (`workflows/*.json`), sorted: what the editor test and the demo import. */
+export function templateFiles(): string[] {
+	return fs
+		.readdirSync(path.join(REPO_ROOT, 'workflows'))
+		.filter((file) => file.endsWith('.json'))
+		.sort();
 }
 
 export const packageName = PACKAGE_NAME;

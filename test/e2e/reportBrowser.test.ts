@@ -1,7 +1,7 @@
 /**
  * The HTML reports in Debian's chromium: rendered from a ledger seeded through the LedgerStore API, opened as files
  * (as from a mail attachment), the totals visible as the ledger counts them, markup from the ledger shown as text
- * and never run, nothing loaded from outside. Screenshots are kept (the path is printed) as artifacts.
+ * and never run, nothing loaded from outside. Screenshots are kept in `<artifacts>/screenshots/reports/` (see artifacts.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,10 +10,10 @@ import path from 'node:path';
 import { openLedger, type LedgerStore } from '../../nodes/lib/ledger';
 import { buildNotMigrated, buildWaveSummary, renderHtml } from '../../nodes/lib/reports';
 import { outcome } from '../unit/ledger/ledgerFixtures';
+import { freshScreenshotFolder } from './artifacts';
 import { launchChromium, type EditorBrowser } from './n8nEditor';
 
 const MIGRATION = 'acme-2025';
-const SHOTS = path.join(os.tmpdir(), 'mm-report-shots');
 const MARKUP = '<script>document.title="pwned";alert(1)</script>';
 
 async function seed(ledger: LedgerStore): Promise<void> {
@@ -69,13 +69,14 @@ async function seed(ledger: LedgerStore): Promise<void> {
 }
 
 describe('the HTML reports in a real browser', () => {
+	let shots: string;
 	let browser: EditorBrowser;
 	let ledger: LedgerStore;
 	const dialogs: string[] = [];
 	const requests: string[] = [];
 
 	beforeAll(async () => {
-		fs.mkdirSync(SHOTS, { recursive: true });
+		shots = freshScreenshotFolder('reports');
 		ledger = await openLedger({
 			kind: 'sqlite',
 			path: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mm-report-')), 'ledger.sqlite'),
@@ -94,14 +95,14 @@ describe('the HTML reports in a real browser', () => {
 	afterAll(async () => {
 		await browser?.close();
 		await ledger?.close();
-		process.stderr.write(`[report-e2e] report screenshots kept in ${SHOTS}\n`);
+		process.stderr.write(`[report-e2e] report screenshots kept in ${shots}\n`);
 	});
 
 	async function open(name: string, html: string): Promise<void> {
-		const file = path.join(SHOTS, `${name}.html`);
+		const file = path.join(shots, `${name}.html`);
 		fs.writeFileSync(file, html);
 		await browser.page.goto(`file://${file}`);
-		await browser.page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+		await browser.page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 	}
 
 	it('shows the wave summary’s totals, failures first, as the ledger counts them', async () => {

@@ -517,13 +517,18 @@ describe('the n8n editor in a real browser', () => {
 	);
 
 	it(
-		'the Migration Report panel offers its three reports, each with its own fields',
+		'the Migration Report panel offers its three reports and the digest acknowledgement, each with its own fields',
 		async () => {
 			await asSeen('report-panel', async (page) => {
 				const panel = await openPanel(page, PANELS.id, 'Migration Report');
 				const operation = parameter(panel, 'operation');
 				expect(await operation.locator('input').inputValue()).toBe('Wave Summary');
-				expect(await offered(operation)).toEqual(['Wave Summary', 'Not Migrated', 'Error Digest']);
+				expect(await offered(operation)).toEqual([
+					'Wave Summary',
+					'Not Migrated',
+					'Error Digest',
+					'Advance Digest Mark',
+				]);
 				await parameter(panel, 'scope').waitFor();
 				await screenshot('report-panel-waveSummary');
 
@@ -531,6 +536,10 @@ describe('the n8n editor in a real browser', () => {
 				await parameter(panel, 'since').waitFor();
 				await parameter(panel, 'digestName').waitFor();
 				await screenshot('report-panel-errorDigest');
+
+				await choose(operation, 'Advance Digest Mark');
+				await parameter(panel, 'digestMark').waitFor();
+				await screenshot('report-panel-advanceDigestMark');
 				expect(await page.locator(ERROR_TOAST).allInnerTexts()).toEqual([]);
 			});
 		},

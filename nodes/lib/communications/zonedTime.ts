@@ -5,6 +5,8 @@
  * (iCalendar, 3.3.5) and Temporal's "compatible" disambiguation do, so a 02:30 reminder still goes out that day.
  */
 
+import { canonicalTimeZone, wallClockAsUtcMs } from '../wallClock';
+
 const DAY_MS = 86_400_000;
 
 export interface CalendarDate {
@@ -20,51 +22,15 @@ export class TimeZoneError extends Error {
 	}
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterOf(zone: string): Intl.DateTimeFormat {
-	let formatter = formatters.get(zone);
-	if (!formatter) {
-		try {
-			formatter = new Intl.DateTimeFormat('en-US', {
-				timeZone: zone,
-				hourCycle: 'h23',
-				year: 'numeric',
-				month: 'numeric',
-				day: 'numeric',
-				hour: 'numeric',
-				minute: 'numeric',
-				second: 'numeric',
-			});
-		} catch {
-			throw new TimeZoneError(`"${zone}" is not an IANA time zone (e.g. Europe/Berlin)`);
-		}
-		formatters.set(zone, formatter);
-	}
-	return formatter;
-}
-
 /** Throws TimeZoneError unless `zone` is a time zone the runtime knows; returns its canonical spelling. */
 export function checkTimeZone(zone: string): string {
-	return formatterOf(zone).resolvedOptions().timeZone;
+	const canonical = canonicalTimeZone(zone);
+	if (!canonical)
+		throw new TimeZoneError(`"${zone}" is not an IANA time zone (e.g. Europe/Berlin)`);
+	return canonical;
 }
 
-/** The wall clock in `zone` at `instantMs`, as if it were UTC (so two wall clocks subtract to their distance). */
-function wallClockMs(instantMs: number, zone: string): number {
-	const parts: Record<string, number> = {};
-	for (const part of formatterOf(zone).formatToParts(new Date(instantMs))) {
-		if (part.type !== 'literal') parts[part.type] = Number(part.value);
-	}
-	const wall = Date.UTC(
-		parts.year,
-		parts.month - 1,
-		parts.day,
-		parts.hour,
-		parts.minute,
-		parts.second,
-	);
-	return wall + (instantMs - Math.floor(instantMs / 1000) * 1000);
-}
+const wallClockMs = wallClockAsUtcMs;
 
 /** The zone's offset from UTC at an instant, in ms (Europe/Berlin in summer: +7 200 000). */
 export function offsetAt(instantMs: number, zone: string): number {

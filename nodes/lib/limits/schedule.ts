@@ -3,6 +3,7 @@
  * inside it: on the night clocks go forward a window (or its part) inside the skipped hour does not happen, and on the
  * night they go back the repeated hour is inside or outside twice, exactly as the clock shows it.
  */
+import { canonicalTimeZone, wallClockAsUtcMs, wallClockAt } from '../wallClock';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -45,36 +46,13 @@ export function toMs(instant: Instant): number {
 	return typeof instant === 'number' ? instant : instant.getTime();
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-	let formatter = formatters.get(timeZone);
-	if (!formatter) {
-		try {
-			formatter = new Intl.DateTimeFormat('en-US', {
-				timeZone,
-				hourCycle: 'h23',
-				weekday: 'short',
-				year: 'numeric',
-				month: 'numeric',
-				day: 'numeric',
-				hour: 'numeric',
-				minute: 'numeric',
-				second: 'numeric',
-			});
-		} catch {
-			throw new ScheduleError(
-				`Unknown time zone "${timeZone}": use an IANA name such as Europe/Berlin or UTC`,
-			);
-		}
-		formatters.set(timeZone, formatter);
-	}
-	return formatter;
-}
-
 /** Throws a ScheduleError unless the name is an IANA time zone this runtime knows. */
 export function assertTimeZone(timeZone: string): void {
-	formatterFor(timeZone);
+	if (!canonicalTimeZone(timeZone)) {
+		throw new ScheduleError(
+			`Unknown time zone "${timeZone}": use an IANA name such as Europe/Berlin or UTC`,
+		);
+	}
 }
 
 interface LocalTime {
@@ -86,35 +64,14 @@ interface LocalTime {
 	offsetMs: number;
 }
 
-const WEEKDAY_INDEX: Record<string, number> = {
-	Mon: 0,
-	Tue: 1,
-	Wed: 2,
-	Thu: 3,
-	Fri: 4,
-	Sat: 5,
-	Sun: 6,
-};
-
 function localTime(ms: number, timeZone: string): LocalTime {
-	const parts: Record<string, string> = {};
-	for (const part of formatterFor(timeZone).formatToParts(ms)) parts[part.type] = part.value;
-	const hour = Number(parts.hour);
-	const minute = Number(parts.minute);
-	const second = Number(parts.second);
+	assertTimeZone(timeZone);
+	const wall = wallClockAt(ms, timeZone);
 	const millis = ((ms % 1000) + 1000) % 1000;
-	const wallAsUtc = Date.UTC(
-		Number(parts.year),
-		Number(parts.month) - 1,
-		Number(parts.day),
-		hour,
-		minute,
-		second,
-	);
 	return {
-		minuteOfWeek: WEEKDAY_INDEX[parts.weekday] * MINUTES_PER_DAY + hour * 60 + minute,
-		msIntoMinute: second * 1000 + millis,
-		offsetMs: wallAsUtc - (ms - millis),
+		minuteOfWeek: wall.weekday * MINUTES_PER_DAY + wall.hour * 60 + wall.minute,
+		msIntoMinute: wall.second * 1000 + millis,
+		offsetMs: wallClockAsUtcMs(ms, timeZone) - ms,
 	};
 }
 

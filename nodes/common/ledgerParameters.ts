@@ -38,6 +38,19 @@ export const ledgerFileOption: INodeProperties = {
 		'SQLite file recording every migrated item (never its content), readable by its owner only. Read per item: items naming the same file share it; ~/ is the home folder. Empty uses mailbox-migration/ledger.sqlite in the n8n user folder.',
 };
 
+/** A Ledger collection holding only the Ledger File: the nodes whose ledger has no other setting. */
+export function ledgerCollection(displayOptions?: IDisplayOptions): INodeProperties {
+	return {
+		displayName: 'Ledger',
+		name: 'ledgerOptions',
+		type: 'collection',
+		placeholder: 'Add Ledger Option',
+		default: {},
+		...(displayOptions ? { displayOptions } : {}),
+		options: [ledgerFileOption],
+	};
+}
+
 /** The trimmed Migration Name of one item; an empty one is the default name. */
 export function migrationNameOf(value: unknown): string {
 	return String(value ?? '').trim() || DEFAULT_MIGRATION_NAME;

@@ -1,7 +1,7 @@
 /** The fields of the LDAP directory provider, shown when Directory is LDAP Directory. */
 import type { INodeProperties } from 'n8n-workflow';
 
-import { ledgerFileOption, migrationNameProperty } from '../../../common/ledgerParameters';
+import { ledgerCollection, migrationNameProperty } from '../../../common/ledgerParameters';
 import { DEFAULT_PASSWORD_LENGTH } from '../../../lib/provisioning/password';
 
 const showFor = { show: { directory: ['ldap'] } };
@@ -222,13 +222,5 @@ export const ldapFields: INodeProperties[] = [
 			},
 		],
 	},
-	{
-		displayName: 'Ledger',
-		name: 'ledgerOptions',
-		type: 'collection',
-		placeholder: 'Add Ledger Option',
-		default: {},
-		displayOptions: showFor,
-		options: [ledgerFileOption],
-	},
+	ledgerCollection(showFor),
 ];

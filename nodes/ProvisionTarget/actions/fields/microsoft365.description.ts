@@ -1,7 +1,7 @@
 /** The fields of the Microsoft 365 provider, shown when Directory is Microsoft 365. */
 import type { INodeProperties } from 'n8n-workflow';
 
-import { ledgerFileOption, migrationNameProperty } from '../../../common/ledgerParameters';
+import { ledgerCollection, migrationNameProperty } from '../../../common/ledgerParameters';
 import { DEFAULT_PASSWORD_LENGTH } from '../../../lib/provisioning/password';
 
 const showFor = { show: { directory: ['microsoft365'] } };
@@ -153,13 +153,5 @@ export const microsoft365Fields: INodeProperties[] = [
 			},
 		],
 	},
-	{
-		displayName: 'Ledger',
-		name: 'ledgerOptions',
-		type: 'collection',
-		placeholder: 'Add Ledger Option',
-		default: {},
-		displayOptions: showFor,
-		options: [ledgerFileOption],
-	},
+	ledgerCollection(showFor),
 ];

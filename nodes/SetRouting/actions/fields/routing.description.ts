@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { ledgerFileOption, migrationNameProperty } from '../../../common/ledgerParameters';
+import { ledgerCollection, migrationNameProperty } from '../../../common/ledgerParameters';
 
 /** Switch and Verify find the entry and name the attributes; Rollback takes both from the snapshot. */
 const findsEntry = { show: { operation: ['switch', 'verify'] } };
@@ -180,12 +180,5 @@ export const routingFields: INodeProperties[] = [
 		],
 	},
 	migrationNameProperty(),
-	{
-		displayName: 'Ledger',
-		name: 'ledgerOptions',
-		type: 'collection',
-		placeholder: 'Add Ledger Option',
-		default: {},
-		options: [ledgerFileOption],
-	},
+	ledgerCollection(),
 ];

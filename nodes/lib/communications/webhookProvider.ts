@@ -56,28 +56,9 @@ export interface WebhookSettings {
 const PLACEHOLDERS =
 	/\{(idempotencyKey|migration|stage|email|name|subject|body|dueAt|migrationDate)\}/g;
 
-/** The default body: everything a receiver needs to send the message itself, and the key to deduplicate it by. */
-export function defaultWebhookBody(message: OutgoingMessage): string {
-	return JSON.stringify({
-		idempotencyKey: message.idempotencyKey,
-		migration: message.migrationId,
-		stage: message.stage,
-		email: message.recipient,
-		name: message.name,
-		subject: message.subject,
-		body: message.body,
-		dueAt: message.dueAt,
-		migrationDate: message.migrationDate,
-		timeZone: message.timeZone,
-	});
-}
-
-export function renderWebhookBody(
-	template: string,
-	message: OutgoingMessage,
-	escape: PlaceholderEscaper,
-): string {
-	const values: Record<string, string> = {
+/** What a body template's placeholders stand for: everything a receiver needs to send the message itself. */
+function messageFields(message: OutgoingMessage): Record<string, string> {
+	return {
 		idempotencyKey: message.idempotencyKey,
 		migration: message.migrationId,
 		stage: message.stage,
@@ -88,6 +69,19 @@ export function renderWebhookBody(
 		dueAt: message.dueAt,
 		migrationDate: message.migrationDate,
 	};
+}
+
+/** The default body: the message's fields, the key to deduplicate it by among them, and the user's time zone. */
+export function defaultWebhookBody(message: OutgoingMessage): string {
+	return JSON.stringify({ ...messageFields(message), timeZone: message.timeZone });
+}
+
+export function renderWebhookBody(
+	template: string,
+	message: OutgoingMessage,
+	escape: PlaceholderEscaper,
+): string {
+	const values = messageFields(message);
 	return template.replace(PLACEHOLDERS, (_, name: string) => escape(values[name]));
 }
 
